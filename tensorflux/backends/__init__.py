@@ -1,0 +1,1 @@
+"""Kernels per backend. Each backend is a plugin declared in pyproject.toml."""

@@ -1,0 +1,405 @@
+"""Kernels written once against an array namespace ``xp`` (numpy or cupy).
+
+``make_kernels(xp)`` returns ``{op_type: ("fn", f) | ("builder", b)}``: ``f(*inputs,
+**attrs)`` for plain kernels, ``b(op, ctx) -> callable(*inputs)`` where attrs or session
+state are involved (the callable is specialised once per plan, so the hot loop does no
+attr handling). Kernels never modify their inputs and return arrays of the dtype the
+op's dtype function promises.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from tensorflux.core import errors
+
+
+def make_kernels(xp):
+    K = {}
+
+    def fn(name, f):
+        K[name] = ("fn", f)
+
+    def builder(name):
+        def deco(b):
+            K[name] = ("builder", b)
+            return b
+        return deco
+
+    # --- elementwise ----------------------------------------------------------------
+    for name, f in {
+        "Neg": xp.negative, "Abs": xp.abs, "Sign": xp.sign, "Square": xp.square,
+        "Sqrt": xp.sqrt, "Exp": xp.exp, "Log": xp.log, "Log1p": xp.log1p, "Expm1": xp.expm1,
+        "Sin": xp.sin, "Cos": xp.cos, "Tan": xp.tan, "Tanh": xp.tanh,
+        "Floor": xp.floor, "Ceil": xp.ceil, "Round": xp.rint,
+        "Add": xp.add, "Sub": xp.subtract, "Mul": xp.multiply,
+        "Maximum": xp.maximum, "Minimum": xp.minimum,
+        "Equal": xp.equal, "NotEqual": xp.not_equal, "Less": xp.less,
+        "LessEqual": xp.less_equal, "Greater": xp.greater, "GreaterEqual": xp.greater_equal,
+        "LogicalAnd": xp.logical_and, "LogicalOr": xp.logical_or, "LogicalNot": xp.logical_not,
+        "IsNan": xp.isnan, "IsFinite": xp.isfinite,
+        "FloorDiv": xp.floor_divide, "FloorMod": xp.mod,
+    }.items():
+        fn(name, f)
+
+    def realdiv(x, y):
+        return xp.true_divide(x, y) if x.dtype.kind in "fc" else xp.floor_divide(x, y)
+
+    fn("RealDiv", realdiv)
+
+    def pow_(x, y):
+        if x.dtype.kind in "iu" and xp.any(y < 0):
+            raise errors.InvalidArgumentError(None, None, "Integers to negative integer powers are not allowed")
+        return xp.power(x, y)
+
+    fn("Pow", pow_)
+    fn("Rsqrt", lambda x: 1 / xp.sqrt(x))
+    fn("Reciprocal", lambda x: 1 / x)
+    fn("SquaredDifference", lambda x, y: xp.square(x - y))
+
+    def sigmoid(x):
+        # exp(-|x|) never overflows; this is exact for both signs.
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    fn("Sigmoid", sigmoid)
+
+    # --- reductions ----------------------------------------------------------------------
+    def reduction(np_fn, keep_int=True):
+        def b(op, ctx):
+            axis, keep = op.attrs["axis"], op.attrs["keep_dims"]
+            out_dtype = op.outputs[0].dtype.np_dtype
+
+            def run(x):
+                return xp.asarray(np_fn(x, axis=axis, keepdims=keep)).astype(out_dtype, copy=False)
+            return run
+        return b
+
+    def _sum(x, axis, keepdims):
+        return xp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype if x.dtype.kind != "b" else None)
+
+    def _prod(x, axis, keepdims):
+        return xp.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype if x.dtype.kind != "b" else None)
+
+    def _mean(x, axis, keepdims):
+        if x.dtype.kind in "iu":
+            return xp.trunc(xp.mean(x, axis=axis, keepdims=keepdims))
+        return xp.mean(x, axis=axis, keepdims=keepdims)
+
+    K["Sum"] = ("builder", reduction(_sum))
+    K["Prod"] = ("builder", reduction(_prod))
+    K["Mean"] = ("builder", reduction(_mean))
+    K["Max"] = ("builder", reduction(xp.max))
+    K["Min"] = ("builder", reduction(xp.min))
+    K["All"] = ("builder", reduction(xp.all))
+    K["Any"] = ("builder", reduction(xp.any))
+
+    def arg(np_fn):
+        def b(op, ctx):
+            axis, dt = op.attrs["axis"], op.attrs["output_type"].np_dtype
+            return lambda x: np_fn(x, axis=axis).astype(dt)
+        return b
+
+    K["ArgMax"] = ("builder", arg(xp.argmax))
+    K["ArgMin"] = ("builder", arg(xp.argmin))
+
+    # --- linear algebra --------------------------------------------------------------------
+    @builder("MatMul")
+    def _matmul(op, ctx):
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if not ta and not tb:
+            return xp.matmul
+        sw = xp.swapaxes
+        if ta and tb:
+            return lambda a, b: xp.matmul(sw(a, -1, -2), sw(b, -1, -2))
+        if ta:
+            return lambda a, b: xp.matmul(sw(a, -1, -2), b)
+        return lambda a, b: xp.matmul(a, sw(b, -1, -2))
+
+    def add_n(*xs):
+        out = xs[0] + xs[1]
+        for x in xs[2:]:
+            out += x
+        return out
+
+    fn("AddN", add_n)
+
+    @builder("Cast")
+    def _cast(op, ctx):
+        dt = op.attrs["DstT"].np_dtype
+        return lambda x: x.astype(dt)
+
+    @builder("MatrixInverse")
+    def _inverse(op, ctx):
+        adjoint = op.attrs["adjoint"]
+
+        def run(x):
+            try:
+                inv = xp.linalg.inv(x)
+            except Exception as exc:  # numpy: LinAlgError (singular)
+                raise errors.InvalidArgumentError(None, None, f"Input is not invertible: {exc}") from None
+            return xp.swapaxes(inv, -1, -2).conj() if adjoint else inv
+        return run
+
+    fn("MatrixDeterminant", lambda x: xp.linalg.det(x))
+
+    # --- array manipulation --------------------------------------------------------------
+    fn("Identity", lambda x: x)
+    fn("StopGradient", lambda x: x)
+    fn("PlaceholderWithDefault", lambda x: x)
+
+    @builder("Shape")
+    def _shape(op, ctx):
+        dt = op.attrs["out_type"].np_dtype
+        return lambda x: np.array(x.shape, dtype=dt)
+
+    @builder("Size")
+    def _size(op, ctx):
+        dt = op.attrs["out_type"].np_dtype
+        return lambda x: np.array(x.size, dtype=dt)
+
+    fn("Rank", lambda x: np.array(x.ndim, dtype=np.int32))
+
+    def reshape(x, shape):
+        try:
+            return xp.reshape(x, tuple(int(d) for d in shape))
+        except ValueError as exc:
+            raise errors.InvalidArgumentError(
+                None, None, f"Input to reshape is a tensor with {x.size} values, but the "
+                            f"requested shape is {[int(d) for d in shape]} ({exc})") from None
+
+    fn("Reshape", reshape)
+
+    @builder("Squeeze")
+    def _squeeze(op, ctx):
+        axes = tuple(op.attrs["squeeze_dims"]) or None
+        return lambda x: xp.squeeze(x, axis=axes)
+
+    @builder("ExpandDims")
+    def _expand(op, ctx):
+        axis = op.attrs["axis"]
+        return lambda x: xp.expand_dims(x, axis)
+
+    @builder("Transpose")
+    def _transpose(op, ctx):
+        perm = op.attrs["perm"]
+        return lambda x: xp.transpose(x, perm)
+
+    @builder("ConcatV2")
+    def _concat(op, ctx):
+        axis = op.attrs["axis"]
+        return lambda *xs: xp.concatenate(xs, axis=axis)
+
+    @builder("Pack")
+    def _pack(op, ctx):
+        axis = op.attrs["axis"]
+        return lambda *xs: xp.stack(xs, axis=axis)
+
+    @builder("Unpack")
+    def _unpack(op, ctx):
+        axis, num = op.attrs["axis"], op.attrs["num"]
+
+        def run(x):
+            if x.shape[axis] != num:
+                raise errors.InvalidArgumentError(None, None, f"Input has {x.shape[axis]} "
+                                                  f"entries along axis {axis}, expected {num}")
+            return tuple(xp.moveaxis(x, axis, 0))
+        return run
+
+    @builder("SplitV")
+    def _split(op, ctx):
+        sizes, axis = op.attrs["size_splits"], op.attrs["axis"]
+        cuts = list(np.cumsum(sizes)[:-1])
+
+        def run(x):
+            if sum(sizes) != x.shape[axis]:
+                raise errors.InvalidArgumentError(None, None, f"sizes {list(sizes)} do not add up "
+                                                  f"to dimension {axis} of shape {x.shape}")
+            return tuple(xp.split(x, cuts, axis=axis))
+        return run
+
+    def slice_(x, begin, size):
+        idx = []
+        for b, s, n in zip(begin, size, x.shape):
+            b, s = int(b), int(s)
+            end = n if s == -1 else b + s
+            if b < 0 or end > n or b > end:
+                raise errors.InvalidArgumentError(None, None, f"Slice begin {list(map(int, begin))} "
+                                                  f"size {list(map(int, size))} is out of bounds for shape {x.shape}")
+            idx.append(builtins.slice(b, end))
+        return x[tuple(idx)]
+
+    fn("Slice", slice_)
+
+    @builder("StridedSlice")
+    def _strided(op, ctx):
+        from tensorflux.ops.array_ops import _index_items
+        index = _index_items(op.attrs["spec"])
+
+        def run(x):
+            try:
+                return x[index]
+            except IndexError as exc:
+                raise errors.InvalidArgumentError(None, None, f"slice index out of bounds: {exc}") from None
+        return run
+
+    @builder("GatherV2")
+    def _gather(op, ctx):
+        axis = op.attrs["axis"]
+
+        def run(params, indices):
+            n = params.shape[axis]
+            if indices.size and (indices.min() < 0 or indices.max() >= n):
+                bad = indices[(indices < 0) | (indices >= n)].ravel()[0]
+                raise errors.InvalidArgumentError(None, None, f"indices contains {int(bad)}, which "
+                                                  f"is not in [0, {n})")
+            return xp.take(params, indices, axis=axis)
+        return run
+
+    fn("Tile", lambda x, m: xp.tile(x, tuple(int(v) for v in m)))
+
+    @builder("Pad")
+    def _pad(op, ctx):
+        mode = {"CONSTANT": "constant", "REFLECT": "reflect", "SYMMETRIC": "symmetric"}[op.attrs["mode"]]
+        cv = op.attrs["constant_values"]
+
+        def run(x, paddings):
+            pads = [(int(a), int(b)) for a, b in np.asarray(paddings).reshape(-1, 2)]
+            if mode == "constant":
+                return xp.pad(x, pads, mode="constant", constant_values=cv)
+            return xp.pad(x, pads, mode=mode)
+        return run
+
+    fn("Fill", lambda dims, value: xp.full(tuple(int(d) for d in dims), value, dtype=value.dtype))
+    fn("ZerosLike", xp.zeros_like)
+    fn("OnesLike", xp.ones_like)
+
+    @builder("Range")
+    def _range(op, ctx):
+        dt = op.outputs[0].dtype.np_dtype
+        return lambda s, l, d: xp.arange(s, l, d, dtype=dt)
+
+    @builder("LinSpace")
+    def _linspace(op, ctx):
+        dt = op.outputs[0].dtype.np_dtype
+        return lambda s, e, n: xp.linspace(s, e, int(n), dtype=dt)
+
+    @builder("OneHot")
+    def _one_hot(op, ctx):
+        depth, axis = op.attrs["depth"], op.attrs["axis"]
+
+        def run(indices, on, off):
+            eye = xp.arange(depth)
+            hot = indices[..., None] == eye
+            out = xp.where(hot, on, off).astype(on.dtype, copy=False)
+            return out if axis == -1 else xp.moveaxis(out, -1, axis)
+        return run
+
+    fn("Where", lambda c: xp.stack(xp.nonzero(c), axis=-1).astype(np.int64).reshape(-1, c.ndim))
+    fn("Select", lambda c, x, y: xp.where(c if c.ndim != 1 or x.ndim <= 1 else
+                                           c.reshape((-1,) + (1,) * (x.ndim - 1)), x, y))
+
+    # --- state ----------------------------------------------------------------------------
+    def _checked(op, ctx):
+        name = ctx.var_name(op)
+        store = ctx.variables
+
+        def current():
+            try:
+                return store[name]
+            except KeyError:
+                raise errors.FailedPreconditionError(
+                    None, op, f"Attempting to use uninitialized value {name}") from None
+        return name, store, current
+
+    @builder("Assign")
+    def _assign(op, ctx):
+        name = ctx.var_name(op)
+        store = ctx.variables
+        shape = op.inputs[0].shape.as_tuple() if op.attrs["validate_shape"] else None
+        if shape is not None and None in shape:
+            shape = None
+
+        def run(value):
+            if shape is not None and value.shape != shape:
+                raise errors.InvalidArgumentError(
+                    None, op, f"Assign requires shapes of both tensors to match. lhs shape= "
+                              f"{list(shape)} rhs shape= {list(value.shape)}")
+            value = xp.array(value, copy=True)
+            store[name] = value
+            return value
+        return run
+
+    @builder("AssignAdd")
+    def _assign_add(op, ctx):
+        name, store, current = _checked(op, ctx)
+
+        def run(value):
+            new = current() + value
+            store[name] = new
+            return new
+        return run
+
+    @builder("AssignSub")
+    def _assign_sub(op, ctx):
+        name, store, current = _checked(op, ctx)
+
+        def run(value):
+            new = current() - value
+            store[name] = new
+            return new
+        return run
+
+    @builder("IsVariableInitialized")
+    def _is_init(op, ctx):
+        name, store = ctx.var_name(op), ctx.variables
+        return lambda: np.bool_(name in store)
+
+    @builder("ReportUninitializedVariables")
+    def _report(op, ctx):
+        names, store = op.attrs["var_names"], ctx.variables
+        return lambda: np.array([n.encode() for n in names if n not in store], dtype=object)
+
+    # --- random -----------------------------------------------------------------------------
+    @builder("RandomUniform")
+    def _uniform(op, ctx):
+        rng, dt = ctx.rng(op), op.attrs["dtype"].np_dtype
+        gen_dt = dt if dt in (np.float32, np.float64) else np.float64
+        return lambda shape: xp.asarray(rng.random(tuple(int(d) for d in shape), dtype=gen_dt).astype(dt, copy=False))
+
+    @builder("RandomStandardNormal")
+    def _normal(op, ctx):
+        rng, dt = ctx.rng(op), op.attrs["dtype"].np_dtype
+        gen_dt = dt if dt in (np.float32, np.float64) else np.float64
+        return lambda shape: xp.asarray(rng.standard_normal(tuple(int(d) for d in shape), dtype=gen_dt).astype(dt, copy=False))
+
+    @builder("TruncatedNormal")
+    def _truncated(op, ctx):
+        rng, dt = ctx.rng(op), op.attrs["dtype"].np_dtype
+
+        def run(shape):
+            out = rng.standard_normal(tuple(int(d) for d in shape))
+            bad = np.abs(out) > 2
+            while bad.any():
+                out[bad] = rng.standard_normal(int(bad.sum()))
+                bad = np.abs(out) > 2
+            return xp.asarray(out.astype(dt))
+        return run
+
+    @builder("RandomUniformInt")
+    def _uniform_int(op, ctx):
+        rng = ctx.rng(op)
+
+        def run(shape, lo, hi):
+            if lo >= hi:
+                raise errors.InvalidArgumentError(None, op, f"Need minval < maxval, got {lo} >= {hi}")
+            return xp.asarray(rng.integers(int(lo), int(hi), size=tuple(int(d) for d in shape)).astype(lo.dtype))
+        return run
+
+    @builder("RandomShuffle")
+    def _shuffle(op, ctx):
+        rng = ctx.rng(op)
+        return lambda x: x[xp.asarray(rng.permutation(x.shape[0]))] if x.ndim else x
+
+    return K

@@ -1,0 +1,272 @@
+"""Session: owns variable values and random state, runs fetches through cached plans."""
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+
+import numpy as np
+
+from tensorflux.core import errors
+from tensorflux.core.executor import compile_plan
+from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
+from tensorflux.core.registry import registry
+
+
+class GPUOptions:
+    """TF1's GPUOptions: memory settings honoured by GPU backends."""
+
+    def __init__(self, allow_growth=False, per_process_gpu_memory_fraction=1.0,
+                 visible_device_list="", **kwargs):
+        self.allow_growth = allow_growth
+        self.per_process_gpu_memory_fraction = per_process_gpu_memory_fraction
+        self.visible_device_list = visible_device_list
+        self.__dict__.update(kwargs)
+
+
+class ConfigProto:
+    """TF1's ConfigProto (the fields that matter here); unknown fields are kept."""
+
+    def __init__(self, device_count=None, allow_soft_placement=True,
+                 log_device_placement=False, gpu_options=None,
+                 intra_op_parallelism_threads=0, inter_op_parallelism_threads=0, **kwargs):
+        self.device_count = dict(device_count or {})
+        self.allow_soft_placement = allow_soft_placement
+        self.log_device_placement = log_device_placement
+        self.gpu_options = gpu_options or GPUOptions()
+        self.intra_op_parallelism_threads = intra_op_parallelism_threads
+        self.inter_op_parallelism_threads = inter_op_parallelism_threads
+        self.__dict__.update(kwargs)
+
+
+class RunOptions:
+    """Accepted for compatibility; tracing options are ignored."""
+
+    def __init__(self, **kwargs):
+        self.__dict__.update(kwargs)
+
+
+class RunMetadata:
+    def __init__(self):
+        self.step_stats = None
+
+
+_session_state = threading.local()
+
+
+def _session_stack():
+    stack = getattr(_session_state, "stack", None)
+    if stack is None:
+        stack = _session_state.stack = []
+    return stack
+
+
+def get_default_session():
+    """The innermost session entered with ``with sess.as_default()`` (or ``with sess``)
+    in this thread, or None."""
+    stack = _session_stack()
+    return stack[-1] if stack else None
+
+
+class _FetchStructure:
+    """Flattens nested fetches to a list and rebuilds results in the same shape."""
+
+    @staticmethod
+    def flatten(fetches, graph, out):
+        if isinstance(fetches, (Tensor, Operation)):
+            out.append(graph.as_graph_element(fetches))
+            return None
+        if isinstance(fetches, str) or hasattr(fetches, "_as_graph_element"):
+            out.append(graph.as_graph_element(fetches))
+            return None
+        if isinstance(fetches, Mapping):
+            return (type(fetches), [(k, _FetchStructure.flatten(v, graph, out))
+                                    for k, v in fetches.items()])
+        if isinstance(fetches, (list, tuple)):
+            return (type(fetches), [_FetchStructure.flatten(v, graph, out) for v in fetches])
+        if fetches is None:
+            raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+        raise TypeError(f"Fetch argument {fetches!r} has invalid type {type(fetches)}, must be "
+                        f"a string, Tensor, Operation, Variable, or a list/tuple/dict of them.")
+
+    @staticmethod
+    def rebuild(structure, values):
+        it = iter(values)
+
+        def build(s):
+            if s is None:
+                return next(it)
+            kind, items = s
+            if issubclass(kind, Mapping):
+                d = {k: build(v) for k, v in items}
+                try:
+                    return kind(d)
+                except TypeError:
+                    return d
+            vals = [build(v) for v in items]
+            if kind is list:
+                return vals
+            if kind is tuple:
+                return tuple(vals)
+            if hasattr(kind, "_fields"):
+                return kind(*vals)
+            return kind(vals)
+
+        return build(structure)
+
+
+def _key(fetches):
+    """A hashable key for a fetch structure (cheap for the common cases)."""
+    t = type(fetches)
+    if t is list or t is tuple:
+        return (t, tuple(_key(f) for f in fetches))
+    if isinstance(fetches, Mapping):
+        return (t, tuple((k, _key(v)) for k, v in fetches.items()))
+    return fetches
+
+
+class BaseSession:
+    def __init__(self, target="", graph=None, config=None):
+        if graph is not None and not isinstance(graph, Graph):
+            raise TypeError(f"graph must be a tf.Graph, got {type(graph).__name__}")
+        self._graph = graph if graph is not None else get_default_graph()
+        self._config = config or ConfigProto()
+        self.target = target
+        self._variables: dict = {}
+        self._rngs: dict = {}
+        self._plans: dict = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._context_stack = []
+        registry.ensure_loaded()
+        self._cpu_backend = "numpy"
+
+    graph = property(lambda self: self._graph)
+    graph_def = property(lambda self: self._graph.as_graph_def())
+
+    def _backend_for(self, op: Operation) -> str:
+        return self._cpu_backend
+
+    # --- default-session plumbing --------------------------------------------------
+    @contextlib.contextmanager
+    def as_default(self):
+        stack = _session_stack()
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            stack.remove(self)
+
+    def __enter__(self):
+        graph_ctx = self._graph.as_default()
+        sess_ctx = self.as_default()
+        graph_ctx.__enter__()
+        sess_ctx.__enter__()
+        self._context_stack.append((graph_ctx, sess_ctx))
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        graph_ctx, sess_ctx = self._context_stack.pop()
+        sess_ctx.__exit__(exc_type, exc, tb)
+        graph_ctx.__exit__(exc_type, exc, tb)
+        self.close()
+
+    def close(self):
+        """Release the session's variables; later calls to run raise RuntimeError."""
+        self._closed = True
+        self._variables.clear()
+        self._rngs.clear()
+        self._plans.clear()
+
+    def __del__(self):
+        try:
+            self._variables.clear()
+        except Exception:
+            pass
+
+    # --- run -------------------------------------------------------------------
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Evaluate ``fetches`` (a graph element or nested list/tuple/dict of them),
+        feeding ``feed_dict`` values for any tensors. Results mirror the structure."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        key = (_key(fetches), tuple(feed_dict) if feed_dict else ())
+        try:
+            entry = self._plans.get(key)
+        except TypeError:  # an unhashable fetch (e.g. a list inside a dict key)
+            entry, key = None, None
+        if entry is None:
+            entry = self._make_entry(fetches, feed_dict)
+            if key is not None:
+                self._plans[key] = entry
+        plan, structure = entry
+        if feed_dict:
+            args = [spec.convert(v) for spec, v in zip(plan.feed_specs, feed_dict.values())]
+            try:
+                values = plan.fn(self._variables, *args)
+            except Exception as exc:
+                raise self._translate(plan, exc) from None
+        else:
+            try:
+                values = plan.fn(self._variables)
+            except Exception as exc:
+                raise self._translate(plan, exc) from None
+        if structure is None:
+            return values[0]
+        return _FetchStructure.rebuild(structure, values)
+
+    def _translate(self, plan, exc):
+        translated = plan.translate_error(exc)
+        if translated is None:
+            return exc
+        translated.__cause__ = exc
+        return translated
+
+    def _make_entry(self, fetches, feed_dict):
+        graph = self._graph
+        flat = []
+        structure = _FetchStructure.flatten(fetches, graph, flat)
+        flat = [f if not hasattr(f, "_as_graph_element") else f._as_graph_element() for f in flat]
+        feed_tensors = []
+        for k in (feed_dict or ()):
+            try:
+                t = graph.as_graph_element(k, allow_tensor=True, allow_operation=False)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise TypeError(f"Cannot interpret feed_dict key {k!r} as a Tensor: {exc}") from None
+            feed_tensors.append(t)
+        if len(set(feed_tensors)) != len(feed_tensors):
+            raise ValueError("The same tensor is fed twice in feed_dict")
+        with self._lock:
+            plan = compile_plan(self, flat, feed_tensors)
+        return plan, structure
+
+    def make_callable(self, fetches, feed_list=None):
+        """A function that runs ``fetches`` with positional values for ``feed_list``."""
+        feed_list = list(feed_list or [])
+
+        def call(*values):
+            return self.run(fetches, dict(zip(feed_list, values)))
+
+        return call
+
+
+class Session(BaseSession):
+    """``tf.Session(target='', graph=None, config=None)``."""
+
+
+class InteractiveSession(BaseSession):
+    """A session that makes itself (and its graph) the default as soon as it is made."""
+
+    def __init__(self, target="", graph=None, config=None):
+        super().__init__(target, graph, config)
+        self._graph_ctx = self._graph.as_default()
+        self._graph_ctx.__enter__()
+        self._sess_ctx = self.as_default()
+        self._sess_ctx.__enter__()
+
+    def close(self):
+        super().close()
+        if self._sess_ctx is not None:
+            self._sess_ctx.__exit__(None, None, None)
+            self._graph_ctx.__exit__(None, None, None)
+            self._sess_ctx = self._graph_ctx = None

@@ -1,0 +1,10 @@
+"""``tf.initializers``: the initializer classes under their TF1 short names."""
+from tensorflux.ops.init_ops import (Constant as constant, GlorotNormal as glorot_normal,  # noqa: F401
+                                     GlorotUniform as glorot_uniform, Ones as ones,
+                                     RandomNormal as random_normal,
+                                     RandomUniform as random_uniform,
+                                     TruncatedNormal as truncated_normal,
+                                     VarianceScaling as variance_scaling, Zeros as zeros)
+from tensorflux.ops.variables import (global_variables_initializer as global_variables,  # noqa: F401
+                                      local_variables_initializer as local_variables,
+                                      variables_initializer as variables)

@@ -1,0 +1,116 @@
+"""Constants and ``convert_to_tensor`` with TF1's dtype rules.
+
+Python floats become float32 and ints int32 (int64 if they do not fit) unless a dtype
+is given; NumPy arrays keep their dtype; lists holding Tensors are packed with ``stack``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from tensorflux.core import dtypes
+from tensorflux.core.graph import Tensor, get_default_graph
+from tensorflux.core.shapes import TensorShape
+from tensorflux.ops.op_def import defop, not_differentiable
+
+defop("Const", inputs=(), attrs={"value": None, "dtype": None},
+      dtype_fn=lambda op: [op.attrs["dtype"]],
+      shape_fn=lambda op: [TensorShape(np.shape(op.attrs["value"]))],
+      doc="A constant array stored in the graph.")
+not_differentiable("Const")
+
+
+def _contains_tensor(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return any(_contains_tensor(v) for v in value)
+    return isinstance(value, Tensor) or hasattr(value, "_as_tensor")
+
+
+def _python_array(value, dtype):
+    """An ndarray for a Python/NumPy value, applying TF1's default dtypes."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        arr = np.asarray(value)
+        if dtype is None:
+            if arr.dtype.kind in "SUO":
+                return arr.astype(object)
+            dtypes.as_dtype(arr.dtype)  # raises on unsupported dtypes
+            return arr
+    else:
+        try:
+            arr = np.asarray(value)
+        except ValueError as exc:
+            raise ValueError(f"Cannot convert {value!r} to a tensor: {exc}") from None
+        if arr.dtype == object and not all(isinstance(v, (str, bytes)) for v in arr.ravel()):
+            raise TypeError(f"Cannot convert {value!r} to a tensor: the elements have mixed "
+                            f"or unsupported types")
+        if dtype is None:
+            if arr.dtype.kind == "f":
+                return arr.astype(np.float32)
+            if arr.dtype.kind in "iu":
+                if arr.size and (arr.max() > np.iinfo(np.int32).max or arr.min() < np.iinfo(np.int32).min):
+                    return arr.astype(np.int64)
+                return arr.astype(np.int32)
+            if arr.dtype.kind in "SUO":
+                return arr.astype(object)
+            return arr
+    target = dtypes.as_dtype(dtype)
+    if target is dtypes.string:
+        return arr.astype(object)
+    if arr.dtype.kind in "SUO":
+        raise TypeError(f"Expected {target.name}, got {value!r} of type {type(value).__name__} instead.")
+    if target.is_integer or target.is_bool:
+        if arr.dtype.kind in "fc" and not np.all(np.mod(arr, 1) == 0):
+            raise TypeError(f"Expected {target.name}, got {value!r} of type "
+                            f"{type(value).__name__} instead (it has a fractional part).")
+    if target.is_integer and arr.size and arr.dtype.kind in "iuf":
+        info = np.iinfo(target.np_dtype)
+        if arr.max() > info.max or arr.min() < info.min:
+            raise ValueError(f"Value {value!r} is out of range for dtype {target.name}")
+    return arr.astype(target.np_dtype)
+
+
+def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
+    """``tf.constant``: a Const op holding ``value`` (optionally filled/reshaped to
+    ``shape``)."""
+    arr = _python_array(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in (shape if isinstance(shape, (list, tuple)) else [shape]))
+        if arr.shape != shape:
+            if verify_shape:
+                raise TypeError(f"Expected Tensor's shape: {shape}, got {arr.shape}.")
+            if arr.size == 1:
+                arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
+            elif arr.size == int(np.prod(shape)):
+                arr = arr.reshape(shape)
+            else:
+                raise TypeError(f"Cannot make a constant of shape {shape} from "
+                                f"{arr.size} values")
+    arr.setflags(write=False)
+    graph = get_default_graph()
+    op = graph.create_op("Const", [], {"value": arr, "dtype": dtypes.as_dtype(arr.dtype)}, name=name)
+    return op._outputs[0]
+
+
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
+    """Return ``value`` as a Tensor (a Const for Python / NumPy values)."""
+    if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != dtypes.as_dtype(dtype):
+            raise ValueError(f"Tensor conversion requested dtype {dtypes.as_dtype(dtype).name} "
+                             f"for Tensor with dtype {value.dtype.name}: {value!r}")
+        return value
+    as_tensor = getattr(value, "_as_tensor", None)
+    if as_tensor is not None:
+        return convert_to_tensor(as_tensor(), dtype=dtype, name=name)
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        from tensorflux.ops.array_ops import stack
+        return stack([convert_to_tensor(v, dtype=dtype) for v in value], name=name or "packed")
+    hint = preferred_dtype or dtype_hint
+    if dtype is None and hint is not None:
+        try:
+            return constant(value, dtype=hint, name=name or "Const")
+        except (TypeError, ValueError):
+            pass
+    return constant(value, dtype=dtype, name=name or "Const")
+
+
+def is_tensor_like(value) -> bool:
+    return isinstance(value, Tensor) or hasattr(value, "_as_tensor")

@@ -1,0 +1,402 @@
+"""Elementwise arithmetic, comparisons, reductions, matmul and casts, and the Python
+operators of Tensor (``x * y + 2``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from tensorflux.core import dtypes
+from tensorflux.core.graph import Tensor, get_default_graph, name_scope
+from tensorflux.core.shapes import TensorShape
+from tensorflux.ops.constant_op import convert_to_tensor, is_tensor_like
+from tensorflux.ops.op_def import defop, not_differentiable
+from tensorflux.ops.shape_fns import (bool_dtype, broadcast_shape, reduced_shape,
+                                      same_shape, normalize_axis)
+
+UNARY = ["Neg", "Abs", "Sign", "Square", "Sqrt", "Rsqrt", "Exp", "Log", "Log1p", "Sin",
+         "Cos", "Tan", "Tanh", "Sigmoid", "Reciprocal", "Floor", "Ceil", "Round", "Expm1"]
+BINARY = ["Add", "Sub", "Mul", "RealDiv", "FloorDiv", "FloorMod", "Pow", "Maximum",
+          "Minimum", "SquaredDifference"]
+COMPARISONS = ["Equal", "NotEqual", "Less", "LessEqual", "Greater", "GreaterEqual"]
+LOGICAL = ["LogicalAnd", "LogicalOr"]
+REDUCTIONS = ["Sum", "Mean", "Max", "Min", "Prod", "All", "Any"]
+
+for _name in UNARY:
+    defop(_name, ("x",), shape_fn=same_shape, doc=f"Elementwise {_name.lower()}.")
+for _name in BINARY:
+    defop(_name, ("x", "y"), shape_fn=broadcast_shape, doc=f"Elementwise {_name} with broadcasting.")
+for _name in COMPARISONS:
+    defop(_name, ("x", "y"), shape_fn=broadcast_shape, dtype_fn=bool_dtype,
+          doc=f"Elementwise {_name} (bool result), with broadcasting.")
+for _name in LOGICAL:
+    defop(_name, ("x", "y"), shape_fn=broadcast_shape, dtype_fn=bool_dtype)
+defop("LogicalNot", ("x",), shape_fn=same_shape, dtype_fn=bool_dtype)
+defop("IsNan", ("x",), shape_fn=same_shape, dtype_fn=bool_dtype)
+defop("IsFinite", ("x",), shape_fn=same_shape, dtype_fn=bool_dtype)
+not_differentiable(*COMPARISONS, *LOGICAL, "LogicalNot", "IsNan", "IsFinite",
+                   "Sign", "Floor", "Ceil", "Round", "FloorDiv", "FloorMod")
+
+
+def _reduction_shape(op):
+    return [reduced_shape(op.inputs[0].shape, op.attrs["axis"], op.attrs["keep_dims"])]
+
+
+for _name in REDUCTIONS:
+    defop(_name, ("input",), attrs={"axis": None, "keep_dims": False},
+          shape_fn=_reduction_shape, doc=f"Reduce with {_name.lower()} over `axis` (None: all).")
+not_differentiable("All", "Any")
+
+
+def _arg_shape(op):
+    return [reduced_shape(op.inputs[0].shape, [op.attrs["axis"]], False)]
+
+
+for _name in ("ArgMax", "ArgMin"):
+    defop(_name, ("input",), attrs={"axis": 0, "output_type": dtypes.int64},
+          shape_fn=_arg_shape, dtype_fn=lambda op: [op.attrs["output_type"]])
+not_differentiable("ArgMax", "ArgMin")
+
+
+def _matmul_shape(op):
+    a, b = (t.shape.as_tuple() for t in op.inputs)
+    ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+    if a is None or b is None:
+        return [TensorShape(None)]
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError(f"Shape must be rank >= 2 for MatMul, got shapes "
+                         f"{TensorShape(a)} and {TensorShape(b)}")
+    m, k1 = (a[-1], a[-2]) if ta else (a[-2], a[-1])
+    k2, n = (b[-1], b[-2]) if tb else (b[-2], b[-1])
+    if k1 is not None and k2 is not None and k1 != k2:
+        raise ValueError(f"Dimensions must be equal, but are {k1} and {k2} for MatMul with "
+                         f"input shapes {TensorShape(a)} and {TensorShape(b)}")
+    from tensorflux.ops.shape_fns import broadcast_dims
+    batch = broadcast_dims(a[:-2], b[:-2])
+    return [TensorShape(batch + (m, n))]
+
+
+defop("MatMul", ("a", "b"), attrs={"transpose_a": False, "transpose_b": False},
+      shape_fn=_matmul_shape, doc="Matrix product (batched over leading dims).")
+
+
+def _add_n_shape(op):
+    shape = op.inputs[0].shape
+    for t in op.inputs[1:]:
+        shape = shape.merge_with(t.shape)
+    return [shape]
+
+
+defop("AddN", ("*inputs",), shape_fn=_add_n_shape, doc="Sum of a list of same-shape tensors.")
+defop("Cast", ("x",), attrs={"DstT": None}, shape_fn=same_shape,
+      dtype_fn=lambda op: [op.attrs["DstT"]])
+
+
+def _square_matrix_shape(op, keep):
+    dims = op.inputs[0].shape.as_tuple()
+    if dims is not None:
+        if len(dims) < 2 or (dims[-1] is not None and dims[-2] is not None and dims[-1] != dims[-2]):
+            raise ValueError(f"Input must be a batch of square matrices, got shape "
+                             f"{op.inputs[0].shape}")
+        return [TensorShape(dims if keep else dims[:-2])]
+    return [TensorShape(None)]
+
+
+defop("MatrixInverse", ("input",), attrs={"adjoint": False},
+      shape_fn=lambda op: _square_matrix_shape(op, True))
+defop("MatrixDeterminant", ("input",), shape_fn=lambda op: _square_matrix_shape(op, False))
+
+
+# --- wrappers ---------------------------------------------------------------------------
+def _op(op_type, inputs, attrs=None, name=None):
+    return get_default_graph().create_op(op_type, inputs, attrs, name=name)._outputs[0]
+
+
+def _graph_of(*values):
+    for v in values:
+        if isinstance(v, Tensor):
+            return v.graph
+    return get_default_graph()
+
+
+def binary_operands(x, y, op_type="op"):
+    """Convert two operands to Tensors of one dtype: a Python value takes the other
+    operand's dtype; two tensors of different dtypes are a TypeError naming both."""
+    if is_tensor_like(x):
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=None if is_tensor_like(y) else x.dtype)
+    elif is_tensor_like(y):
+        y = convert_to_tensor(y)
+        x = convert_to_tensor(x, dtype=y.dtype)
+    else:
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=x.dtype)
+    if x.dtype != y.dtype:
+        raise TypeError(f"Input 'y' of '{op_type}' Op has type {y.dtype.name} that does not "
+                        f"match type {x.dtype.name} of argument 'x': {x.name} is "
+                        f"{x.dtype.name}, {y.name} is {y.dtype.name}. Use tf.cast to "
+                        f"convert one of them.")
+    return x, y
+
+
+def _binary(op_type, x, y, name=None):
+    with _graph_of(x, y).as_default():
+        x, y = binary_operands(x, y, op_type)
+        return _op(op_type, [x, y], name=name or op_type)
+
+
+def _unary(op_type, x, name=None):
+    with _graph_of(x).as_default():
+        return _op(op_type, [convert_to_tensor(x)], name=name or op_type)
+
+
+def add(x, y, name=None): return _binary("Add", x, y, name)
+def subtract(x, y, name=None): return _binary("Sub", x, y, name)
+def multiply(x, y, name=None): return _binary("Mul", x, y, name)
+def maximum(x, y, name=None): return _binary("Maximum", x, y, name)
+def minimum(x, y, name=None): return _binary("Minimum", x, y, name)
+def pow(x, y, name=None): return _binary("Pow", x, y, name)  # noqa: A001 - TF1 name
+def floormod(x, y, name=None): return _binary("FloorMod", x, y, name)
+def squared_difference(x, y, name=None): return _binary("SquaredDifference", x, y, name)
+def equal(x, y, name=None): return _binary("Equal", x, y, name)
+def not_equal(x, y, name=None): return _binary("NotEqual", x, y, name)
+def less(x, y, name=None): return _binary("Less", x, y, name)
+def less_equal(x, y, name=None): return _binary("LessEqual", x, y, name)
+def greater(x, y, name=None): return _binary("Greater", x, y, name)
+def greater_equal(x, y, name=None): return _binary("GreaterEqual", x, y, name)
+def logical_and(x, y, name=None): return _binary("LogicalAnd", x, y, name)
+def logical_or(x, y, name=None): return _binary("LogicalOr", x, y, name)
+def logical_not(x, name=None): return _unary("LogicalNot", x, name)
+def is_nan(x, name=None): return _unary("IsNan", x, name)
+def is_finite(x, name=None): return _unary("IsFinite", x, name)
+
+mod = floormod
+multiply.__doc__ = "Elementwise x * y with broadcasting."
+add.__doc__ = "Elementwise x + y with broadcasting."
+
+
+def logical_xor(x, y, name="LogicalXor"):
+    with name_scope(name, "LogicalXor", [x, y]):
+        return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name="xor")
+
+
+def negative(x, name=None): return _unary("Neg", x, name)
+def abs(x, name=None): return _unary("Abs", x, name)  # noqa: A001 - TF1 name
+def sign(x, name=None): return _unary("Sign", x, name)
+def square(x, name=None): return _unary("Square", x, name)
+def sqrt(x, name=None): return _unary("Sqrt", x, name)
+def rsqrt(x, name=None): return _unary("Rsqrt", x, name)
+def exp(x, name=None): return _unary("Exp", x, name)
+def expm1(x, name=None): return _unary("Expm1", x, name)
+def log(x, name=None): return _unary("Log", x, name)
+def log1p(x, name=None): return _unary("Log1p", x, name)
+def sin(x, name=None): return _unary("Sin", x, name)
+def cos(x, name=None): return _unary("Cos", x, name)
+def tan(x, name=None): return _unary("Tan", x, name)
+def tanh(x, name=None): return _unary("Tanh", x, name)
+def sigmoid(x, name=None): return _unary("Sigmoid", x, name)
+def reciprocal(x, name=None): return _unary("Reciprocal", x, name)
+def floor(x, name=None): return _unary("Floor", x, name)
+def ceil(x, name=None): return _unary("Ceil", x, name)
+def round(x, name=None): return _unary("Round", x, name)  # noqa: A001 - TF1 name
+
+neg = negative
+
+
+def _float_for_division(dtype):
+    if dtype.is_floating or dtype.is_complex:
+        return dtype
+    return dtypes.float64 if dtype.size >= 4 else dtypes.float32
+
+
+def truediv(x, y, name=None):
+    """x / y; integer operands are cast to float first (TF1's true division)."""
+    with _graph_of(x, y).as_default():
+        x, y = binary_operands(x, y, "RealDiv")
+        target = _float_for_division(x.dtype)
+        if target is x.dtype:
+            return _op("RealDiv", [x, y], name=name or "truediv")
+        with name_scope(name, "truediv", [x, y]) as scope:
+            return _op("RealDiv", [cast(x, target), cast(y, target)], name=scope)
+
+
+def floordiv(x, y, name=None):
+    with _graph_of(x, y).as_default():
+        x, y = binary_operands(x, y, "FloorDiv")
+        if x.dtype.is_floating:
+            with name_scope(name, "floordiv", [x, y]) as scope:
+                return _op("Floor", [_op("RealDiv", [x, y])], name=scope)
+        return _op("FloorDiv", [x, y], name=name or "floordiv")
+
+
+def divide(x, y, name=None):
+    """``tf.divide``: true division, like ``x / y``."""
+    return truediv(x, y, name=name)
+
+
+def div(x, y, name=None):
+    """TF1's legacy ``tf.div``: floor division for integers, real division for floats."""
+    with _graph_of(x, y).as_default():
+        x, y = binary_operands(x, y, "Div")
+        if x.dtype.is_integer:
+            return _op("FloorDiv", [x, y], name=name or "div")
+        return _op("RealDiv", [x, y], name=name or "div")
+
+
+realdiv = div
+
+
+def cast(x, dtype, name=None):
+    """Cast to ``dtype``; returns ``x`` itself when it already has that dtype."""
+    dtype = dtypes.as_dtype(dtype)
+    with _graph_of(x).as_default():
+        x = convert_to_tensor(x)
+        if x.dtype == dtype:
+            return x
+        return _op("Cast", [x], {"DstT": dtype}, name=name or "Cast")
+
+
+def to_float(x, name="ToFloat"): return cast(x, dtypes.float32, name)
+def to_double(x, name="ToDouble"): return cast(x, dtypes.float64, name)
+def to_int32(x, name="ToInt32"): return cast(x, dtypes.int32, name)
+def to_int64(x, name="ToInt64"): return cast(x, dtypes.int64, name)
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, name=None):
+    """Matrix product of two rank >= 2 tensors of one dtype."""
+    with _graph_of(a, b).as_default():
+        a, b = binary_operands(a, b, "MatMul")
+        return _op("MatMul", [a, b], {"transpose_a": bool(transpose_a or adjoint_a),
+                                      "transpose_b": bool(transpose_b or adjoint_b)},
+                   name=name or "MatMul")
+
+
+def add_n(inputs, name=None):
+    """Sum of a list of tensors of the same shape and dtype."""
+    if not inputs or not isinstance(inputs, (list, tuple)):
+        raise ValueError("inputs must be a non-empty list of tensors")
+    with _graph_of(*inputs).as_default():
+        inputs = [convert_to_tensor(t) for t in inputs]
+        if len({t.dtype for t in inputs}) > 1:
+            raise TypeError(f"add_n inputs must have one dtype, got "
+                            f"{[(t.name, t.dtype.name) for t in inputs]}")
+        if len(inputs) == 1:
+            return inputs[0] if name is None else _op("Identity", inputs, name=name)
+        return _op("AddN", inputs, name=name or "AddN")
+
+
+def _reduce(op_type, default_name, input_tensor, axis, keepdims, name, reduction_indices,
+            keep_dims):
+    if axis is None:
+        axis = reduction_indices
+    if keepdims is None:
+        keepdims = bool(keep_dims)
+    with _graph_of(input_tensor).as_default():
+        x = convert_to_tensor(input_tensor)
+        if axis is not None:
+            if is_tensor_like(axis):
+                from tensorflux.ops.shape_fns import constant_value
+                value = constant_value(convert_to_tensor(axis))
+                if value is None:
+                    raise ValueError(f"{default_name}: axis must be known when the graph is "
+                                     f"built (a Python int/list or a constant)")
+                axis = value
+            axis = tuple(int(a) for a in np.ravel(axis))
+            ndims = x.shape.ndims
+            if ndims is not None:
+                axis = tuple(normalize_axis(a, ndims) for a in axis)
+        return _op(op_type, [x], {"axis": axis, "keep_dims": bool(keepdims)},
+                   name=name or default_name)
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Sum", "Sum", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Mean", "Mean", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Max", "Max", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Min", "Min", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Prod", "Prod", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("All", "All", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    return _reduce("Any", "Any", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
+
+
+def _arg(op_type, input, axis, name, dimension, output_type):
+    if axis is None:
+        axis = dimension if dimension is not None else 0
+    with _graph_of(input).as_default():
+        x = convert_to_tensor(input)
+        axis = normalize_axis(int(axis), x.shape.ndims)
+        return _op(op_type, [x], {"axis": axis, "output_type": dtypes.as_dtype(output_type)},
+                   name=name or op_type)
+
+
+def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
+    return _arg("ArgMax", input, axis, name, dimension, output_type)
+
+
+def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):
+    return _arg("ArgMin", input, axis, name, dimension, output_type)
+
+
+def matrix_inverse(input, adjoint=False, name=None):
+    return _op("MatrixInverse", [convert_to_tensor(input)], {"adjoint": bool(adjoint)},
+               name=name or "MatrixInverse")
+
+
+def matrix_determinant(input, name=None):
+    return _op("MatrixDeterminant", [convert_to_tensor(input)], name=name or "MatrixDeterminant")
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Elementwise clamp of ``t`` to [clip_value_min, clip_value_max]."""
+    with name_scope(name, "clip_by_value", [t]) as scope:
+        t = convert_to_tensor(t)
+        return maximum(minimum(t, clip_value_max, name="Minimum"), clip_value_min, name=scope)
+
+
+# --- Tensor operators (TF1's _override_operator) -----------------------------------------
+def _install_operators():
+    def binary(fn, default_name):
+        def forward(self, other):
+            return fn(self, other, name=default_name)
+
+        def reflected(self, other):
+            return fn(other, self, name=default_name)
+        return forward, reflected
+
+    table = {
+        "add": (add, "add"), "sub": (subtract, "sub"), "mul": (multiply, "mul"),
+        "truediv": (truediv, "truediv"), "floordiv": (floordiv, "floordiv"),
+        "mod": (floormod, "mod"), "pow": (pow, "pow"), "matmul": (matmul, "matmul"),
+        "and": (logical_and, "and"), "or": (logical_or, "or"), "xor": (logical_xor, "xor"),
+    }
+    for op_name, (fn, default_name) in table.items():
+        forward, reflected = binary(fn, default_name)
+        Tensor._override_operator(f"__{op_name}__", forward)
+        Tensor._override_operator(f"__r{op_name}__", reflected)
+    Tensor._override_operator("__lt__", lambda s, o: less(s, o))
+    Tensor._override_operator("__le__", lambda s, o: less_equal(s, o))
+    Tensor._override_operator("__gt__", lambda s, o: greater(s, o))
+    Tensor._override_operator("__ge__", lambda s, o: greater_equal(s, o))
+    Tensor._override_operator("__neg__", lambda s: negative(s))
+    Tensor._override_operator("__abs__", lambda s: abs(s))
+    Tensor._override_operator("__invert__", lambda s: logical_not(s))
+
+
+_install_operators()
