@@ -147,7 +147,7 @@ def make_kernels(xp):
     # --- array manipulation --------------------------------------------------------------
     fn("Identity", lambda x: x)
     fn("StopGradient", lambda x: x)
-    fn("PlaceholderWithDefault", lambda x: x)
+    fn("PlaceholderWithDefault", lambda x, shape=None: x)
 
     @builder("Shape")
     def _shape(op, ctx):

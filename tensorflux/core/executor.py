@@ -23,7 +23,7 @@ from tensorflux.core.registry import registry
 
 # Ops whose output is an existing array (state or a constant): fetched values of these
 # are copied so that a caller mutating a result cannot change the graph's state.
-_ALIASING_OPS = {"VariableV2", "Const"}
+_ALIASING_OPS = {"VariableV2", "Const", "Assign", "AssignAdd", "AssignSub"}
 
 
 class KernelContext:
@@ -95,6 +95,11 @@ def _scalar(x):
 
 def _copy(x):
     return x.copy()
+
+
+def _own(x):
+    """A fetched array that may be a view of state (a reshape of a variable) is copied."""
+    return x if getattr(x, "base", None) is None else x.copy()
 
 
 class Plan:
@@ -181,7 +186,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             fetch_ops.append(f._op)
     order = _prune(fetch_ops, fed)
 
-    env: dict[str, Any] = {"_scalar": _scalar, "_copy": _copy}
+    env: dict[str, Any] = {"_scalar": _scalar, "_copy": _copy, "_own": _own}
     names: dict[Tensor, str] = {}
     aliased: set[str] = set()
     feed_args = []
@@ -261,6 +266,8 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
                 names[t] = o
                 outs.append(o)
         call = f"{kname}({', '.join(args)})"
+        if op.type in _ALIASING_OPS:
+            aliased.update(o for o in outs if o != "_")
         line = f"{', '.join(outs)} = {call}" if outs else call
         body.append((line, op, args))
 
@@ -272,10 +279,12 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             continue
         n = names[f]
         expr = n
-        if n in aliased and f.dtype.np_dtype.kind != "O":
-            expr = f"_copy({expr})"
         if f.shape.ndims == 0:
             expr = f"_scalar({expr})"
+        elif n in aliased and f.dtype.np_dtype.kind != "O":
+            expr = f"_copy({expr})"
+        elif n.startswith("t"):
+            expr = f"_own({expr})"
         returns.append(expr)
 
     # Liveness: delete each intermediate after its last reader.

@@ -32,7 +32,7 @@ class Zeros(Initializer):
 
     def __call__(self, shape, dtype=None, partition_info=None):
         dtype = self._dtype(dtype)
-        return constant(np.zeros(tuple(shape), dtype=dtype.np_dtype))
+        return constant(np.zeros(tuple(shape), dtype=dtype.np_dtype), name="zeros")
 
 
 class Ones(Initializer):
@@ -41,7 +41,7 @@ class Ones(Initializer):
 
     def __call__(self, shape, dtype=None, partition_info=None):
         dtype = self._dtype(dtype)
-        return constant(np.ones(tuple(shape), dtype=dtype.np_dtype))
+        return constant(np.ones(tuple(shape), dtype=dtype.np_dtype), name="ones")
 
 
 class Constant(Initializer):

@@ -84,6 +84,8 @@ def shape_from_tensor(tensor):
     value = constant_value(tensor)
     if value is not None:
         return TensorShape([int(d) if d >= 0 else None for d in np.ravel(value)])
+    if tensor.op.type == "Shape":
+        return tensor.op.inputs[0].shape
     if tensor.op.type == "Pack":
         dims = []
         for t in tensor.op.inputs:

@@ -1,0 +1,1 @@
+"""High-level extras: data sets now; layers and estimators as they land."""
