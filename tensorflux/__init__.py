@@ -27,6 +27,8 @@ from tensorflux.ops.array_ops import (concat, expand_dims, fill, gather, identit
 from tensorflux.ops.array_ops import range  # noqa: F401,A001
 from tensorflux.ops.constant_op import constant, convert_to_tensor  # noqa: F401
 from tensorflux.ops.control_flow_ops import group, no_op, tuple  # noqa: F401,A001
+from tensorflux.ops.gradients import (NoGradient, NotDifferentiable,  # noqa: F401
+                                     RegisterGradient, gradients, hessians)
 from tensorflux.ops.init_ops import (constant_initializer, glorot_normal_initializer,  # noqa: F401
                                      glorot_uniform_initializer, ones_initializer,
                                      random_normal_initializer, random_uniform_initializer,
@@ -55,7 +57,8 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       local_variables, local_variables_initializer,
                                       model_variables, report_uninitialized_variables,
                                       trainable_variables, variables_initializer)
-from tensorflux import initializers  # noqa: F401
+from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
+from tensorflux import initializers, nn, test, train  # noqa: F401
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

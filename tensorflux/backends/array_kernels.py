@@ -300,6 +300,45 @@ def make_kernels(xp):
     fn("Select", lambda c, x, y: xp.where(c if c.ndim != 1 or x.ndim <= 1 else
                                            c.reshape((-1,) + (1,) * (x.ndim - 1)), x, y))
 
+    # --- gradient helpers --------------------------------------------------------------
+    def sum_to_shape(x, like):
+        shape = like.shape
+        if x.shape == shape:
+            return x
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, d in enumerate(shape)
+                                           if d == 1 and x.shape[i + lead] != 1)
+        out = xp.sum(x, axis=axes, keepdims=True, dtype=x.dtype)
+        return out.reshape(shape)
+
+    fn("SumToShape", sum_to_shape)
+    fn("BroadcastLike", lambda x, like: xp.broadcast_to(x, like.shape))
+
+    @builder("StridedSliceGrad")
+    def _strided_grad(op, ctx):
+        from tensorflux.ops.array_ops import _index_items
+        index = _index_items(op.attrs["spec"])
+
+        def run(grad, like):
+            out = xp.zeros(like.shape, dtype=grad.dtype)
+            out[index] = grad
+            return out
+        return run
+
+    @builder("ScatterAddLike")
+    def _scatter_add(op, ctx):
+        axis = op.attrs["axis"]
+
+        def run(updates, indices, like):
+            out = xp.zeros(like.shape, dtype=updates.dtype)
+            moved = xp.moveaxis(out, axis, 0)
+            upd = xp.moveaxis(updates, axis, 0).reshape((indices.size,) + moved.shape[1:]) \
+                if indices.ndim <= 1 else xp.moveaxis(updates.reshape(
+                    updates.shape[:axis] + (indices.size,) + updates.shape[axis + indices.ndim:]), axis, 0)
+            xp.add.at(moved, indices.reshape(-1), upd)
+            return out
+        return run
+
     # --- state ----------------------------------------------------------------------------
     def _checked(op, ctx):
         name = ctx.var_name(op)
@@ -360,6 +399,86 @@ def make_kernels(xp):
     def _report(op, ctx):
         names, store = op.attrs["var_names"], ctx.variables
         return lambda: np.array([n.encode() for n in names if n not in store], dtype=object)
+
+    # --- optimizer updates (in place on the variable store) ------------------------------
+    def updater(n_refs, step):
+        """A builder for an Apply* op: ``step(*slots, *values)`` updates slots in place."""
+        def b(op, ctx):
+            names = [ctx.var_name(op, i) for i in range(n_refs)]
+            store = ctx.variables
+            attrs = op.attrs
+
+            def run(*values):
+                try:
+                    slots = [store[n] for n in names]
+                except KeyError as exc:
+                    raise errors.FailedPreconditionError(
+                        None, op, f"Attempting to use uninitialized value {exc.args[0]}") from None
+                for n, s in zip(names, slots):
+                    if not s.flags.writeable:  # never update a buffer we do not own
+                        store[n] = s = s.copy()
+                step(attrs, *[store[n] for n in names], *values)
+                return store[names[0]]
+            return run
+        return b
+
+    def gd(attrs, var, alpha, delta):
+        var -= alpha * delta
+
+    def momentum(attrs, var, accum, lr, grad, mom):
+        accum *= mom
+        accum += grad
+        if attrs["use_nesterov"]:
+            var -= lr * (grad + mom * accum)
+        else:
+            var -= lr * accum
+
+    def adagrad(attrs, var, accum, lr, grad):
+        accum += grad * grad
+        var -= lr * grad / xp.sqrt(accum)
+
+    def adadelta(attrs, var, accum, accum_update, lr, rho, eps, grad):
+        accum *= rho
+        accum += (1 - rho) * grad * grad
+        update = xp.sqrt(accum_update + eps) / xp.sqrt(accum + eps) * grad
+        accum_update *= rho
+        accum_update += (1 - rho) * update * update
+        var -= lr * update
+
+    def rmsprop(attrs, var, ms, mom, lr, rho, momentum_, eps, grad):
+        ms *= rho
+        ms += (1 - rho) * grad * grad
+        mom *= momentum_
+        mom += lr * grad / xp.sqrt(ms + eps)
+        var -= mom
+
+    def centered_rmsprop(attrs, var, mg, ms, mom, lr, rho, momentum_, eps, grad):
+        mg *= rho
+        mg += (1 - rho) * grad
+        ms *= rho
+        ms += (1 - rho) * grad * grad
+        mom *= momentum_
+        mom += lr * grad / xp.sqrt(ms - mg * mg + eps)
+        var -= mom
+
+    def adam(attrs, var, m, v, b1p, b2p, lr, b1, b2, eps, grad):
+        lr_t = lr * xp.sqrt(1 - b2p) / (1 - b1p)
+        m *= b1
+        m += (1 - b1) * grad
+        v *= b2
+        v += (1 - b2) * grad * grad
+        if attrs["use_nesterov"]:
+            var -= lr_t * (b1 * m + (1 - b1) * grad) / (xp.sqrt(v) + eps)
+        else:
+            var -= lr_t * m / (xp.sqrt(v) + eps)
+
+    K["ApplyGradientDescent"] = ("builder", updater(1, gd))
+    K["ApplyMomentum"] = ("builder", updater(2, momentum))
+    K["ApplyAdagrad"] = ("builder", updater(2, adagrad))
+    K["ApplyAdadelta"] = ("builder", updater(3, adadelta))
+    K["ApplyRMSProp"] = ("builder", updater(3, rmsprop))
+    K["ApplyCenteredRMSProp"] = ("builder", updater(4, centered_rmsprop))
+    K["ApplyAdam"] = ("builder", updater(3, adam))
 
     # --- random -----------------------------------------------------------------------------
     @builder("RandomUniform")

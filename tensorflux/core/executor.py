@@ -145,32 +145,44 @@ class Plan:
         return cls(None, op, message)
 
 
+def _dependencies(op, fed):
+    refs = op._opdef.ref_inputs
+    deps = list(op._control_inputs)
+    deps.extend(t._op for i, t in enumerate(op._inputs) if i not in refs and t not in fed)
+    return deps
+
+
 def _prune(fetch_ops, fed: set):
-    """Ops needed for the fetches, in topological order; stops at fed tensors."""
-    order, state = [], {}
-    stack = [(op, False) for op in reversed(fetch_ops)]
+    """Ops needed for the fetches, in an order that respects every dependency; stops
+    at fed tensors. Ops that write variables (ref inputs) run as late as their
+    dependencies allow, so reads that do not depend on an update see the old value."""
+    needed, stack = set(), list(fetch_ops)
     while stack:
-        op, expanded = stack.pop()
-        if expanded:
-            if state.get(op) != 2:
-                state[op] = 2
-                order.append(op)
-            continue
-        if op in state:
-            continue
-        state[op] = 1
-        stack.append((op, True))
-        refs = op._opdef.ref_inputs
-        deps = [ci for ci in op._control_inputs]
-        for i, t in enumerate(op._inputs):
-            if t in fed:
-                continue
-            if i in refs:
-                continue
-            deps.append(t._op)
-        for d in reversed(deps):
-            if d not in state:
-                stack.append((d, False))
+        op = stack.pop()
+        if op not in needed:
+            needed.add(op)
+            stack.extend(d for d in _dependencies(op, fed) if d not in needed)
+    consumers = {op: [] for op in needed}
+    indegree = dict.fromkeys(needed, 0)
+    for op in needed:
+        for d in set(_dependencies(op, fed)):
+            consumers[d].append(op)
+            indegree[op] += 1
+    ordered = sorted(needed, key=lambda o: o._id)  # creation order breaks ties
+    readers = [op for op in ordered if indegree[op] == 0 and not op._opdef.ref_inputs]
+    writers = [op for op in ordered if indegree[op] == 0 and op._opdef.ref_inputs]
+    readers.reverse()
+    writers.reverse()
+    order = []
+    while readers or writers:
+        op = readers.pop() if readers else writers.pop()
+        order.append(op)
+        for c in consumers[op]:
+            indegree[c] -= 1
+            if indegree[c] == 0:
+                (writers if c._opdef.ref_inputs else readers).append(c)
+    if len(order) != len(needed):
+        raise ValueError("The graph has a cycle among the ops needed for this run")
     return order
 
 

@@ -3,5 +3,6 @@
 Importing this package declares every op (``op_def.OPS``); the ``ops`` plugin registers
 them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 """
-from tensorflux.ops import (array_ops, constant_op, control_flow_ops, init_ops,  # noqa: F401
-                            math_ops, random_ops, state_ops, variable_scope, variables)
+from tensorflux.ops import (array_ops, clip_ops, constant_op, control_flow_ops,  # noqa: F401
+                            gradients, init_ops, learning_rate, math_ops, optimizers,
+                            random_ops, state_ops, training_ops, variable_scope, variables)

@@ -696,3 +696,179 @@ def where(condition, x=None, y=None, name=None):
     from tensorflux.ops.math_ops import binary_operands
     x, y = binary_operands(x, y, "Select")
     return _op("Select", [c, x, y], name=name or "Select")._outputs[0]
+
+
+# --- gradients ------------------------------------------------------------------------------
+from tensorflux.ops.op_def import gradient  # noqa: E402
+
+
+def _like_shape(op):
+    return [op.inputs[1].shape]
+
+
+defop("SumToShape", ("x", "like"), shape_fn=_like_shape,
+      doc="Sum x over broadcast dimensions down to the shape of `like` (undoes broadcasting).")
+defop("BroadcastLike", ("x", "like"), shape_fn=_like_shape,
+      doc="Broadcast x to the shape of `like`.")
+defop("StridedSliceGrad", ("grad", "like"), attrs={"spec": ()}, shape_fn=_like_shape,
+      doc="Zeros shaped like `like` with `grad` written at the StridedSlice index `spec`.")
+defop("ScatterAddLike", ("updates", "indices", "like"), attrs={"axis": 0},
+      dtype_fn=lambda op: [op.inputs[0].dtype], shape_fn=lambda op: [op.inputs[2].shape],
+      doc="Zeros shaped like `like` with `updates` added at `indices` along `axis`.")
+
+
+def _create(op_type, inputs, attrs=None):
+    return _op(op_type, inputs, attrs)._outputs[0]
+
+
+def sum_to(grad, like):
+    """``grad`` summed down to ``like``'s shape; a no-op when the static shapes match."""
+    if grad.shape.is_fully_defined() and grad.shape == like.shape:
+        return grad
+    return _create("SumToShape", [grad, like])
+
+
+def broadcast_like(x, like):
+    if x.shape.is_fully_defined() and x.shape == like.shape:
+        return x
+    return _create("BroadcastLike", [x, like])
+
+
+@gradient("SumToShape")
+def _sum_to_grad(op, grad):
+    return [broadcast_like(grad, op.inputs[0]), None]
+
+
+@gradient("BroadcastLike")
+def _broadcast_like_grad(op, grad):
+    return [sum_to(grad, op.inputs[0]), None]
+
+
+@gradient("Identity", "PlaceholderWithDefault")
+def _identity_grad(op, grad):
+    return [grad]
+
+
+def _reshape_to_input(op, grad):
+    x = op.inputs[0]
+    target = x.shape.as_list() if x.shape.is_fully_defined() else shape(x)
+    return reshape(grad, target)
+
+
+@gradient("Reshape")
+def _reshape_grad(op, grad):
+    return [_reshape_to_input(op, grad), None]
+
+
+@gradient("Squeeze", "ExpandDims")
+def _squeeze_grad(op, grad):
+    return [_reshape_to_input(op, grad)]
+
+
+@gradient("Transpose")
+def _transpose_grad(op, grad):
+    perm = op.attrs["perm"]
+    return [transpose(grad, list(np.argsort(perm)))]
+
+
+@gradient("ConcatV2")
+def _concat_grad(op, grad):
+    axis = op.attrs["axis"]
+    sizes = []
+    for t in op.inputs:
+        dims = t.shape.as_tuple()
+        ax = normalize_axis(axis, len(dims)) if dims is not None else None
+        sizes.append(None if dims is None else dims[ax])
+    if None not in sizes:
+        return split(grad, sizes, axis=axis)
+    # Dynamic sizes: slice each piece out by its running offset along axis.
+    out, offset = [], constant(0)
+    rank_ = len(grad.shape) if grad.shape.ndims is not None else None
+    if rank_ is None:
+        raise LookupError("ConcatV2 gradient needs inputs of known rank")
+    ax = normalize_axis(axis, rank_)
+    for t in op.inputs:
+        size_t = shape(t)
+        begin = one_hot(ax, rank_, on_value=offset, off_value=constant(0), dtype=dtypes.int32)
+        out.append(slice(grad, begin, size_t))
+        offset = offset + size_t[ax]
+    return out
+
+
+@gradient("Pack")
+def _pack_grad(op, grad):
+    return unstack(grad, num=len(op.inputs), axis=op.attrs["axis"])
+
+
+@gradient("Unpack")
+def _unpack_grad(op, *grads):
+    return [stack(list(grads), axis=op.attrs["axis"])]
+
+
+@gradient("SplitV")
+def _split_grad(op, *grads):
+    return [concat(list(grads), axis=op.attrs["axis"])]
+
+
+@gradient("Slice")
+def _slice_grad(op, grad):
+    x, begin, _ = op.inputs
+    after = shape(x) - begin - shape(grad)
+    paddings = stack([begin, after], axis=1)
+    return [pad(grad, paddings), None, None]
+
+
+@gradient("StridedSlice")
+def _strided_slice_grad(op, grad):
+    return [_create("StridedSliceGrad", [grad, op.inputs[0]], {"spec": op.attrs["spec"]})]
+
+
+@gradient("StridedSliceGrad")
+def _strided_slice_grad_grad(op, grad):
+    return [_create("StridedSlice", [grad], {"spec": op.attrs["spec"]}), None]
+
+
+@gradient("GatherV2")
+def _gather_grad(op, grad):
+    params, indices = op.inputs
+    return [_create("ScatterAddLike", [grad, indices, params], {"axis": op.attrs["axis"]}), None]
+
+
+@gradient("ScatterAddLike")
+def _scatter_add_grad(op, grad):
+    return [gather(grad, op.inputs[1], axis=op.attrs["axis"]), None, None]
+
+
+@gradient("Tile")
+def _tile_grad(op, grad):
+    x = op.inputs[0]
+    mult = constant_value(op.inputs[1])
+    if mult is None or not x.shape.is_fully_defined():
+        raise LookupError(f"Tile gradient needs static multiples and input shape (op {op.name})")
+    interleaved = []
+    for m, d in zip(np.ravel(mult), x.shape.as_list()):
+        interleaved += [int(m), d]
+    from tensorflux.ops.math_ops import reduce_sum
+    return [reduce_sum(reshape(grad, interleaved), axis=list(builtins.range(0, len(interleaved), 2))), None]
+
+
+@gradient("Pad")
+def _pad_grad(op, grad):
+    if op.attrs["mode"] != "CONSTANT":
+        raise LookupError(f"No gradient for Pad mode {op.attrs['mode']} (op {op.name}); only CONSTANT")
+    x, paddings = op.inputs
+    begin = slice(paddings, [0, 0], stack([rank(x), 1]))
+    return [slice(grad, reshape(begin, [-1]), shape(x)), None]
+
+
+@gradient("Fill")
+def _fill_grad(op, grad):
+    from tensorflux.ops.math_ops import reduce_sum
+    return [None, reduce_sum(grad)]
+
+
+@gradient("Select")
+def _select_grad(op, grad):
+    c, x, y = op.inputs
+    zeros = zeros_like(grad)
+    return [None, sum_to(where(c, grad, zeros), x), sum_to(where(c, zeros, grad), y)]

@@ -400,3 +400,196 @@ def _install_operators():
 
 
 _install_operators()
+
+
+# --- gradients ------------------------------------------------------------------------------
+from tensorflux.ops.op_def import gradient  # noqa: E402
+
+
+def _sum_to(grad, like):
+    from tensorflux.ops.array_ops import sum_to
+    return sum_to(grad, like)
+
+
+def _broadcast_like(x, like):
+    from tensorflux.ops.array_ops import broadcast_like
+    return broadcast_like(x, like)
+
+
+@gradient("Add")
+def _add_grad(op, grad):
+    x, y = op.inputs
+    return [_sum_to(grad, x), _sum_to(grad, y)]
+
+
+@gradient("Sub")
+def _sub_grad(op, grad):
+    x, y = op.inputs
+    return [_sum_to(grad, x), _sum_to(-grad, y)]
+
+
+@gradient("Mul")
+def _mul_grad(op, grad):
+    x, y = op.inputs
+    return [_sum_to(grad * y, x), _sum_to(x * grad, y)]
+
+
+@gradient("RealDiv")
+def _div_grad(op, grad):
+    x, y = op.inputs
+    return [_sum_to(grad / y, x), _sum_to(-grad * x / (y * y), y)]
+
+
+@gradient("Pow")
+def _pow_grad(op, grad):
+    x, y = op.inputs
+    z = op.outputs[0]
+    from tensorflux.ops.array_ops import where, zeros_like
+    positive = greater(x, 0)
+    safe_log = where(positive, log(where(positive, x, zeros_like(x) + 1)), zeros_like(x))
+    return [_sum_to(grad * y * pow(x, y - 1), x), _sum_to(grad * z * safe_log, y)]
+
+
+def _minmax_grad(op, grad, select_x):
+    x, y = op.inputs
+    mask_x = cast(select_x(x, y), grad.dtype)
+    return [_sum_to(grad * mask_x, x), _sum_to(grad * (1 - mask_x), y)]
+
+
+@gradient("Maximum")
+def _maximum_grad(op, grad):
+    return _minmax_grad(op, grad, greater_equal)
+
+
+@gradient("Minimum")
+def _minimum_grad(op, grad):
+    return _minmax_grad(op, grad, less_equal)
+
+
+@gradient("SquaredDifference")
+def _squared_difference_grad(op, grad):
+    x, y = op.inputs
+    g = 2 * grad * (x - y)
+    return [_sum_to(g, x), _sum_to(-g, y)]
+
+
+UNARY_GRADIENTS = {
+    "Neg": lambda x, y, g: -g,
+    "Abs": lambda x, y, g: g * sign(x),
+    "Square": lambda x, y, g: g * 2 * x,
+    "Sqrt": lambda x, y, g: g * 0.5 / y,
+    "Rsqrt": lambda x, y, g: g * -0.5 * y * y * y,
+    "Exp": lambda x, y, g: g * y,
+    "Expm1": lambda x, y, g: g * (y + 1),
+    "Log": lambda x, y, g: g / x,
+    "Log1p": lambda x, y, g: g / (1 + x),
+    "Sin": lambda x, y, g: g * cos(x),
+    "Cos": lambda x, y, g: -g * sin(x),
+    "Tan": lambda x, y, g: g * (1 + y * y),
+    "Tanh": lambda x, y, g: g * (1 - y * y),
+    "Sigmoid": lambda x, y, g: g * y * (1 - y),
+    "Reciprocal": lambda x, y, g: -g * y * y,
+}
+
+
+def _unary_gradient(formula):
+    def grad_fn(op, grad):
+        return [formula(op.inputs[0], op.outputs[0], grad)]
+    return grad_fn
+
+
+for _name, _formula in UNARY_GRADIENTS.items():
+    gradient(_name)(_unary_gradient(_formula))
+
+
+@gradient("MatMul")
+def _matmul_grad(op, grad):
+    a, b = op.inputs
+    ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+    if not ta and not tb:
+        ga, gb = matmul(grad, b, transpose_b=True), matmul(a, grad, transpose_a=True)
+    elif not ta and tb:
+        ga, gb = matmul(grad, b), matmul(grad, a, transpose_a=True)
+    elif ta and not tb:
+        ga, gb = matmul(b, grad, transpose_b=True), matmul(a, grad)
+    else:
+        ga, gb = (matmul(b, grad, transpose_a=True, transpose_b=True),
+                  matmul(grad, a, transpose_a=True, transpose_b=True))
+    return [_sum_to(ga, a), _sum_to(gb, b)]
+
+
+@gradient("AddN")
+def _add_n_grad(op, grad):
+    return [grad] * len(op.inputs)
+
+
+@gradient("Cast")
+def _cast_grad(op, grad):
+    x = op.inputs[0]
+    if (x.dtype.is_floating or x.dtype.is_complex) and (grad.dtype.is_floating or grad.dtype.is_complex):
+        return [cast(grad, x.dtype)]
+    return [None]
+
+
+def _keepdims_grad(op, grad):
+    """The reduction's output grad reshaped with the reduced axes kept as size 1."""
+    from tensorflux.ops.array_ops import expand_dims
+    axis = op.attrs["axis"]
+    if op.attrs["keep_dims"] or axis is None:
+        return grad
+    for a in sorted(axis):
+        grad = expand_dims(grad, a)
+    return grad
+
+
+@gradient("Sum")
+def _sum_grad(op, grad):
+    return [_broadcast_like(_keepdims_grad(op, grad), op.inputs[0])]
+
+
+@gradient("Mean")
+def _mean_grad(op, grad):
+    x, y = op.inputs[0], op.outputs[0]
+    n_in, n_out = x.shape.num_elements(), y.shape.num_elements()
+    if n_in is not None and n_out is not None:
+        scale = n_out / max(n_in, 1)
+        g = grad * scale
+    else:
+        from tensorflux.ops.array_ops import size
+        g = grad * (cast(size(y), grad.dtype) / cast(size(x), grad.dtype))
+    return [_broadcast_like(_keepdims_grad(op, g), x)]
+
+
+def _extremum_grad(op, grad):
+    x, y = op.inputs[0], op.outputs[0]
+    y_b = _broadcast_like(_keepdims_grad(op, y), x)
+    hits = cast(equal(x, y_b), grad.dtype)
+    count = reduce_sum(hits, axis=op.attrs["axis"], keepdims=True)
+    return [_broadcast_like(_keepdims_grad(op, grad), x) * hits / _broadcast_like(count, x)]
+
+
+gradient("Max")(_extremum_grad)
+gradient("Min")(_extremum_grad)
+
+
+@gradient("Prod")
+def _prod_grad(op, grad):
+    x, y = op.inputs[0], op.outputs[0]
+    y_b = _broadcast_like(_keepdims_grad(op, y), x)
+    return [_broadcast_like(_keepdims_grad(op, grad), x) * y_b / x]
+
+
+@gradient("MatrixInverse")
+def _matrix_inverse_grad(op, grad):
+    y = op.outputs[0]
+    return [-matmul(y, matmul(grad, y, transpose_b=True), transpose_a=True)]
+
+
+@gradient("MatrixDeterminant")
+def _matrix_determinant_grad(op, grad):
+    from tensorflux.ops.array_ops import expand_dims, transpose
+    x, det = op.inputs[0], op.outputs[0]
+    rank_ = x.shape.ndims
+    perm = list(range(rank_ - 2)) + [rank_ - 1, rank_ - 2]
+    scale = expand_dims(expand_dims(grad * det, -1), -1)
+    return [scale * transpose(matrix_inverse(x), perm)]
