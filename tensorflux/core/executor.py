@@ -280,7 +280,12 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         call = f"{kname}({', '.join(args)})"
         if op.type in _ALIASING_OPS:
             aliased.update(o for o in outs if o != "_")
-        line = f"{', '.join(outs)} = {call}" if outs else call
+        if not outs:
+            line = call
+        elif len(outs) == 1 and not callable(op._opdef.num_outputs):
+            line = f"{outs[0]} = {call}"
+        else:  # kernels of multi-output ops return a tuple, even of one value
+            line = f"{', '.join(outs)}, = {call}"
         body.append((line, op, args))
 
     # Return expression: one value per fetched Tensor (Operations give None).

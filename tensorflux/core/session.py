@@ -145,6 +145,15 @@ class BaseSession:
     graph_def = property(lambda self: self._graph.as_graph_def())
 
     def _backend_for(self, op: Operation) -> str:
+        """The backend that runs ``op``: one of the op's device type that is available
+        and has a kernel for it, else the CPU backend (soft placement)."""
+        device = op.device
+        if device and "CPU" not in device:
+            for backend in sorted(registry.backends.values(), key=lambda b: -b.priority):
+                if (f"device:{backend.device_type}:" in device
+                        and registry.backend_available(backend.name)
+                        and (op.type, backend.name) in registry._kernels):
+                    return backend.name
         return self._cpu_backend
 
     # --- default-session plumbing --------------------------------------------------

@@ -143,9 +143,15 @@ def _binary(op_type, x, y, name=None):
         return _op(op_type, [x, y], name=name or op_type)
 
 
+_FLOAT_ONLY = {"Sqrt", "Rsqrt", "Exp", "Expm1", "Log", "Log1p", "Sin", "Cos", "Tan", "Tanh",
+               "Sigmoid", "Reciprocal", "Floor", "Ceil", "Round"}
+
+
 def _unary(op_type, x, name=None):
+    """A unary op; a Python number given to a float-only op becomes float32."""
     with _graph_of(x).as_default():
-        return _op(op_type, [convert_to_tensor(x)], name=name or op_type)
+        hint = "float32" if op_type in _FLOAT_ONLY else None
+        return _op(op_type, [convert_to_tensor(x, preferred_dtype=hint)], name=name or op_type)
 
 
 def add(x, y, name=None): return _binary("Add", x, y, name)

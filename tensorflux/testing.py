@@ -1,0 +1,20 @@
+"""Helpers for testing ops on every available backend (also for plugin authors)."""
+from __future__ import annotations
+
+from tensorflux.core.registry import NOT_DIFFERENTIABLE, registry
+
+
+def available_backends():
+    """(backend name, device string) for every registered backend usable here."""
+    out = []
+    for b in registry.backends.values():
+        if registry.backend_available(b.name):
+            out.append((b.name, f"/device:{b.device_type}:0"))
+    return out
+
+
+def differentiable_ops(owner=None):
+    """Names of registered ops with a gradient function (optionally of one plugin)."""
+    return sorted(name for name, op in registry.ops.items()
+                  if op.gradient not in (None, NOT_DIFFERENTIABLE)
+                  and (owner is None or registry._op_owner.get(name) == owner))
