@@ -1,6 +1,7 @@
 """Third-party plugins: installed with pip into a separate folder, used in a subprocess."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -15,10 +16,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
     target = tmp_path_factory.mktemp("site")
+    sources = tmp_path_factory.mktemp("src")  # builds leave files beside the sources
+    for name in ("tfx_demo", "tfx_broken"):
+        shutil.copytree(os.path.join(HERE, "plugins", name), sources / name)
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "--no-build-isolation", "--no-index", "--target", str(target),
-                    os.path.join(HERE, "plugins", "tfx_demo"),
-                    os.path.join(HERE, "plugins", "tfx_broken")],
+                    str(sources / "tfx_demo"), str(sources / "tfx_broken")],
                    check=True, capture_output=True)
     return str(target)
 

@@ -370,25 +370,19 @@ def make_kernels(xp):
             return value
         return run
 
-    @builder("AssignAdd")
-    def _assign_add(op, ctx):
-        name, store, current = _checked(op, ctx)
+    def accumulate(np_op):
+        def b(op, ctx):
+            name, store, current = _checked(op, ctx)
 
-        def run(value):
-            new = current() + value
-            store[name] = new
-            return new
-        return run
+            def run(value):
+                new = np_op(current(), value)
+                store[name] = new
+                return new
+            return run
+        return b
 
-    @builder("AssignSub")
-    def _assign_sub(op, ctx):
-        name, store, current = _checked(op, ctx)
-
-        def run(value):
-            new = current() - value
-            store[name] = new
-            return new
-        return run
+    K["AssignAdd"] = ("builder", accumulate(xp.add))
+    K["AssignSub"] = ("builder", accumulate(xp.subtract))
 
     @builder("IsVariableInitialized")
     def _is_init(op, ctx):

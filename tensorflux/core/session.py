@@ -142,7 +142,6 @@ class BaseSession:
         self._cpu_backend = "numpy"
 
     graph = property(lambda self: self._graph)
-    graph_def = property(lambda self: self._graph.as_graph_def())
 
     def _backend_for(self, op: Operation) -> str:
         """The backend that runs ``op``: one of the op's device type that is available

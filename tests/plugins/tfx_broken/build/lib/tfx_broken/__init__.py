@@ -1,1 +1,0 @@
-raise ImportError("tfx_broken cannot be imported (on purpose, for the tests)")
