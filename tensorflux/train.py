@@ -5,3 +5,8 @@ from tensorflux.ops.optimizers import (AdadeltaOptimizer, AdagradOptimizer,  # n
                                        MomentumOptimizer, Optimizer, RMSPropOptimizer,
                                        create_global_step, get_global_step,
                                        get_or_create_global_step, global_step)
+from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader,  # noqa: F401
+                                           Saver, checkpoint_exists, export_meta_graph,
+                                           get_checkpoint_state, import_meta_graph,
+                                           latest_checkpoint, list_variables, load_variable,
+                                           update_checkpoint_state)

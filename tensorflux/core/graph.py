@@ -471,6 +471,12 @@ class Graph:
             return obj
         raise TypeError(f"Can not convert a {type(obj).__name__} into a graph element: {obj!r}")
 
+    # --- serialization -------------------------------------------------------------
+    def as_graph_def(self, from_version=None, add_shapes=False):
+        """The graph as a GraphDef (see tensorflux.serialization.graph_format)."""
+        from tensorflux.serialization.graph_format import graph_to_def
+        return graph_to_def(self)
+
     # --- collections ------------------------------------------------------------
     def add_to_collection(self, name, value):
         self._check_not_finalized()

@@ -248,6 +248,11 @@ class BaseSession:
             plan = compile_plan(self, flat, feed_tensors)
         return plan, structure
 
+    def _set_variable(self, variable, value):
+        """Set a variable's value in this session directly (used by Saver.restore)."""
+        value = np.array(value, dtype=variable.dtype.np_dtype, copy=True)
+        self._variables[variable.op.name] = value
+
     def make_callable(self, fetches, feed_list=None):
         """A function that runs ``fetches`` with positional values for ``feed_list``."""
         feed_list = list(feed_list or [])

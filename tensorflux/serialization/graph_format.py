@@ -1,0 +1,345 @@
+"""The serialized graph: every op by registered name, op version, attrs, inputs, control
+inputs and device, plus collections and the saver's variable list.
+
+In memory a graph is a ``GraphDef`` (plain dicts and NumPy arrays). On disk (``.meta``)
+it is an HDF5 file: the structure is a JSON document in the ``graph`` dataset, large
+values (constants) are datasets under ``/arrays``. Attr values carry a type tag and only
+these tags are understood; nothing in the file is ever executed or unpickled.
+
+Versions: ``producer`` is the format version that wrote the file; ``min_consumer`` the
+oldest reader that understands it. A file whose min_consumer is newer than this reader
+is refused with a clear error.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from tensorflux.core import dtypes, errors
+from tensorflux.core.shapes import TensorShape
+
+FORMAT = "tensorflux-graph"
+PRODUCER = 1
+MIN_CONSUMER = 1
+# Largest array a graph file may ask us to allocate, relative to the file's own size.
+_MAX_EXPANSION = 64
+
+
+class GraphFormatError(ValueError):
+    """A graph file or GraphDef that cannot be read: corrupt, unsupported, or needing a
+    plugin that is not installed."""
+
+
+class GraphDef(dict):
+    """A serialized graph: ``{"format", "producer", "min_consumer", "nodes", ...}``."""
+
+    @property
+    def node(self):
+        return self["nodes"]
+
+
+# --- attr values ------------------------------------------------------------------------
+def encode_attr(value):
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return {"t": "float", "v": repr(float(value))}
+    if isinstance(value, dtypes.DType):
+        return {"t": "dtype", "v": value.name}
+    if isinstance(value, TensorShape):
+        return {"t": "shape", "v": None if value.ndims is None else value.as_list()}
+    if isinstance(value, np.ndarray):
+        return {"t": "array", "v": value}
+    if isinstance(value, tuple):
+        return {"t": "tuple", "v": [encode_attr(v) for v in value]}
+    if isinstance(value, list):
+        return {"t": "list", "v": [encode_attr(v) for v in value]}
+    raise TypeError(f"Cannot serialize attr value {value!r} of type {type(value).__name__}")
+
+
+def decode_attr(value, where):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if not isinstance(value, dict) or "t" not in value:
+        raise GraphFormatError(f"{where}: malformed attr value {value!r}")
+    tag, v = value["t"], value.get("v")
+    if tag == "float":
+        if not isinstance(v, str):
+            raise GraphFormatError(f"{where}: malformed float {v!r}")
+        try:
+            return float(v)
+        except ValueError:
+            raise GraphFormatError(f"{where}: malformed float {v!r}") from None
+    if tag == "dtype":
+        try:
+            return dtypes.as_dtype(v)
+        except TypeError:
+            raise GraphFormatError(f"{where}: unknown dtype {v!r}") from None
+    if tag == "shape":
+        if v is not None and (not isinstance(v, list) or not all(
+                d is None or (isinstance(d, int) and not isinstance(d, bool) and 0 <= d < 2 ** 40)
+                for d in v)):
+            raise GraphFormatError(f"{where}: invalid shape {v!r}")
+        return TensorShape(v)
+    if tag == "array":
+        if not isinstance(v, np.ndarray):
+            raise GraphFormatError(f"{where}: array value is missing")
+        return v
+    if tag in ("tuple", "list"):
+        if not isinstance(v, list):
+            raise GraphFormatError(f"{where}: malformed {tag}")
+        items = [decode_attr(i, where) for i in v]
+        return tuple(items) if tag == "tuple" else items
+    raise GraphFormatError(f"{where}: unknown attr type tag {tag!r}")
+
+
+# --- graph -> GraphDef ---------------------------------------------------------------------
+def _encode_collection_item(item):
+    from tensorflux.core.graph import Operation, Tensor
+    from tensorflux.ops.variables import Variable
+    if isinstance(item, Variable):
+        return {"kind": "variable", "variable_name": item._variable.name,
+                "initializer_name": item.initializer.name,
+                "snapshot_name": item._snapshot.name,
+                "initial_value_name": item.initial_value.name if item.initial_value is not None else None,
+                "trainable": bool(item.trainable)}
+    if isinstance(item, Tensor):
+        return {"kind": "tensor", "name": item.name}
+    if isinstance(item, Operation):
+        return {"kind": "operation", "name": item.name}
+    if isinstance(item, (str, int, float, bool)):
+        return {"kind": "value", "value": item}
+    return None  # Python objects (e.g. a Saver) are not part of the graph file
+
+
+def graph_to_def(graph, clear_devices=False, saver_var_list=None) -> GraphDef:
+    nodes = []
+    for op in graph.get_operations():
+        nodes.append({
+            "name": op.name, "op": op.type, "version": op.op_def.version,
+            "inputs": [t.name for t in op.inputs],
+            "control_inputs": [c.name for c in op.control_inputs],
+            "device": "" if clear_devices else op.device,
+            "attrs": {k: encode_attr(v) for k, v in op.attrs.items()},
+            "output_shapes": [encode_attr(t.shape) for t in op.outputs],
+        })
+    collections = {}
+    for key in graph.get_all_collection_keys():
+        items = [_encode_collection_item(i) for i in graph.get_collection(key)]
+        items = [i for i in items if i is not None]
+        if items:
+            collections[key] = items
+    return GraphDef(format=FORMAT, producer=PRODUCER, min_consumer=MIN_CONSUMER,
+                    nodes=nodes, collections=collections, seed=graph.seed,
+                    saver=None if saver_var_list is None else dict(saver_var_list))
+
+
+# --- GraphDef -> ops ---------------------------------------------------------------------
+def check_versions(graph_def, source):
+    if not isinstance(graph_def, dict) or graph_def.get("format") != FORMAT:
+        raise GraphFormatError(f"{source}: not a tensorflux graph")
+    producer, min_consumer = graph_def.get("producer"), graph_def.get("min_consumer")
+    if not isinstance(producer, int) or not isinstance(min_consumer, int):
+        raise GraphFormatError(f"{source}: missing producer/min_consumer versions")
+    if min_consumer > PRODUCER:
+        raise GraphFormatError(
+            f"{source}: written by a newer tensorflux (graph format producer {producer}, "
+            f"needs a reader of version >= {min_consumer}; this one is {PRODUCER}). "
+            f"Upgrade tensorflux to load it.")
+
+
+def _check_node(node, source):
+    if not isinstance(node, dict):
+        raise GraphFormatError(f"{source}: node entry is not an object: {node!r}")
+    node.setdefault("control_inputs", [])
+    node.setdefault("device", "")
+    for key, kind in (("name", str), ("op", str), ("inputs", list), ("attrs", dict),
+                      ("control_inputs", list), ("device", str)):
+        if not isinstance(node.get(key), kind):
+            raise GraphFormatError(f"{source}: node {node.get('name')!r} has a missing or "
+                                   f"invalid {key!r}")
+    for ref in node["inputs"] + node["control_inputs"]:
+        if not isinstance(ref, str):
+            raise GraphFormatError(f"{source}: node {node['name']!r} has an invalid input {ref!r}")
+
+
+def import_graph_def_into(graph, graph_def, prefix="", input_map=None, clear_devices=False,
+                          source="graph_def"):
+    """Create the ops of ``graph_def`` in ``graph``; returns {old name: new Operation}."""
+    from tensorflux.core.registry import registry
+    check_versions(graph_def, source)
+    nodes = graph_def.get("nodes")
+    if not isinstance(nodes, list):
+        raise GraphFormatError(f"{source}: 'nodes' must be a list")
+    input_map = dict(input_map or {})
+    created, tensors = {}, {}
+    with graph.as_default(), graph.name_scope(None):
+        for node in nodes:
+            _check_node(node, source)
+            name, op_type = node["name"], node["op"]
+            if not registry.has_op(op_type):
+                raise GraphFormatError(
+                    f"{source}: op {name!r} has type {op_type!r}, which no installed plugin "
+                    f"registers. Install the plugin that provides {op_type!r} (see "
+                    f"`python -m tensorflux info`).")
+            opdef = registry.get_op(op_type)
+            version = node.get("version", 1)
+            if not isinstance(version, int) or version > opdef.version:
+                raise GraphFormatError(f"{source}: op {name!r} needs {op_type} version "
+                                       f"{version}; the installed one is {opdef.version}")
+            where = f"{source}: op {name!r} ({op_type})"
+            attrs = {k: decode_attr(v, where) for k, v in node["attrs"].items()}
+            inputs = []
+            for ref in node["inputs"]:
+                if ref in input_map:
+                    inputs.append(input_map[ref])
+                elif ref in tensors:
+                    inputs.append(tensors[ref])
+                else:
+                    raise GraphFormatError(f"{where}: input {ref!r} is not defined before it")
+            controls = []
+            for ref in node["control_inputs"]:
+                if ref not in created:
+                    raise GraphFormatError(f"{where}: control input {ref!r} is not defined before it")
+                controls.append(created[ref])
+            new_name = f"{prefix}/{name}" if prefix else name
+            if new_name not in graph._ops_by_name:
+                new_name += "/"  # the exact name (not made unique), as when it was saved
+            try:
+                with graph.device(None if clear_devices else (node["device"] or None)):
+                    op = graph.create_op(op_type, inputs, attrs, name=new_name,
+                                         control_inputs=controls)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise GraphFormatError(f"{where}: {exc}") from None
+            _mark_scopes_used(graph, op.name)
+            created[name] = op
+            for t in op.outputs:
+                tensors[f"{name}:{t.value_index}"] = t
+    return created
+
+
+def _mark_scopes_used(graph, name):
+    parts = name.split("/")
+    for i in range(1, len(parts)):
+        graph._names_in_use.setdefault("/".join(parts[:i]).lower(), 1)
+
+
+def rename(name, created):
+    """Map a saved tensor/op name to the imported graph's name."""
+    op_name, sep, index = name.rpartition(":")
+    if sep and index.isdigit():
+        return f"{created[op_name].name}:{index}" if op_name in created else None
+    return created[name].name if name in created else None
+
+
+# --- files -------------------------------------------------------------------------------
+def write_graph_file(path: str, graph_def: GraphDef):
+    """Atomically write a GraphDef as an HDF5 ``.meta`` file."""
+    import h5py
+    from tensorflux import __version__
+    from tensorflux.serialization.atomic import atomic_path
+    arrays = []
+
+    def extract(value):
+        if isinstance(value, dict):
+            if value.get("t") == "array":
+                arrays.append(value["v"])
+                return {"t": "array", "ref": len(arrays) - 1}
+            return {k: extract(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [extract(v) for v in value]
+        return value
+
+    document = json.dumps(extract(dict(graph_def)))
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
+            f.attrs["format"] = FORMAT
+            f.attrs["producer"] = np.int64(graph_def["producer"])
+            f.attrs["min_consumer"] = np.int64(graph_def["min_consumer"])
+            f.attrs["tensorflux_version"] = __version__
+            f.create_dataset("graph", data=document, dtype=h5py.string_dtype())
+            group = f.create_group("arrays")
+            for i, a in enumerate(arrays):
+                if a.dtype == object:
+                    group.create_dataset(str(i), data=a.astype(str).astype(object),
+                                         dtype=h5py.string_dtype())
+                else:
+                    group.create_dataset(str(i), data=a)
+            f.flush()
+
+
+def read_graph_file(path: str) -> GraphDef:
+    """Read a ``.meta`` file; corrupt or foreign files raise GraphFormatError naming it."""
+    import h5py
+    if not os.path.exists(path):
+        raise errors.NotFoundError(None, None, f"Graph file {path!r} does not exist")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        raise GraphFormatError(f"{path!r} is not a readable HDF5 graph file (truncated or "
+                               f"corrupt?): {exc}") from None
+    limit = max(os.path.getsize(path) * _MAX_EXPANSION, 1 << 20)
+    with f:
+        try:
+            fmt = f.attrs.get("format")
+            fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+            if fmt != FORMAT:
+                raise GraphFormatError(f"{path!r} is not a tensorflux graph file (format={fmt!r})")
+            raw = f["graph"][()]
+            document = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+            arrays = f.get("arrays")
+
+            def restore(value):
+                if isinstance(value, dict):
+                    if value.get("t") == "array":
+                        ref = value.get("ref")
+                        if not isinstance(ref, int) or arrays is None or str(ref) not in arrays:
+                            raise GraphFormatError(f"{path!r}: array reference {ref!r} is missing")
+                        data = arrays[str(ref)]
+                        if data.dtype.kind not in "biufcOS":
+                            raise GraphFormatError(f"{path!r}: array {ref} has unsupported dtype {data.dtype}")
+                        if data.size * max(data.dtype.itemsize, 1) > limit:
+                            raise GraphFormatError(f"{path!r}: array {ref} claims shape {data.shape}, "
+                                                   f"far larger than the file itself")
+                        if data.dtype.kind in "OS":
+                            return {"t": "array", "v": np.array(data.asstr()[()], dtype=object)}
+                        value_arr = np.asarray(data[()])
+                        value_arr.setflags(write=False)
+                        return {"t": "array", "v": value_arr}
+                    return {k: restore(v) for k, v in value.items()}
+                if isinstance(value, list):
+                    return [restore(v) for v in value]
+                return value
+
+            graph_def = GraphDef(restore(document))
+        except GraphFormatError:
+            raise
+        except Exception as exc:
+            raise GraphFormatError(f"{path!r} is corrupt: {type(exc).__name__}: {exc}") from None
+    check_versions(graph_def, repr(path))
+    return graph_def
+
+
+def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
+                     op_dict=None, producer_op_list=None):
+    """``tf.import_graph_def``: add the ops of ``graph_def`` to the default graph under
+    the name scope ``name`` (default "import"); returns the requested elements."""
+    from tensorflux.core.graph import get_default_graph
+    graph = get_default_graph()
+    prefix = "import" if name is None else name
+    if prefix:
+        prefix = graph.unique_name(prefix)
+    created = import_graph_def_into(graph, graph_def, prefix=prefix, input_map=input_map)
+    if return_elements is None:
+        return None
+    out = []
+    for element in return_elements:
+        new = rename(element, created)
+        if new is None:
+            raise ValueError(f"Requested return element {element!r} was not found in graph_def")
+        out.append(graph.as_graph_element(new))
+    return out
