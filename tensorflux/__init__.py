@@ -58,7 +58,7 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       model_variables, report_uninitialized_variables,
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
-from tensorflux import initializers, nn, test, train  # noqa: F401
+from tensorflux import initializers, nn, summary, test, train  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

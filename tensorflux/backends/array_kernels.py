@@ -85,7 +85,10 @@ def make_kernels(xp):
     def _mean(x, axis, keepdims):
         if x.dtype.kind in "iu":
             return xp.trunc(xp.mean(x, axis=axis, keepdims=keepdims))
-        return xp.mean(x, axis=axis, keepdims=keepdims)
+        # add.reduce / n skips np.mean's Python-level bookkeeping (a hot op in losses)
+        total = xp.add.reduce(x, axis=axis, keepdims=keepdims)
+        count = x.size // max(total.size, 1) if x.size else 0
+        return total / x.dtype.type(count) if count else total * x.dtype.type(np.nan)
 
     K["Sum"] = ("builder", reduction(_sum))
     K["Prod"] = ("builder", reduction(_prod))
@@ -312,7 +315,12 @@ def make_kernels(xp):
         return out.reshape(shape)
 
     fn("SumToShape", sum_to_shape)
-    fn("BroadcastLike", lambda x, like: xp.broadcast_to(x, like.shape))
+    def broadcast_like(x, like):
+        if x.size == 1:  # a reduced gradient: faster than broadcast_to
+            return xp.full(like.shape, x.reshape(()), dtype=x.dtype)
+        return xp.broadcast_to(x, like.shape)
+
+    fn("BroadcastLike", broadcast_like)
 
     @builder("StridedSliceGrad")
     def _strided_grad(op, ctx):
