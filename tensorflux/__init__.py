@@ -34,6 +34,7 @@ from tensorflux.ops.init_ops import (constant_initializer, glorot_normal_initial
                                      random_normal_initializer, random_uniform_initializer,
                                      truncated_normal_initializer,
                                      variance_scaling_initializer, zeros_initializer)
+from tensorflux.ops.nn_ops import l2_loss  # noqa: F401
 from tensorflux.ops.math_ops import (abs, add, add_n, argmax, argmin, cast, ceil,  # noqa: F401,A001
                                      clip_by_value, cos, div, divide, equal, exp, expm1,
                                      floor, floordiv, floormod, greater, greater_equal,
@@ -58,7 +59,7 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       model_variables, report_uninitialized_variables,
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
-from tensorflux import initializers, nn, summary, test, train  # noqa: F401
+from tensorflux import contrib, initializers, layers, losses, nn, summary, test, train  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

@@ -136,6 +136,111 @@ def _select(draw):
     return [values(draw, s), values(draw, s)], lambda x, y: tf.where(tf.constant(cond), x, y)
 
 
+def _images(draw, channels=None):
+    n, h, w = draw(st.integers(1, 2)), draw(st.integers(2, 5)), draw(st.integers(2, 5))
+    return values(draw, (n, h, w, channels or draw(st.integers(1, 2))))
+
+
+def _conv(draw):
+    x = _images(draw)
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    w = values(draw, (kh, kw, x.shape[3], draw(st.integers(1, 2))))
+    strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    if padding == "VALID" and (kh > x.shape[1] or kw > x.shape[2]):
+        padding = "SAME"
+    return [x, w], lambda a, b: tf.nn.conv2d(a, b, strides, padding)
+
+
+def _conv_backprop(kind):
+    def make(draw):
+        x = _images(draw)
+        w = values(draw, (2, 2, x.shape[3], 2))
+        strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+        padding = "SAME"
+        with tf.Graph().as_default():
+            y_shape = tf.nn.conv2d(tf.constant(x), tf.constant(w), strides, padding).shape.as_list()
+        dy = values(draw, y_shape)
+        attrs = {"strides": tuple(strides), "padding": padding}
+        if kind == "input":
+            return [w, dy], lambda w_, dy_: tf.get_default_graph().create_op(
+                "Conv2DBackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
+        return [x, dy], lambda x_, dy_: tf.get_default_graph().create_op(
+            "Conv2DBackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
+    return make
+
+
+def _pool(fn):
+    def make(draw):
+        n, h, w, ch = draw(st.integers(1, 2)), draw(st.integers(2, 5)), draw(st.integers(2, 5)), 2
+        x = distinct(draw, (n, h, w, ch))  # no ties inside a window
+        k = [1, draw(st.integers(1, 3)), draw(st.integers(1, 3)), 1]
+        s = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+        padding = draw(st.sampled_from(["SAME", "VALID"]))
+        if padding == "VALID" and (k[1] > h or k[2] > w):
+            padding = "SAME"
+        return [x], lambda t: fn(t, k, s, padding)
+    return make
+
+
+def _pool_grad(op_type):
+    def make(draw):
+        x = distinct(draw, (1, 4, 4, 2))
+        attrs = {"ksize": (1, 2, 2, 1), "strides": (1, 2, 2, 1), "padding": "SAME"}
+        g = values(draw, (1, 2, 2, 2))
+
+        def build(g_):
+            xt = tf.constant(x)
+            if op_type == "MaxPoolGrad":
+                y = tf.nn.max_pool(xt, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+                return tf.get_default_graph().create_op(op_type, [xt, y, g_], attrs).outputs[0]
+            if op_type == "MaxPoolGradGrad":
+                y = tf.nn.max_pool(xt, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+                return tf.get_default_graph().create_op(
+                    op_type, [xt, y, tf.reshape(tf.tile(tf.reshape(g_, [-1]), [4]), [1, 4, 4, 2])], attrs).outputs[0]
+            return tf.get_default_graph().create_op(op_type, [xt, g_], attrs).outputs[0]
+        return [g], build
+    return make
+
+
+def _xent(sparse):
+    def make(draw):
+        b, k = draw(st.integers(1, 3)), draw(st.integers(2, 4))
+        logits = values(draw, (b, k))
+        labels = np.array(draw(st.lists(st.integers(0, k - 1), min_size=b, max_size=b)))
+        if sparse:
+            return [logits], lambda x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=x)
+        probs = np.abs(values(draw, (b, k))) + 0.1
+        probs /= probs.sum(1, keepdims=True)
+        return [logits, probs], lambda x, p: tf.nn.softmax_cross_entropy_with_logits_v2(labels=p, logits=x)
+    return make
+
+
+def _top_k(draw):
+    x = distinct(draw, (draw(st.integers(1, 3)), draw(st.integers(2, 5))))
+    k = draw(st.integers(1, x.shape[1]))
+    return [x], lambda t: tf.nn.top_k(t, k)[0]
+
+
+def _top_k_grad(draw):
+    like = np.zeros((2, 4))
+    idx = np.array([[3, 1], [0, 2]], np.int32)
+    return [values(draw, (2, 2))], lambda g: tf.get_default_graph().create_op(
+        "TopKGrad", [g, tf.constant(idx), tf.constant(like)]).outputs[0]
+
+
+def _gather_last(draw):
+    idx = np.array([[2], [0]])
+    return [values(draw, (2, 3))], lambda p: tf.get_default_graph().create_op(
+        "GatherLastAxis", [p, tf.constant(idx)]).outputs[0]
+
+
+def _relu_grad(draw):
+    s = draw(shapes())
+    y = values(draw, s, away_from_zero=0.2)
+    return [values(draw, s), y], lambda g, yy: tf.get_default_graph().create_op("ReluGrad", [g, yy]).outputs[0]
+
+
 CHECKS = {
     "Abs": unary(tf.abs, away=0.2), "Neg": unary(tf.negative), "Square": unary(tf.square),
     "Sqrt": unary(tf.sqrt, 0.5, 2.0), "Rsqrt": unary(tf.rsqrt, 0.5, 2.0),
@@ -174,6 +279,22 @@ CHECKS = {
     "Select": _select,
     "SumToShape": _sum_to, "BroadcastLike": _broadcast_like,
     "StridedSliceGrad": _strided_slice_grad, "ScatterAddLike": _scatter_add,
+    "Relu": unary(tf.nn.relu, away=0.2), "Relu6": unary(lambda x: tf.nn.relu6(x * 4.0), away=0.2),
+    "Elu": unary(tf.nn.elu, away=0.2), "Selu": unary(tf.nn.selu, away=0.2),
+    "Softplus": unary(tf.nn.softplus), "Softsign": unary(tf.nn.softsign),
+    "LeakyRelu": unary(lambda x: tf.nn.leaky_relu(x, 0.3), away=0.2), "ReluGrad": _relu_grad,
+    "Softmax": shape_op(lambda x, s, d: tf.nn.softmax(x)),
+    "LogSoftmax": shape_op(lambda x, s, d: tf.nn.log_softmax(x)),
+    "SparseSoftmaxCrossEntropyWithLogits": _xent(True),
+    "SoftmaxCrossEntropyWithLogits": _xent(False),
+    "BiasAdd": shape_op(lambda x, s, d: tf.nn.bias_add(x, tf.constant(np.arange(s[-1], dtype=np.float64)))),
+    "BiasAddGrad": shape_op(lambda x, s, d: tf.get_default_graph().create_op("BiasAddGrad", [x]).outputs[0]),
+    "TopKV2": _top_k, "TopKGrad": _top_k_grad, "GatherLastAxis": _gather_last,
+    "Conv2D": _conv, "Conv2DBackpropInput": _conv_backprop("input"),
+    "Conv2DBackpropFilter": _conv_backprop("filter"),
+    "MaxPool": _pool(tf.nn.max_pool), "AvgPool": _pool(tf.nn.avg_pool),
+    "MaxPoolGrad": _pool_grad("MaxPoolGrad"), "AvgPoolGrad": _pool_grad("AvgPoolGrad"),
+    "MaxPoolGradGrad": _pool_grad("MaxPoolGradGrad"),
 }
 
 

@@ -5,12 +5,16 @@ import pytest
 import tensorflux as tf
 from tensorflux.core.registry import registry
 
+import nn_reference as ref
+
 R = np.random.default_rng(42)
 A = R.normal(size=(3, 4)).astype(np.float32)
 B = R.normal(size=(3, 4)).astype(np.float32)
 POS = np.abs(A) + 0.5
 I = np.array([[1, -2, 3], [4, 5, -6]], dtype=np.int32)
 SQ = (R.normal(size=(3, 3)) + 3 * np.eye(3)).astype(np.float64)
+X4 = R.normal(size=(2, 5, 6, 3))
+W4 = R.normal(size=(3, 2, 3, 4))
 
 
 def c(x):
@@ -121,6 +125,51 @@ CASES = {
                       np.where(np.eye(3, dtype=bool)[[0, 2]].T, 5, -1).astype(np.int32)),
     "where_coords": (lambda: tf.where(c(I > 2)), np.argwhere(I > 2)),
     "where_select": (lambda: tf.where(c(A > 0), c(A), c(B)), np.where(A > 0, A, B)),
+    "relu": (lambda: tf.nn.relu(c(A)), np.maximum(A, 0)),
+    "relu_grad": (lambda: _raw("ReluGrad", c(B), c(A)), np.where(A > 0, B, 0)),
+    "relu6": (lambda: tf.nn.relu6(c(A * 5)), np.clip(A * 5, 0, 6)),
+    "elu": (lambda: tf.nn.elu(c(A)), np.where(A > 0, A, np.expm1(A))),
+    "selu": (lambda: tf.nn.selu(c(A)), 1.0507009873554805 * np.where(A > 0, A, 1.6732632423543772 * np.expm1(A))),
+    "softplus": (lambda: tf.nn.softplus(c(A * 50)), np.logaddexp(0, (A * 50).astype(np.float64))),
+    "softsign": (lambda: tf.nn.softsign(c(A)), A / (1 + np.abs(A))),
+    "leaky_relu": (lambda: tf.nn.leaky_relu(c(A), 0.1), np.where(A > 0, A, 0.1 * A)),
+    "crelu": (lambda: tf.nn.crelu(c(A)), np.concatenate([np.maximum(A, 0), np.maximum(-A, 0)], -1)),
+    "softmax": (lambda: tf.nn.softmax(c(A * 100)), np.exp(ref.log_softmax(A * 100))),
+    "softmax_axis0": (lambda: tf.nn.softmax(c(A), axis=0), np.exp(ref.log_softmax(A.T)).T),
+    "log_softmax": (lambda: tf.nn.log_softmax(c(A * 100)), ref.log_softmax(A * 100)),
+    "sparse_xent": (lambda: tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=[0, 3, 1], logits=c(A * 100)), -ref.log_softmax(A * 100)[[0, 1, 2], [0, 3, 1]]),
+    "xent": (lambda: tf.nn.softmax_cross_entropy_with_logits_v2(labels=c(np.eye(4, dtype=np.float32)[[0, 3, 1]]),
+                                                               logits=c(A)),
+             -ref.log_softmax(A)[[0, 1, 2], [0, 3, 1]]),
+    "xent_v1": (lambda: tf.nn.softmax_cross_entropy_with_logits(labels=c(np.full((3, 4), 0.25, np.float32)),
+                                                               logits=c(A)), -ref.log_softmax(A).mean(1)),
+    "sigmoid_xent": (lambda: tf.nn.sigmoid_cross_entropy_with_logits(labels=c((B > 0).astype(np.float32)),
+                                                                      logits=c(A * 100)),
+                     np.logaddexp(0, A.astype(np.float64) * 100) - (A.astype(np.float64) * 100) * (B > 0)),
+    "bias_add": (lambda: tf.nn.bias_add(c(A), c(B[0])), A + B[0]),
+    "bias_add_grad": (lambda: _raw("BiasAddGrad", c(A)), A.sum(0)),
+    "l2_loss": (lambda: tf.nn.l2_loss(c(A)), (A ** 2).sum() / 2),
+    "moments_mean": (lambda: tf.nn.moments(c(A), [0])[0], A.mean(0)),
+    "moments_var": (lambda: tf.nn.moments(c(A), [0])[1], A.var(0)),
+    "l2_normalize": (lambda: tf.nn.l2_normalize(c(A), axis=1), A / np.linalg.norm(A, axis=1, keepdims=True)),
+    "in_top_k": (lambda: tf.nn.in_top_k(c(A), c(np.array([0, 1, 2])), 2),
+                 np.array([np.sum(A[i] > A[i, t]) < 2 for i, t in enumerate([0, 1, 2])])),
+    "top_k_values": (lambda: tf.nn.top_k(c(A), 2)[0], -np.sort(-A, axis=1)[:, :2]),
+    "top_k_indices": (lambda: tf.nn.top_k(c(A), 2)[1], np.argsort(-A, axis=1)[:, :2].astype(np.int32)),
+    "top_k_grad": (lambda: _raw("TopKGrad", c(B[:, :2]), c(np.array([[1, 0], [3, 2], [0, 3]], np.int32)), c(A)),
+                   np.array([[B[0, 1], B[0, 0], 0, 0], [0, 0, B[1, 1], B[1, 0]], [B[2, 0], 0, 0, B[2, 1]]], np.float32)),
+    "gather_last_axis": (lambda: _raw("GatherLastAxis", c(A), c(np.array([[1], [3], [0]]))), A[[0, 1, 2], [1, 3, 0]][:, None]),
+    "conv2d_valid": (lambda: tf.nn.conv2d(c(X4), c(W4), [1, 1, 1, 1], "VALID"),
+                     ref.conv2d(X4, W4, (1, 1), "VALID")),
+    "conv2d_same_strided": (lambda: tf.nn.conv2d(c(X4), c(W4), [1, 2, 2, 1], "SAME"),
+                            ref.conv2d(X4, W4, (2, 2), "SAME")),
+    "max_pool": (lambda: tf.nn.max_pool(c(X4), [1, 2, 2, 1], [1, 2, 2, 1], "SAME"),
+                 ref.pool(X4, (2, 2), (2, 2), "SAME", "max")),
+    "avg_pool": (lambda: tf.nn.avg_pool(c(X4), [1, 3, 3, 1], [1, 2, 2, 1], "SAME"),
+                 ref.pool(X4, (3, 3), (2, 2), "SAME", "avg")),
+    "avg_pool_valid": (lambda: tf.nn.avg_pool(c(X4), [1, 2, 2, 1], [1, 1, 1, 1], "VALID"),
+                       ref.pool(X4, (2, 2), (1, 1), "VALID", "avg")),
     "sum_to_shape": (lambda: _raw("SumToShape", c(A), c(B[:1])), A.sum(0, keepdims=True)),
     "broadcast_like": (lambda: _raw("BroadcastLike", c(B[:1]), c(A)), np.broadcast_to(B[:1], A.shape)),
     "strided_slice_grad": (lambda: _raw("StridedSliceGrad", c(B[0]), c(A), spec=(("int", 1),)),
@@ -162,6 +211,10 @@ def test_every_builtin_op_is_exercised():
                "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt", "RandomShuffle"}
     special |= {name for name in registry.ops if name.startswith("Apply")}  # test_optimizers
     special |= {name for name in registry.ops if name.endswith("Summary")}  # test_tensorboard
+    # Backward kernels of conv/pool are checked against central differences of the
+    # forward ops in test_gradient_checks.
+    special |= {"Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", "AvgPoolGrad",
+                "MaxPoolGradGrad"}
     builtin = {name for name, owner in registry._op_owner.items() if owner == "ops"}
     missing = builtin - used - special
     assert not missing, f"ops without a numeric test: {sorted(missing)}"

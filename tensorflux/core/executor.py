@@ -98,7 +98,10 @@ def _copy(x):
 
 
 def _own(x):
-    """A fetched array that may be a view of state (a reshape of a variable) is copied."""
+    """A fetched array that may be a view of state (a reshape of a variable) is copied;
+    0-d arrays become NumPy scalars, as TF1 returns them."""
+    if getattr(x, "ndim", None) == 0:
+        return x[()]
     return x if getattr(x, "base", None) is None else x.copy()
 
 

@@ -108,6 +108,8 @@ def normalize_axis(axis, ndims, what="axis"):
 
 def reduced_shape(shape: TensorShape, axis, keepdims: bool) -> TensorShape:
     dims = shape.as_tuple()
+    if axis is None and not keepdims:
+        return TensorShape(())
     if dims is None:
         return TensorShape(None)
     if axis is None:

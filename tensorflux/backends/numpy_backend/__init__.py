@@ -17,8 +17,9 @@ def tensorflux_register_backends(register):
 @hookimpl
 def tensorflux_register_kernels(register):
     from tensorflux.backends.array_kernels import make_kernels
+    from tensorflux.backends.nn_kernels import make_nn_kernels
     from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
-    for op_type, (kind, f) in make_kernels(np).items():
+    for op_type, (kind, f) in {**make_kernels(np), **make_nn_kernels(np)}.items():
         if kind == "fn":
             register(op_type, backend=NAME, fn=f)
         else:

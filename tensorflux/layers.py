@@ -1,0 +1,3 @@
+"""``tf.layers``: functional layers."""
+from tensorflux.ops.layers import (average_pooling2d, batch_normalization, conv2d, dense,  # noqa: F401
+                                   dropout, flatten, max_pooling2d)
