@@ -115,3 +115,16 @@ def test_variable_lives_until_session_closes():
     sess2 = tf.Session()
     with pytest.raises(tf.errors.FailedPreconditionError):
         sess2.run(v)
+
+
+def test_variables_ignore_enclosing_control_dependencies():
+    p = tf.placeholder(tf.float32, name="p")
+    side = tf.identity(p)
+    with tf.control_dependencies([side]):
+        v = tf.Variable(1.0, name="v")
+        w = tf.Variable(lambda: tf.zeros([2]), name="w")
+        train = tf.train.MomentumOptimizer(0.1, 0.9).minimize(tf.reduce_sum(w) * v)
+    assert v.initializer.control_inputs == [] and v.initial_value.op.control_inputs == []
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())  # needs no feed for p
+        sess.run(train, {p: 1.0})

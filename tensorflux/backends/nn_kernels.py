@@ -76,10 +76,15 @@ def make_nn_kernels(xp):
                 raise errors.InvalidArgumentError(
                     None, op, f"Received a label value of {bad} which is outside the valid "
                               f"range of [0, {n_classes})")
-            log_probs = log_softmax(flat)
+            # One exp pass serves both outputs: loss = log(sum(e)) - shifted[label] and
+            # backprop = e / sum(e) - onehot.
+            shifted = flat - xp.max(flat, axis=-1, keepdims=True)
+            e = xp.exp(shifted)
+            total = xp.sum(e, axis=-1, keepdims=True)
             rows = xp.arange(flat.shape[0])
-            loss = -log_probs[rows, lab]
-            backprop = xp.exp(log_probs)
+            loss = xp.log(total[:, 0]) - shifted[rows, lab]
+            backprop = e
+            backprop /= total
             backprop[rows, lab] -= 1
             return loss.reshape(labels.shape), backprop.reshape(logits.shape)
         return run

@@ -141,8 +141,9 @@ class Optimizer:
         graph = var.graph
         shape = var.shape.as_list()
         with graph.name_scope(None):
-            init = array_ops._filled(shape, value, var.dtype, None, "zeros" if value == 0 else "Const")
-            slot = Variable(init, name=f"{var.op.name}/{op_name}", trainable=False)
+            slot = Variable(lambda: array_ops._filled(shape, value, var.dtype, None,
+                                                      "zeros" if value == 0 else "Const"),
+                            name=f"{var.op.name}/{op_name}", trainable=False)
         slots[var] = slot
         return slot
 

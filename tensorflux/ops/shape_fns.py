@@ -1,6 +1,8 @@
 """Static shape and dtype inference helpers shared by op definitions."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from tensorflux.core import dtypes
@@ -84,8 +86,18 @@ def shape_from_tensor(tensor):
     value = constant_value(tensor)
     if value is not None:
         return TensorShape([int(d) if d >= 0 else None for d in np.ravel(value)])
-    if tensor.op.type == "Shape":
-        return tensor.op.inputs[0].shape
+    op = tensor.op
+    if op.type == "Shape":
+        return op.inputs[0].shape
+    if op.type == "ConcatV2":
+        parts = [shape_from_tensor(t) for t in op.inputs]
+        if all(p.ndims is not None for p in parts):
+            return TensorShape([d for p in parts for d in p.as_tuple()])
+    if (op.type == "StridedSlice" and op.inputs[0].op.type == "Shape"
+            and len(op.attrs["spec"]) == 1 and op.attrs["spec"][0][0] == "slice"):
+        dims = op.inputs[0].op.inputs[0].shape.as_tuple()
+        if dims is not None:
+            return TensorShape(dims[builtins.slice(*op.attrs["spec"][0][1:])])
     if tensor.op.type == "Pack":
         dims = []
         for t in tensor.op.inputs:

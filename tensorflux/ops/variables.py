@@ -34,7 +34,10 @@ class Variable:
             collections.append(GraphKeys.TRAINABLE_VARIABLES)
         from_fn = callable(initial_value)
         values = [] if from_fn else [initial_value]
-        with name_scope(name, "Variable", values) as scope_name:
+        # Like TF1's init_scope: a variable and its initializer never inherit the control
+        # dependencies of the block they are created in.
+        with get_default_graph().control_dependencies(None), \
+                name_scope(name, "Variable", values) as scope_name:
             graph = get_default_graph()
             if from_fn:
                 with graph.name_scope("Initializer"):

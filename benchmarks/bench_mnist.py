@@ -1,0 +1,163 @@
+"""The seed's MNIST network (784-300-100-10, ReLU, SGD lr 0.01): training throughput
+and peak memory of tensorflux next to a hand-written NumPy forward/backward/update of
+the same network, and (with --accuracy) the test accuracy of the seed's program trained
+40 epochs on 8,000 bundled real images.
+
+    python benchmarks/bench_mnist.py [--accuracy] [--steps 300]
+
+Each throughput case runs in a fresh process so peak memory (ru_maxrss) is its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SIZES = [784, 300, 100, 10]
+
+
+def data(n=8000, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def numpy_train(batch, steps):
+    """A hand-written training step: forward, softmax cross entropy, backward, SGD."""
+    X, Y = data()
+    rng = np.random.default_rng(1)
+    Ws = [(rng.normal(0, np.sqrt(2 / (i + o)), (i, o))).astype(np.float32) for i, o in zip(SIZES, SIZES[1:])]
+    bs = [np.zeros(o, np.float32) for o in SIZES[1:]]
+    lr = np.float32(0.01)
+
+    def step(x, y):
+        z1 = x @ Ws[0] + bs[0]
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ Ws[1] + bs[1]
+        h2 = np.maximum(z2, 0)
+        logits = h2 @ Ws[2] + bs[2]
+        shifted = logits - logits.max(1, keepdims=True)
+        e = np.exp(shifted)
+        p = e / e.sum(1, keepdims=True)
+        d3 = p
+        d3[np.arange(len(y)), y] -= 1
+        d3 /= np.float32(len(y))
+        d2 = (d3 @ Ws[2].T) * (z2 > 0)
+        d1 = (d2 @ Ws[1].T) * (z1 > 0)
+        grads = [(x.T @ d1, d1.sum(0)), (h1.T @ d2, d2.sum(0)), (h2.T @ d3, d3.sum(0))]
+        for (gw, gb), W, b in zip(grads, Ws, bs):
+            W -= lr * gw
+            b -= lr * gb
+
+    return _time_loop(step, X, Y, batch, steps)
+
+
+def tensorflux_train(batch, steps):
+    import tensorflux as tf
+    from tensorflux.examples.mnist import build_network
+    X, Y = data()
+    net = build_network()
+    sess = tf.Session()
+    sess.run(tf.global_variables_initializer())
+
+    def step(x, y):
+        sess.run(net.training_op, {net.X: x, net.y: y})
+
+    return _time_loop(step, X, Y, batch, steps)
+
+
+def torch_train(batch, steps):
+    import torch
+    torch.set_num_threads(2)
+    X, Y = data()
+    model = torch.nn.Sequential(torch.nn.Linear(784, 300), torch.nn.ReLU(), torch.nn.Linear(300, 100),
+                                torch.nn.ReLU(), torch.nn.Linear(100, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    return _time_loop(step, Xt, Yt, batch, steps)
+
+
+def _time_loop(step, X, Y, batch, steps):
+    n = len(X) - batch
+    for i in range(10):
+        step(X[:batch], Y[:batch])
+    start = time.perf_counter()
+    for i in range(steps):
+        j = (i * batch) % n
+        step(X[j:j + batch], Y[j:j + batch])
+    elapsed = time.perf_counter() - start
+    import resource
+    return {"examples_per_s": steps * batch / elapsed,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+CASES = {"numpy": numpy_train, "tensorflux": tensorflux_train, "torch": torch_train}
+
+
+def run_case(name, batch, steps):
+    out = subprocess.run([sys.executable, __file__, "--case", name, "--batch", str(batch),
+                          "--steps", str(steps)], capture_output=True, text=True)
+    return json.loads(out.stdout) if out.returncode == 0 else None
+
+
+def best_of(batch, steps, repeat):
+    """Alternate the cases in fresh processes and keep each one's best run: this kind of
+    machine is shared, and the best run is the least disturbed."""
+    best = {}
+    for _ in range(repeat):
+        for name in CASES:
+            r = run_case(name, batch, steps)
+            if r is not None and (name not in best or r["examples_per_s"] > best[name]["examples_per_s"]):
+                best[name] = r
+    return {name: best.get(name) for name in CASES}
+
+
+def accuracy_run(epochs=40):
+    """The seed's execution phase on the bundled split; returns test accuracy."""
+    import tempfile
+    from tensorflux.examples import mnist
+    with tempfile.TemporaryDirectory() as out:
+        return mnist.main(["--epochs", str(epochs), "--output-dir", out, "--no-progress"])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--case")
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--accuracy", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    if args.case:
+        print(json.dumps(CASES[args.case](args.batch, args.steps)))
+        return
+    for batch in (50, 512):
+        steps = args.steps if batch == 50 else max(30, args.steps // 8)
+        results = best_of(batch, steps, args.repeat)
+        ref = results["numpy"]
+        for name, r in results.items():
+            if r is None:
+                print(f"batch {batch:4d}  {name:<10} not installed")
+                continue
+            print(f"batch {batch:4d}  {name:<10} {r['examples_per_s']:10,.0f} examples/s  "
+                  f"({ref['examples_per_s'] / r['examples_per_s']:.2f}x the NumPy time)  "
+                  f"peak {r['peak_mib']:6.1f} MiB ({r['peak_mib'] / ref['peak_mib']:.2f}x)", flush=True)
+    if args.accuracy:
+        start = time.perf_counter()
+        acc = accuracy_run()
+        print(f"seed program, 40 epochs, batch 50, lr 0.01, 8,000 train images: test accuracy "
+              f"{acc:.4f} ({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

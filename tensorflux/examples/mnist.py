@@ -1,0 +1,113 @@
+"""Train the seed's MNIST network (784-300-100-10, ReLU, plain SGD) with progress,
+a checkpoint and TensorBoard logs, then restore the checkpoint and report test accuracy.
+
+    python -m tensorflux.examples.mnist [--epochs 10] [--batch-size 50]
+        [--data-dir DIR] [--output-dir mnist_run]
+
+Without --data-dir it trains on the bundled sample: 10,000 real MNIST images split into
+8,000 train / 1,000 validation / 1,000 test. With --data-dir it reads the four standard
+MNIST .gz files from DIR (for example the full 60,000-image set).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+import tensorflux as tf
+from tensorflux.contrib.datasets.mnist import write_sample_dir
+from tensorflux.examples.tutorials.mnist import input_data
+
+
+def build_network(n_inputs=28 * 28, n_hidden1=300, n_hidden2=100, n_outputs=10, learning_rate=0.01):
+    """The seed's construction phase; returns a namespace of the tensors the loop uses."""
+    X = tf.placeholder(tf.float32, shape=(None, n_inputs), name="X")
+    y = tf.placeholder(tf.int64, shape=(None), name="y")
+    with tf.name_scope("dnn"):
+        hidden1 = tf.layers.dense(X, n_hidden1, name="hidden1", activation=tf.nn.relu)
+        hidden2 = tf.layers.dense(hidden1, n_hidden2, name="hidden2", activation=tf.nn.relu)
+        logits = tf.layers.dense(hidden2, n_outputs, name="outputs")
+    with tf.name_scope("loss"):
+        xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        loss = tf.reduce_mean(xentropy, name="loss")
+        loss_summary = tf.summary.scalar("log_loss", loss)
+    with tf.name_scope("train"):
+        training_op = tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)
+    with tf.name_scope("eval"):
+        correct = tf.nn.in_top_k(logits, y, 1)
+        accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
+        accuracy_summary = tf.summary.scalar("accuracy", accuracy)
+    return argparse.Namespace(X=X, y=y, logits=logits, loss=loss, training_op=training_op,
+                              accuracy=accuracy, loss_summary=loss_summary,
+                              accuracy_summary=accuracy_summary)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=50)
+    parser.add_argument("--learning-rate", type=float, default=0.01)
+    parser.add_argument("--data-dir", help="directory with the four MNIST .gz files")
+    parser.add_argument("--output-dir", default="mnist_run",
+                        help="where the checkpoint and the TensorBoard logs go")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    data_dir = args.data_dir or write_sample_dir(os.path.join(args.output_dir, "data"))
+    mnist = input_data.read_data_sets(data_dir, validation_size=1000 if not args.data_dir else 5000,
+                                      seed=args.seed)
+    print(f"data: {mnist.train.num_examples} train / {mnist.validation.num_examples} "
+          f"validation / {mnist.test.num_examples} test images from {data_dir}")
+
+    tf.reset_default_graph()
+    tf.set_random_seed(args.seed)
+    net = build_network(learning_rate=args.learning_rate)
+    init = tf.global_variables_initializer()
+    saver = tf.train.Saver()
+    now = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+    logdir = os.path.join(args.output_dir, "tf_logs", f"run-{now}")
+    checkpoint = os.path.join(args.output_dir, "my_model_final.ckpt")
+    writer = tf.summary.FileWriter(logdir, tf.get_default_graph())
+
+    from tqdm import tqdm
+    n_batches = mnist.train.num_examples // args.batch_size
+    val_feed = {net.X: mnist.validation.images, net.y: mnist.validation.labels}
+    train_time = 0.0
+    with tf.Session() as sess:
+        init.run()
+        for epoch in range(args.epochs):
+            bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
+                       leave=False, disable=args.no_progress)
+            start = time.perf_counter()
+            for iteration in bar:
+                X_batch, y_batch = mnist.train.next_batch(args.batch_size)
+                feed = {net.X: X_batch, net.y: y_batch}
+                if iteration % 50 == 0:
+                    _, summary = sess.run([net.training_op, net.loss_summary], feed)
+                    writer.add_summary(summary, epoch * n_batches + iteration)
+                else:
+                    sess.run(net.training_op, feed)
+            train_time += time.perf_counter() - start
+            acc_val, summary = sess.run([net.accuracy, net.accuracy_summary], val_feed)
+            writer.add_summary(summary, (epoch + 1) * n_batches)
+            print(f"epoch {epoch + 1:3d}  validation accuracy {acc_val:.4f}", flush=True)
+        save_path = saver.save(sess, checkpoint)
+    writer.close()
+
+    with tf.Session() as sess:
+        saver.restore(sess, save_path)
+        Z = net.logits.eval(feed_dict={net.X: mnist.test.images})
+        test_accuracy = float(np.mean(np.argmax(Z, axis=1) == mnist.test.labels))
+    examples = args.epochs * n_batches * args.batch_size
+    print(f"test accuracy {test_accuracy:.4f} (restored from {save_path})")
+    print(f"training: {examples / train_time:,.0f} examples/s; TensorBoard logs in {logdir} "
+          f"(tensorboard --logdir {os.path.join(args.output_dir, 'tf_logs')})")
+    return test_accuracy
+
+
+if __name__ == "__main__":
+    main()

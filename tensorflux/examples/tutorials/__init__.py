@@ -1,0 +1,1 @@
+"""TF1's tutorial helpers (``tensorflow.examples.tutorials``)."""

@@ -1,0 +1,1 @@
+"""MNIST input pipeline (``input_data.read_data_sets``)."""
