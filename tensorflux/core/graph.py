@@ -45,6 +45,7 @@ class GraphKeys:
     GLOBAL_STEP = "global_step"
     EVAL_STEP = "eval_step"
     TRAIN_OP = "train_op"
+    METRIC_VARIABLES = "metric_variables"
 
 
 def canonical_device(spec) -> str:

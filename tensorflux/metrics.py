@@ -1,0 +1,2 @@
+"""``tf.metrics``."""
+from tensorflux.ops.metrics import accuracy, mean  # noqa: F401
