@@ -15,11 +15,18 @@ PAGES = sorted(f for f in os.listdir(DOCS) if f.endswith(".md"))
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
+def _blocks(text):
+    """Each python block, padded with blank lines so tracebacks show the page's line."""
+    for match in BLOCK.finditer(text):
+        offset = text[:match.start(1)].count("\n")
+        yield "\n" * offset + match.group(1)
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_examples_in_docs_run(page):
     text = open(os.path.join(DOCS, page)).read()
     namespace = {"__name__": f"docs_{page}"}
-    for block in BLOCK.findall(text):
+    for block in _blocks(text):
         tf.reset_default_graph()
         exec(compile(block, f"docs/{page}", "exec"), namespace)
 

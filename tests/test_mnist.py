@@ -65,6 +65,7 @@ def test_missing_and_malformed_files_are_named(tmp_path, sample_dir):
 
 def test_seed_chapter10_program_learns(sample_dir, tmp_path):
     """The chapter's construction and execution phases, shortened to 2 epochs."""
+    tf.set_random_seed(42)
     n_inputs, n_hidden1, n_hidden2, n_outputs = 28 * 28, 300, 100, 10
     X = tf.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf.placeholder(tf.int64, shape=(None), name="y")
