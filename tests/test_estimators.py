@@ -170,3 +170,14 @@ def test_sklearn_estimator_checks():
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert not failed
     assert sum(r["status"] == "passed" for r in results) >= 45
+
+
+def test_feature_column_inference_from_input_fn():
+    x = {"a": np.zeros((10, 3), np.float32), "b": np.zeros((10,), np.float32)}
+    fn = tf.estimator.inputs.numpy_input_fn(x, np.zeros(10), shuffle=False)
+    cols = {c.key: c.dimension for c in tf.contrib.learn.infer_real_valued_columns_from_input_fn(fn)}
+    assert cols == {"a": 3, "b": 1}
+    with pytest.raises(ValueError, match="shuffle must be provided"):
+        tf.estimator.inputs.numpy_input_fn(x)
+    with pytest.raises(ValueError, match="same number of rows"):
+        tf.estimator.inputs.numpy_input_fn(x, np.zeros(9), shuffle=False)

@@ -155,3 +155,14 @@ def test_real_tensorboard_server_shows_runs_scalars_and_graph(tmp_path):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_session_log_events(tmp_path):
+    with tf.summary.FileWriter(str(tmp_path)) as writer:
+        writer.add_session_log(tf.summary.SessionLog("START"), global_step=0)
+        writer.add_session_log(tf.summary.SessionLog("CHECKPOINT", checkpoint_path="ck"), 5)
+    from tensorboard.compat.proto import event_pb2
+    events = [event_pb2.Event.FromString(r) for r in read_records(str(next(tmp_path.iterdir())))]
+    logs = [e.session_log for e in events if e.HasField("session_log")]
+    assert [log.status for log in logs] == [event_pb2.SessionLog.START, event_pb2.SessionLog.CHECKPOINT]
+    assert logs[1].checkpoint_path == "ck"

@@ -12,20 +12,13 @@ import builtins
 
 import numpy as np
 
+from tensorflux.backends.kernel_table import KernelTable
 from tensorflux.core import errors
 
 
 def make_kernels(xp):
-    K = {}
-
-    def fn(name, f):
-        K[name] = ("fn", f)
-
-    def builder(name):
-        def deco(b):
-            K[name] = ("builder", b)
-            return b
-        return deco
+    K = KernelTable()
+    fn, builder = K.fn, K.builder
 
     # --- elementwise ----------------------------------------------------------------
     for name, f in {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tensorflux.backends.kernel_table import KernelTable
 from tensorflux.core import errors
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
@@ -29,16 +30,8 @@ def _geometry(shape, kh, kw, sh, sw, padding):
 
 
 def make_nn_kernels(xp):
-    K = {}
-
-    def fn(name, f):
-        K[name] = ("fn", f)
-
-    def builder(name):
-        def deco(b):
-            K[name] = ("builder", b)
-            return b
-        return deco
+    K = KernelTable()
+    fn, builder = K.fn, K.builder
 
     # --- activations ---------------------------------------------------------------
     fn("Relu", lambda x: xp.maximum(x, x.dtype.type(0)))

@@ -32,6 +32,16 @@ def _logits(features, feature_columns, hidden_units, n_out, activation_fn, dropo
         return layers.dense(net, n_out, name="logits")
 
 
+def _spec(mode, predictions, loss, eval_ops, params, default_lr, default_cls):
+    """The EstimatorSpec of a canned model in TRAIN or EVAL mode."""
+    train_op = None
+    if mode == ModeKeys.TRAIN:
+        opt = _optimizer(params.get("optimizer"), default_lr, default_cls)
+        train_op = opt.minimize(loss, global_step=optimizers.get_global_step())
+    return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op,
+                         eval_metric_ops=eval_ops)
+
+
 def _classifier_fn(hidden_units, default_lr, default_cls):
     def model_fn(features, labels, mode, params, config):
         n_classes = params["n_classes"]
@@ -44,13 +54,8 @@ def _classifier_fn(hidden_units, default_lr, default_cls):
             return EstimatorSpec(mode, predictions=predictions)
         labels = array_ops.reshape(math_ops.cast(labels, dtypes.int64), [-1])
         loss = losses.sparse_softmax_cross_entropy(labels, logits)
-        eval_ops = {"accuracy": metrics.accuracy(labels, classes)}
-        train_op = None
-        if mode == ModeKeys.TRAIN:
-            opt = _optimizer(params.get("optimizer"), default_lr, default_cls)
-            train_op = opt.minimize(loss, global_step=optimizers.get_global_step())
-        return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op,
-                             eval_metric_ops=eval_ops)
+        return _spec(mode, predictions, loss, {"accuracy": metrics.accuracy(labels, classes)},
+                     params, default_lr, default_cls)
     return model_fn
 
 
@@ -65,12 +70,7 @@ def _regressor_fn(hidden_units, default_lr, default_cls):
         labels = array_ops.reshape(math_ops.cast(labels, dtypes.float32), [-1, dim])
         loss = losses.mean_squared_error(labels, out)
         eval_ops = {"average_loss": metrics.mean(math_ops.squared_difference(out, labels))}
-        train_op = None
-        if mode == ModeKeys.TRAIN:
-            opt = _optimizer(params.get("optimizer"), default_lr, default_cls)
-            train_op = opt.minimize(loss, global_step=optimizers.get_global_step())
-        return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op,
-                             eval_metric_ops=eval_ops)
+        return _spec(mode, predictions, loss, eval_ops, params, default_lr, default_cls)
     return model_fn
 
 
