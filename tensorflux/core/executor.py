@@ -189,6 +189,26 @@ def _prune(fetch_ops, fed: set):
     return order
 
 
+def _transfer(name, source, target, op, env, body, where, transfers, fresh):
+    """The name of ``name``'s value on backend ``target``: constants are converted once
+    here; other values by a line the plan runs before ``op``."""
+    key = (name, target)
+    if key in transfers:
+        return transfers[key]
+    to_host = registry.get_backend(source).to_host
+    from_host = registry.get_backend(target).from_host
+    if name.startswith("c"):
+        new = fresh("c")
+        env[new] = from_host(to_host(env[name]))
+    else:
+        new, fname = fresh("t"), fresh("x")
+        env[fname] = lambda value: from_host(to_host(value))
+        body.append((f"{new} = {fname}({name})", op, [name]))
+    where[new] = target
+    transfers[key] = new
+    return new
+
+
 def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
     """Build the plan for fetching ``fetch_elements`` (Tensors / Operations) with
     values fed for ``feed_tensors``."""
@@ -204,9 +224,13 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
     env: dict[str, Any] = {"_scalar": _scalar, "_copy": _copy, "_own": _own}
     names: dict[Tensor, str] = {}
     aliased: set[str] = set()
+    host = session._cpu_backend
+    where: dict[str, str] = {}  # value name -> backend holding it
+    transfers: dict[tuple[str, str], str] = {}
     feed_args = []
     for i, t in enumerate(feed_tensors):
         names[t] = f"f{i}"
+        where[f"f{i}"] = host
         feed_args.append(f"f{i}")
 
     # Values consumed later: name -> index of the last line that reads it.
@@ -235,6 +259,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         if op.type == "Const":
             cname = fresh("c")
             env[cname] = op.attrs["value"]
+            where[cname] = host
             if op._outputs[0] not in fed:
                 names[op._outputs[0]] = cname
                 aliased.add(cname)
@@ -248,6 +273,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             out = fresh("t")
             kname = fresh("n")
             env[kname] = op.name
+            where[out] = session._backend_for(op)  # variables live on their device
             if op._outputs[0] not in fed:
                 names[op._outputs[0]] = out
             aliased.add(out)
@@ -271,7 +297,14 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         kname = fresh("k")
         env[kname] = fn
         refs = op._opdef.ref_inputs
-        args = [names[t] for i, t in enumerate(op._inputs) if i not in refs]
+        args = []
+        for i, t in enumerate(op._inputs):
+            if i in refs:
+                continue
+            name = names[t]
+            if where.get(name, host) != backend:
+                name = _transfer(name, where[name], backend, op, env, body, where, transfers, fresh)
+            args.append(name)
         outs = []
         for t in op._outputs:
             if t in fed:
@@ -279,6 +312,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             else:
                 o = fresh("t")
                 names[t] = o
+                where[o] = backend
                 outs.append(o)
         call = f"{kname}({', '.join(args)})"
         if op.type in _ALIASING_OPS:
@@ -299,6 +333,10 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             continue
         n = names[f]
         expr = n
+        if where.get(n, host) != host:  # results come back as NumPy arrays
+            tname = fresh("h")
+            env[tname] = registry.get_backend(where[n]).to_host
+            expr = f"{tname}({expr})"
         if f.shape.ndims == 0:
             expr = f"_scalar({expr})"
         elif n in aliased and f.dtype.np_dtype.kind != "O":

@@ -23,6 +23,7 @@ GROUP = "tensorflux"
 _BUILTIN_FALLBACK = {
     "ops": "tensorflux.ops.plugin",
     "numpy": "tensorflux.backends.numpy_backend",
+    "cupy": "tensorflux.backends.cupy_backend",
 }
 
 

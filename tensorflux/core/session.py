@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Mapping
 
@@ -140,19 +141,50 @@ class BaseSession:
         self._context_stack = []
         registry.ensure_loaded()
         self._cpu_backend = "numpy"
+        self._accel = None
+        self._placement: dict = {}
 
     graph = property(lambda self: self._graph)
 
+    def _accelerators(self):
+        """Available non-CPU backends, best first, minus those ConfigProto turns off."""
+        if self._accel is None:
+            counts = self._config.device_count
+            self._accel = [b.name for b in sorted(registry.backends.values(), key=lambda b: -b.priority)
+                           if b.device_type != "CPU" and counts.get(b.device_type, 1) != 0
+                           and registry.backend_available(b.name)]
+        return self._accel
+
     def _backend_for(self, op: Operation) -> str:
-        """The backend that runs ``op``: one of the op's device type that is available
-        and has a kernel for it, else the CPU backend (soft placement)."""
+        """Where ``op`` runs. Ops placed on a device type run on the best available
+        backend of that type with a kernel for them; unplaced ops prefer an accelerator;
+        otherwise, or when soft placement allows it, the CPU backend."""
+        choice = self._placement.get(op)
+        if choice is None:
+            choice = self._place(op)
+            self._placement[op] = choice
+            if self._config.log_device_placement:
+                device = registry.get_backend(choice).device_type
+                print(f"{op.name}: ({op.type}): /device:{device}:0 [{choice}]", flush=True)
+        return choice
+
+    def _place(self, op: Operation) -> str:
         device = op.device
-        if device and "CPU" not in device:
-            for backend in sorted(registry.backends.values(), key=lambda b: -b.priority):
-                if (f"device:{backend.device_type}:" in device
-                        and registry.backend_available(backend.name)
-                        and (op.type, backend.name) in registry._kernels):
-                    return backend.name
+        wanted = None
+        if device:
+            m = re.search(r"device:([A-Za-z_]+):", device)
+            wanted = m.group(1) if m else None
+        if wanted == "CPU":
+            return self._cpu_backend
+        for name in self._accelerators():
+            backend = registry.get_backend(name)
+            if (wanted in (None, backend.device_type)) and (op.type, name) in registry._kernels:
+                return name
+        if wanted is not None and not self._config.allow_soft_placement:
+            raise errors.InvalidArgumentError(
+                None, op, f"Cannot assign a device for operation {op.name} ({op.type}): "
+                          f"{device} was requested, no such device or kernel is available, "
+                          f"and allow_soft_placement is False")
         return self._cpu_backend
 
     # --- default-session plumbing --------------------------------------------------
@@ -251,7 +283,8 @@ class BaseSession:
     def _set_variable(self, variable, value):
         """Set a variable's value in this session directly (used by Saver.restore)."""
         value = np.array(value, dtype=variable.dtype.np_dtype, copy=True)
-        self._variables[variable.op.name] = value
+        backend = registry.get_backend(self._backend_for(variable.op))
+        self._variables[variable.op.name] = backend.from_host(value)
 
     def make_callable(self, fetches, feed_list=None):
         """A function that runs ``fetches`` with positional values for ``feed_list``."""

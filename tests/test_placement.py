@@ -1,0 +1,118 @@
+"""Device placement and cross-device transfers, with a fake GPU backend whose kernels
+insist that their inputs already live on the "device" (a marked ndarray subclass)."""
+import numpy as np
+import pytest
+
+import tensorflux as tf
+from tensorflux.core.registry import Backend, registry
+
+FAKE = "fakegpu"
+
+
+class DeviceArray(np.ndarray):
+    """An array that lives on the fake GPU."""
+
+
+def on_device(x):
+    return np.array(x).view(DeviceArray)
+
+
+def to_host(x):
+    assert type(x) is DeviceArray, f"to_host got {type(x).__name__}"
+    return np.array(x.view(np.ndarray), copy=True)
+
+
+def require(x):
+    assert type(x) is DeviceArray, f"a fake-GPU kernel received a {type(x).__name__}: no transfer"
+    return x.view(np.ndarray)
+
+
+def kernel(f):
+    def run(*args, transpose_a=False, transpose_b=False):
+        assert not (transpose_a or transpose_b)
+        return on_device(f(*[require(a) for a in args]))
+    return run
+
+
+FAKE_KERNELS = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract, "MatMul": np.matmul,
+                "Square": np.square}
+
+
+@pytest.fixture()
+def fake_gpu():
+    registry.ensure_loaded()
+    registry.register_backend(Backend(FAKE, device_type="GPU", is_available=lambda: True,
+                                      to_host=to_host, from_host=on_device, priority=100),
+                              plugin="tests")
+    for op_type, f in FAKE_KERNELS.items():
+        registry.register_kernel(op_type, FAKE, fn=kernel(f), plugin="tests")
+    yield
+    del registry._backends[FAKE]
+    registry._available.pop(FAKE, None)
+    for op_type in FAKE_KERNELS:
+        del registry._kernels[(op_type, FAKE)]
+
+
+def test_explicit_gpu_placement_transfers_inputs_and_returns_numpy(fake_gpu):
+    x = tf.placeholder(tf.float32, shape=(2,))
+    with tf.device("/gpu:0"):
+        y = x * 3.0 + 1.0
+    with tf.device("/cpu:0"):
+        z = tf.square(y)
+    with tf.Session() as sess:
+        out_y, out_z = sess.run([y, z], {x: np.array([1.0, 2.0], np.float32)})
+        assert sess._backend_for(y.op) == FAKE and sess._backend_for(z.op) == "numpy"
+    assert type(out_y) is np.ndarray and out_y.tolist() == [4.0, 7.0]
+    assert out_z.tolist() == [16.0, 49.0]
+
+
+def test_default_placement_prefers_the_accelerator_with_soft_fallback(fake_gpu):
+    a = tf.constant([[1.0, 2.0]])
+    b = tf.constant([[3.0], [4.0]])
+    prod = tf.matmul(a, b)                     # fake GPU has MatMul
+    total = tf.reduce_sum(prod * prod)         # Mul on GPU, Sum falls back to the CPU
+    with tf.Session() as sess:
+        assert sess.run(total) == 121.0
+        assert sess._backend_for(prod.op) == FAKE
+        assert sess._backend_for(total.op) == "numpy"
+    with tf.Session(config=tf.ConfigProto(device_count={"GPU": 0})) as sess:
+        assert sess.run(total) == 121.0 and sess._backend_for(prod.op) == "numpy"
+
+
+def test_hard_placement_without_a_kernel_is_an_error(fake_gpu):
+    with tf.device("/gpu:0"):
+        s = tf.reduce_sum(tf.constant([1.0, 2.0]))
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot assign a device"):
+            sess.run(s)
+    with tf.Session() as sess:
+        assert sess.run(s) == 3.0
+
+
+def test_log_device_placement(fake_gpu, capsys):
+    with tf.device("/gpu:0"):
+        y = tf.add(tf.constant(1.0), tf.constant(2.0), name="sum_on_gpu")
+    with tf.Session(config=tf.ConfigProto(log_device_placement=True)) as sess:
+        sess.run(y)
+    assert "sum_on_gpu: (Add): /device:GPU:0 [fakegpu]" in capsys.readouterr().out
+
+
+def test_without_accelerators_gpu_requests_run_on_the_cpu():
+    with tf.device("/device:GPU:0"):
+        y = tf.constant(2.0) * 4.0
+    with tf.Session() as sess:
+        assert sess.run(y) == 8.0 and sess._backend_for(y.op) == "numpy"
+
+
+def test_cupy_backend_is_listed_and_unavailable_without_a_gpu():
+    from tensorflux.__main__ import collect_info
+    info = collect_info()
+    cupy = [b for b in info["backends"] if b["name"] == "cupy"]
+    assert cupy and cupy[0]["device_type"] == "GPU"
+    assert info["kernels"]["cupy"] >= 100
+    try:
+        import cupy as cp  # noqa: F401
+        has_gpu = cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        has_gpu = False
+    assert cupy[0]["available"] == has_gpu
