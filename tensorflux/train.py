@@ -10,3 +10,5 @@ from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader
                                            get_checkpoint_state, import_meta_graph,
                                            latest_checkpoint, list_variables, load_variable,
                                            update_checkpoint_state)
+from tensorflux.estimator.estimator import (SessionRunArgs, SessionRunContext,  # noqa: F401
+                                            SessionRunHook, SessionRunValues)

@@ -181,3 +181,35 @@ def test_feature_column_inference_from_input_fn():
         tf.estimator.inputs.numpy_input_fn(x)
     with pytest.raises(ValueError, match="same number of rows"):
         tf.estimator.inputs.numpy_input_fn(x, np.zeros(9), shuffle=False)
+
+
+def test_training_and_evaluation_hooks():
+    calls = []
+
+    class StopAt(tf.train.SessionRunHook):
+        def begin(self):
+            self.step = tf.train.get_global_step()
+            calls.append("begin")
+
+        def after_create_session(self, session, coord):
+            calls.append("created")
+
+        def before_run(self, run_context):
+            return tf.train.SessionRunArgs(self.step)
+
+        def after_run(self, run_context, run_values):
+            if run_values.results >= 6:
+                run_context.request_stop()
+
+        def end(self, session):
+            calls.append("end")
+
+    x = np.linspace(-1, 1, 40).astype(np.float32)
+    columns = [tf.feature_column.numeric_column("x")]
+    reg = tf.estimator.LinearRegressor(columns, config=tf.estimator.RunConfig(**QUIET))
+    reg.train(tf.estimator.inputs.numpy_input_fn({"x": x}, x, batch_size=4, num_epochs=None,
+                                                 shuffle=True), hooks=[StopAt()])
+    assert int(reg.get_variable_value("global_step")) == 7  # stopped after seeing step 6
+    assert calls == ["begin", "created", "end"]
+    with pytest.raises(TypeError, match="SessionRunHook"):
+        reg.train(tf.estimator.inputs.numpy_input_fn({"x": x}, x, shuffle=False), hooks=[object()])

@@ -40,6 +40,90 @@ class EstimatorSpec(NamedTuple):
     prediction_hooks: object = None
 
 
+class SessionRunHook:
+    """Called around each ``sess.run`` of an estimator loop (TF1's tf.train.SessionRunHook)."""
+
+    def begin(self):
+        """The graph is built; the hook may still add ops."""
+
+    def after_create_session(self, session, coord):
+        """The session exists and the variables are initialized or restored."""
+
+    def before_run(self, run_context):
+        """Return SessionRunArgs(fetches, feed_dict) to add to the next run, or None."""
+        return None
+
+    def after_run(self, run_context, run_values):
+        """``run_values.results`` holds what before_run asked for."""
+
+    def end(self, session):
+        """The loop is over."""
+
+
+class SessionRunArgs(NamedTuple):
+    fetches: object = None
+    feed_dict: object = None
+    options: object = None
+
+
+class SessionRunValues(NamedTuple):
+    results: object = None
+    options: object = None
+    run_metadata: object = None
+
+
+class SessionRunContext:
+    """What hooks see of a run: the session, and a way to stop the loop."""
+
+    def __init__(self, original_args, session):
+        self.original_args = original_args
+        self.session = session
+        self._stop = False
+
+    def request_stop(self):
+        self._stop = True
+
+    @property
+    def stop_requested(self):
+        return self._stop
+
+
+class _Hooks:
+    """Runs ``fetches`` together with whatever the hooks ask for."""
+
+    def __init__(self, hooks, graph):
+        self.hooks = list(hooks or [])
+        for hook in self.hooks:
+            if not isinstance(hook, SessionRunHook):
+                raise TypeError(f"Hooks must be SessionRunHook instances, got {hook!r}")
+        with graph.as_default():
+            for hook in self.hooks:
+                hook.begin()
+        self.stop = False
+
+    def created(self, sess):
+        for hook in self.hooks:
+            hook.after_create_session(sess, None)
+
+    def run(self, sess, fetches, feed):
+        if not self.hooks:
+            return sess.run(fetches, feed)
+        ctx = SessionRunContext(SessionRunArgs(fetches, feed), sess)
+        requests = [hook.before_run(ctx) or SessionRunArgs() for hook in self.hooks]
+        merged = dict(feed or {})
+        for r in requests:
+            merged.update(r.feed_dict or {})
+        results, extra = sess.run((fetches, [r.fetches for r in requests]), merged or None)
+        for hook, r in zip(self.hooks, extra):
+            hook.after_run(ctx, SessionRunValues(results=r))
+        self.stop = self.stop or ctx.stop_requested
+        return results
+
+    def end(self, sess):
+        for hook in self.hooks:
+            hook.end(sess)
+
+
 class RunConfig:
     """Where and how often the estimator saves and logs."""
 
@@ -157,7 +241,9 @@ class Estimator:
             loss_summary = scalar("loss", spec.loss)
             saver = Saver(max_to_keep=self._config.keep_checkpoint_max,
                           keep_checkpoint_every_n_hours=self._config.keep_checkpoint_every_n_hours)
+        runner = _Hooks(list(hooks or []) + list(spec.training_hooks or []), graph)
         sess = self._session(graph, saver, require_checkpoint=False)
+        runner.created(sess)
         start_step = int(sess.run(global_step))
         if max_steps is not None and start_step >= max_steps:
             logger.info("Skipping training since max_steps has already saved.")
@@ -178,10 +264,10 @@ class Estimator:
                 except StopIteration:
                     break
                 if cfg.save_summary_steps and step % cfg.save_summary_steps == 0:
-                    _, loss_value, summary = sess.run(fetches + [loss_summary], feed)
+                    _, loss_value, summary = runner.run(sess, fetches + [loss_summary], feed)
                     writer.add_summary(summary, step)
                 else:
-                    _, loss_value = sess.run(fetches, feed)
+                    _, loss_value = runner.run(sess, fetches, feed)
                 step += 1  # the train op has just incremented the global step
                 if not np.isfinite(loss_value):
                     raise RuntimeError(f"Model diverged with loss = NaN or Inf at step {step}.")
@@ -198,8 +284,11 @@ class Estimator:
                 if due_steps or due_secs:
                     saver.save(sess, ckpt_path, global_step=step)
                     last_save = time.time()
+                if runner.stop:
+                    break
             saver.save(sess, ckpt_path, global_step=step)
             logger.info("Loss for final step: %s.", loss_value)
+            runner.end(sess)
         finally:
             bar.close()
             writer.close()
@@ -218,9 +307,11 @@ class Estimator:
             if spec.loss is not None:
                 metrics["loss"] = mean(spec.loss)
             saver = Saver()
+        runner = _Hooks(list(hooks or []) + list(spec.evaluation_hooks or []), graph)
         sess = self._session(graph, saver, require_checkpoint=checkpoint_path is None)
         if checkpoint_path is not None:
             saver.restore(sess, checkpoint_path)
+        runner.created(sess)
         updates = {k: v[1] for k, v in metrics.items()}
         values = {k: v[0] for k, v in metrics.items()}
         done = 0
@@ -230,12 +321,13 @@ class Estimator:
                     feed = feeder.next_feed() if feeder is not None else None
                 except StopIteration:
                     break
-                sess.run(updates, feed)
+                runner.run(sess, updates, feed)
                 done += 1
-                if feeder is None and steps is None:
+                if runner.stop or (feeder is None and steps is None):
                     break
             results = {k: float(v) for k, v in sess.run(values).items()}
             results["global_step"] = int(sess.run(global_step))
+            runner.end(sess)
         finally:
             sess.close()
         logger.info("Saving dict for global step %s: %s", results["global_step"],
@@ -258,16 +350,18 @@ class Estimator:
             predictions = {k: predictions[k] for k in predict_keys}
         with graph.as_default():
             saver = Saver()
+        runner = _Hooks(list(hooks or []) + list(spec.prediction_hooks or []), graph)
         sess = self._session(graph, saver, require_checkpoint=checkpoint_path is None)
         if checkpoint_path is not None:
             saver.restore(sess, checkpoint_path)
+        runner.created(sess)
         try:
-            while True:
+            while not runner.stop:
                 try:
                     feed = feeder.next_feed() if feeder is not None else None
                 except StopIteration:
-                    return
-                batch = sess.run(predictions, feed)
+                    break
+                batch = runner.run(sess, predictions, feed)
                 if yield_single_examples:
                     n = len(next(iter(batch.values())))
                     for i in range(n):
@@ -275,7 +369,8 @@ class Estimator:
                 else:
                     yield batch
                 if feeder is None:
-                    return
+                    break
+            runner.end(sess)
         finally:
             sess.close()
 
