@@ -64,22 +64,23 @@ def make_nn_kernels(xp):
             n_classes = logits.shape[-1]
             flat = logits.reshape(-1, n_classes)
             lab = labels.reshape(-1)
-            if lab.size and (int(lab.min()) < 0 or int(lab.max()) >= n_classes):
+            # One unsigned comparison catches both negative and too-large labels.
+            unsigned = lab.view(np.dtype(f"u{lab.dtype.itemsize}")) if lab.dtype.kind == "i" else lab
+            if lab.size and (unsigned >= n_classes).any():
                 bad = int(lab[(lab < 0) | (lab >= n_classes)][0])
                 raise errors.InvalidArgumentError(
                     None, op, f"Received a label value of {bad} which is outside the valid "
                               f"range of [0, {n_classes})")
             # One exp pass serves both outputs: loss = log(sum(e)) - shifted[label] and
-            # backprop = e / sum(e) - onehot.
-            shifted = flat - xp.max(flat, axis=-1, keepdims=True)
+            # backprop = e / sum(e) - onehot. Labels index the flattened rows directly.
+            shifted = flat - flat.max(axis=-1, keepdims=True)
             e = xp.exp(shifted)
-            total = xp.sum(e, axis=-1, keepdims=True)
-            rows = xp.arange(flat.shape[0])
-            loss = xp.log(total[:, 0]) - shifted[rows, lab]
-            backprop = e
-            backprop /= total
-            backprop[rows, lab] -= 1
-            return loss.reshape(labels.shape), backprop.reshape(logits.shape)
+            total = e.sum(axis=-1, keepdims=True)
+            at_label = xp.arange(0, lab.size * n_classes, n_classes) + lab
+            loss = xp.log(total.reshape(-1)) - shifted.reshape(-1)[at_label]
+            e /= total
+            e.reshape(-1)[at_label] -= 1
+            return loss.reshape(labels.shape), e.reshape(logits.shape)
         return run
 
     def xent(logits, labels):
