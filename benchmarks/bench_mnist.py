@@ -1,11 +1,13 @@
 """The seed's MNIST network (784-300-100-10, ReLU, SGD lr 0.01): training throughput
 and peak memory of tensorflux next to a hand-written NumPy forward/backward/update of
-the same network, and (with --accuracy) the test accuracy of the seed's program trained
-40 epochs on 8,000 bundled real images.
+the same network (and PyTorch when installed), and (with --accuracy) the test accuracy
+of the seed's program trained 40 epochs on 8,000 bundled real images.
 
     python benchmarks/bench_mnist.py [--accuracy] [--steps 300]
 
-Each throughput case runs in a fresh process so peak memory (ru_maxrss) is its own.
+Throughput: the cases alternate in short chunks inside one process and the medians are
+compared, so the noise of a shared machine hits them alike. Peak memory: each case runs
+alone in a fresh process (VmHWM).
 """
 from __future__ import annotations
 
@@ -26,8 +28,12 @@ def data(n=8000, seed=0):
 
 
 def numpy_train(batch, steps):
-    """A hand-written training step: forward, softmax cross entropy, backward, SGD."""
     X, Y = data()
+    return _time_loop(numpy_step(), X, Y, batch, steps)
+
+
+def numpy_step():
+    """A hand-written training step: forward, softmax cross entropy, backward, SGD."""
     rng = np.random.default_rng(1)
     Ws = [(rng.normal(0, np.sqrt(2 / (i + o)), (i, o))).astype(np.float32) for i, o in zip(SIZES, SIZES[1:])]
     bs = [np.zeros(o, np.float32) for o in SIZES[1:]]
@@ -52,39 +58,48 @@ def numpy_train(batch, steps):
             W -= lr * gw
             b -= lr * gb
 
-    return _time_loop(step, X, Y, batch, steps)
+    return step
 
 
 def tensorflux_train(batch, steps):
+    X, Y = data()
+    return _time_loop(tensorflux_step(), X, Y, batch, steps)
+
+
+def tensorflux_step():
     import tensorflux as tf
     from tensorflux.examples.mnist import build_network
-    X, Y = data()
-    net = build_network()
-    sess = tf.Session()
-    sess.run(tf.global_variables_initializer())
+    with tf.Graph().as_default() as graph:
+        net = build_network()
+        init = tf.global_variables_initializer()
+    sess = tf.Session(graph=graph)
+    sess.run(init)
 
     def step(x, y):
         sess.run(net.training_op, {net.X: x, net.y: y})
 
-    return _time_loop(step, X, Y, batch, steps)
+    return step
 
 
 def torch_train(batch, steps):
+    X, Y = data()
+    return _time_loop(torch_step(), X, Y, batch, steps)
+
+
+def torch_step():
     import torch
     torch.set_num_threads(2)
-    X, Y = data()
     model = torch.nn.Sequential(torch.nn.Linear(784, 300), torch.nn.ReLU(), torch.nn.Linear(300, 100),
                                 torch.nn.ReLU(), torch.nn.Linear(100, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     loss_fn = torch.nn.CrossEntropyLoss()
-    Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
 
     def step(x, y):
         opt.zero_grad()
-        loss_fn(model(x), y).backward()
+        loss_fn(model(torch.from_numpy(x)), torch.from_numpy(y)).backward()
         opt.step()
 
-    return _time_loop(step, Xt, Yt, batch, steps)
+    return step
 
 
 def _time_loop(step, X, Y, batch, steps):
@@ -96,9 +111,21 @@ def _time_loop(step, X, Y, batch, steps):
         j = (i * batch) % n
         step(X[j:j + batch], Y[j:j + batch])
     elapsed = time.perf_counter() - start
+    return {"examples_per_s": steps * batch / elapsed, "peak_mib": _peak_mib()}
+
+
+def _peak_mib():
+    """This process's peak resident memory. VmHWM belongs to the process image, whereas
+    ru_maxrss can carry the parent's peak across fork and exec."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
-    return {"examples_per_s": steps * batch / elapsed,
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 CASES = {"numpy": numpy_train, "tensorflux": tensorflux_train, "torch": torch_train}
@@ -108,6 +135,34 @@ def run_case(name, batch, steps):
     out = subprocess.run([sys.executable, __file__, "--case", name, "--batch", str(batch),
                           "--steps", str(steps)], capture_output=True, text=True)
     return json.loads(out.stdout) if out.returncode == 0 else None
+
+
+STEPS = {"numpy": numpy_step, "tensorflux": tensorflux_step, "torch": torch_step}
+
+
+def interleaved(batch, reps=40, chunk=5):
+    """Median seconds per step of each available case, measured in this one process with
+    the cases alternating in short chunks, so that machine noise hits them alike."""
+    X, Y = data()
+    steps = {}
+    for name, make in STEPS.items():
+        try:
+            steps[name] = make()
+        except ImportError:
+            continue
+    samples = {name: [] for name in steps}
+    xs, ys = X[:batch], Y[:batch]
+    for name, step in steps.items():
+        for _ in range(10):
+            step(xs, ys)
+    for _ in range(reps):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(chunk):
+                step(xs, ys)
+            samples[name].append((time.perf_counter() - start) / chunk)
+    import statistics
+    return {name: statistics.median(v) for name, v in samples.items()}
 
 
 def best_of(batch, steps, repeat):
@@ -142,16 +197,18 @@ def main():
         print(json.dumps(CASES[args.case](args.batch, args.steps)))
         return
     for batch in (50, 512):
-        steps = args.steps if batch == 50 else max(30, args.steps // 8)
-        results = best_of(batch, steps, args.repeat)
+        times = interleaved(batch)
+        for name, t in times.items():
+            print(f"batch {batch:4d}  {name:<10} {batch / t:10,.0f} examples/s  "
+                  f"({t / times['numpy']:.2f}x the NumPy time per step)", flush=True)
+    for batch in (512,):
+        steps = max(30, args.steps // 8)
+        results = best_of(batch, steps, 1)
         ref = results["numpy"]
         for name, r in results.items():
-            if r is None:
-                print(f"batch {batch:4d}  {name:<10} not installed")
-                continue
-            print(f"batch {batch:4d}  {name:<10} {r['examples_per_s']:10,.0f} examples/s  "
-                  f"({ref['examples_per_s'] / r['examples_per_s']:.2f}x the NumPy time)  "
-                  f"peak {r['peak_mib']:6.1f} MiB ({r['peak_mib'] / ref['peak_mib']:.2f}x)", flush=True)
+            if r is not None:
+                print(f"peak memory, batch {batch}: {name:<10} {r['peak_mib']:6.1f} MiB "
+                      f"({r['peak_mib'] / ref['peak_mib']:.2f}x NumPy's)", flush=True)
     if args.accuracy:
         start = time.perf_counter()
         acc = accuracy_run()

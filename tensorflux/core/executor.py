@@ -52,25 +52,33 @@ class KernelContext:
 class FeedSpec:
     """Converts and checks one fed value against its tensor's dtype and static shape."""
 
-    __slots__ = ("tensor", "np_dtype", "dims", "convert")
+    __slots__ = ("tensor", "np_dtype", "dims", "convert", "_fits")
 
     def __init__(self, tensor: Tensor):
         self.tensor = tensor
         self.np_dtype = tensor.dtype.np_dtype
-        self.dims = tensor.shape.as_tuple()
+        self.dims = dims = tensor.shape.as_tuple()
         self.convert = self._convert
+        # The shape test, specialised once: most feeds are fully known or unknown only
+        # in the batch dimension.
+        if dims is None:
+            self._fits = lambda shape: True
+        elif None not in dims:
+            self._fits = lambda shape: shape == dims
+        elif None not in dims[1:]:
+            rank, rest = len(dims), dims[1:]
+            self._fits = lambda shape: len(shape) == rank and shape[1:] == rest
+        else:
+            self._fits = lambda shape: len(shape) == len(dims) and all(
+                d is None or d == s for d, s in zip(dims, shape))
 
     def _convert(self, value):
-        dt = self.np_dtype
-        if type(value) is not np.ndarray or value.dtype != dt:
+        if type(value) is not np.ndarray or value.dtype != self.np_dtype:
             value = self._cast(value)
-        dims = self.dims
-        if dims is not None:
-            shape = value.shape
-            if len(shape) != len(dims) or any(d is not None and d != s for d, s in zip(dims, shape)):
-                raise ValueError(
-                    f"Cannot feed value of shape {tuple(shape)} for Tensor {self.tensor.name!r}, "
-                    f"which has shape {self.tensor.shape}")
+        if not self._fits(value.shape):
+            raise ValueError(
+                f"Cannot feed value of shape {tuple(value.shape)} for Tensor {self.tensor.name!r}, "
+                f"which has shape {self.tensor.shape}")
         return value
 
     def _cast(self, value):

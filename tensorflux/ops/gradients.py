@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import collections
 
+import numpy as np
+
 from tensorflux.core.graph import Operation, Tensor, get_default_graph, name_scope
 from tensorflux.core.registry import NOT_DIFFERENTIABLE, registry
-from tensorflux.ops.constant_op import convert_to_tensor
+from tensorflux.ops.constant_op import constant, convert_to_tensor
 
 
 def _differentiable(t: Tensor) -> bool:
@@ -100,7 +102,10 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             if not _differentiable(y):
                 continue
             if gy is None:
-                gy = ones_like(y, name=f"grad_ys_{i}")
+                if y.shape.is_fully_defined():  # a constant: nothing to compute per run
+                    gy = constant(np.ones(y.shape.as_list(), y.dtype.np_dtype), name=f"grad_ys_{i}")
+                else:
+                    gy = ones_like(y, name=f"grad_ys_{i}")
             else:
                 gy = convert_to_tensor(gy, dtype=y.dtype)
             grads[y].append(gy)
