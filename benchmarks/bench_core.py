@@ -1,4 +1,5 @@
-"""Core executor benchmarks: tensorflux vs hand-written NumPy in the same process.
+"""Core executor benchmarks: tensorflux vs hand-written NumPy in the same process,
+the two alternating in short chunks so machine noise hits both alike.
 
     python benchmarks/bench_core.py [--repeat 21]
 
@@ -21,14 +22,22 @@ import tensorflux as tf
 
 
 def median_time(fn, number, repeat):
-    fn()
-    samples = []
+    return compare([fn], number, repeat)[0]
+
+
+def compare(fns, number, repeat):
+    """Median seconds per call of each function, alternating them in chunks of ``number``
+    calls so that the noise of a shared machine hits them alike."""
+    for fn in fns:
+        fn()
+    samples = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - t0) / number)
-    return statistics.median(samples)
+        for fn, out in zip(fns, samples):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out.append((time.perf_counter() - t0) / number)
+    return [statistics.median(s) for s in samples]
 
 
 def report(name, ours, reference, ref_name="numpy", others=()):
@@ -53,9 +62,8 @@ def bench_first_graph(repeat):
         f = x * x * y + y + 2
         sess = tf.Session()
         sess.run(tf.global_variables_initializer())
-    ours = median_time(lambda: sess.run(f), 2000, repeat)
     a, b = np.array(3, np.int32), np.array(4, np.int32)
-    ref = median_time(lambda: a * a * b + b + 2, 2000, repeat)
+    ours, ref = compare([lambda: sess.run(f), lambda: a * a * b + b + 2], 2000, repeat)
     others = []
     torch = try_import("torch")
     if torch is not None:
@@ -74,7 +82,6 @@ def bench_add_chain(repeat):
         sess = tf.Session()
     v = np.ones(10, np.float32)
     feed = {p: v}
-    ours = median_time(lambda: sess.run(z, feed), 200, repeat)
 
     def by_hand():
         q = v
@@ -82,7 +89,7 @@ def bench_add_chain(repeat):
             q = q + v
         return q
 
-    ref = median_time(by_hand, 200, repeat)
+    ours, ref = compare([lambda: sess.run(z, feed), by_hand], 200, repeat)
     report("100 chained adds on a fed (10,) float32", ours, ref)
 
 
@@ -102,7 +109,6 @@ def bench_mlp_inference(repeat, batch=512):
         sess = tf.Session()
         sess.run(tf.global_variables_initializer())
     feed = {X: X_value}
-    ours = median_time(lambda: sess.run(h, feed), 20, repeat)
 
     def by_hand():
         a = X_value
@@ -112,7 +118,7 @@ def bench_mlp_inference(repeat, batch=512):
                 a = np.maximum(a, 0.0)
         return a
 
-    ref = median_time(by_hand, 20, repeat)
+    ours, ref = compare([lambda: sess.run(h, feed), by_hand], 10, repeat)
     report(f"784-300-100-10 inference, batch {batch}", ours, ref)
 
 
