@@ -213,3 +213,15 @@ def test_training_and_evaluation_hooks():
     assert calls == ["begin", "created", "end"]
     with pytest.raises(TypeError, match="SessionRunHook"):
         reg.train(tf.estimator.inputs.numpy_input_fn({"x": x}, x, shuffle=False), hooks=[object()])
+
+
+def test_input_fn_of_constant_tensors():
+    def input_fn():
+        return {"x": tf.constant([[1.0], [2.0]])}, tf.constant([[2.0], [4.0]])
+
+    reg = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("x")],
+                                       config=tf.estimator.RunConfig(**QUIET))
+    reg.train(input_fn, steps=5)
+    assert int(reg.get_variable_value("global_step")) == 5
+    assert reg.evaluate(input_fn, steps=2)["global_step"] == 5
+    assert len(list(reg.predict(input_fn))) == 2

@@ -258,10 +258,8 @@ class Estimator:
         last_save = time.time()
         fetches = [spec.train_op, spec.loss]
         try:
-            while target is None or step < target:
-                try:
-                    feed = feeder.next_feed() if feeder is not None else None
-                except StopIteration:
+            for feed in _feeds(feeder):
+                if target is not None and step >= target:
                     break
                 if cfg.save_summary_steps and step % cfg.save_summary_steps == 0:
                     _, loss_value, summary = runner.run(sess, fetches + [loss_summary], feed)
@@ -316,14 +314,12 @@ class Estimator:
         values = {k: v[0] for k, v in metrics.items()}
         done = 0
         try:
-            while steps is None or done < steps:
-                try:
-                    feed = feeder.next_feed() if feeder is not None else None
-                except StopIteration:
+            for feed in _feeds(feeder, once=steps is None):
+                if steps is not None and done >= steps:
                     break
                 runner.run(sess, updates, feed)
                 done += 1
-                if runner.stop or (feeder is None and steps is None):
+                if runner.stop:
                     break
             results = {k: float(v) for k, v in sess.run(values).items()}
             results["global_step"] = int(sess.run(global_step))
@@ -356,11 +352,7 @@ class Estimator:
             saver.restore(sess, checkpoint_path)
         runner.created(sess)
         try:
-            while not runner.stop:
-                try:
-                    feed = feeder.next_feed() if feeder is not None else None
-                except StopIteration:
-                    break
+            for feed in _feeds(feeder, once=True):
                 batch = runner.run(sess, predictions, feed)
                 if yield_single_examples:
                     n = len(next(iter(batch.values())))
@@ -368,7 +360,7 @@ class Estimator:
                         yield {k: v[i] for k, v in batch.items()}
                 else:
                     yield batch
-                if feeder is None:
+                if runner.stop:
                     break
             runner.end(sess)
         finally:
@@ -382,6 +374,21 @@ class Estimator:
     def get_variable_value(self, name):
         from tensorflux.serialization.saver import load_variable
         return load_variable(self._model_dir, name)
+
+
+def _feeds(feeder, once=False):
+    """The feed_dicts of a numpy_input_fn until its epochs run out. Without a feeder
+    (an input_fn of constant tensors) there is nothing to feed: None forever, or once."""
+    if feeder is None:
+        yield None
+        while not once:
+            yield None
+        return
+    while True:
+        try:
+            yield feeder.next_feed()
+        except StopIteration:
+            return
 
 
 def _scalar_summary(tag, value):

@@ -39,14 +39,21 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
             out = array_ops.reshape(out, array_ops.concat([array_ops.shape(x)[:-1], [units]], 0))
         else:
             out = math_ops.matmul(x, kernel)
-        if use_bias:
-            bias = get_variable("bias", shape=[units], dtype=dtype, initializer=bias_initializer,
-                                regularizer=bias_regularizer, trainable=trainable)
-            out = nn_ops.bias_add(out, bias)
-        if activation is not None:
-            out = activation(out)
-        if activity_regularizer is not None:
-            _add_activity(activity_regularizer(out))
+        return _bias_and_activation(out, units, dtype, use_bias, bias_initializer,
+                                    bias_regularizer, trainable, activation, activity_regularizer)
+
+
+def _bias_and_activation(out, units, dtype, use_bias, bias_initializer, bias_regularizer,
+                         trainable, activation, activity_regularizer):
+    """The common tail of dense and conv2d: bias variable, activation, activity loss."""
+    if use_bias:
+        bias = get_variable("bias", shape=[units], dtype=dtype, initializer=bias_initializer,
+                            regularizer=bias_regularizer, trainable=trainable)
+        out = nn_ops.bias_add(out, bias)
+    if activation is not None:
+        out = activation(out)
+    if activity_regularizer is not None:
+        _add_activity(activity_regularizer(out))
     return out
 
 
@@ -150,15 +157,8 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
         kernel = get_variable("kernel", [kh, kw, cin, filters], x.dtype, kernel_initializer,
                               kernel_regularizer, trainable=trainable)
         out = nn_ops.conv2d(x, kernel, [1, sh, sw, 1], padding.upper())
-        if use_bias:
-            bias = get_variable("bias", [filters], x.dtype, bias_initializer, bias_regularizer,
-                                trainable=trainable)
-            out = nn_ops.bias_add(out, bias)
-        if activation is not None:
-            out = activation(out)
-        if activity_regularizer is not None:
-            _add_activity(activity_regularizer(out))
-        return out
+        return _bias_and_activation(out, filters, x.dtype, use_bias, bias_initializer,
+                                    bias_regularizer, trainable, activation, activity_regularizer)
 
 
 def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
