@@ -46,8 +46,6 @@ def get_seed(op_seed):
 
 def _seed_attrs(seed):
     s1, s2 = get_seed(seed)
-    if s1 == 0 and s2 == 0 and seed is not None:
-        s2 = 1
     return {"seed": s1, "seed2": s2}
 
 
