@@ -50,7 +50,7 @@ def _histogram(op, ctx):
 
 
 def _text(op, ctx):
-    from tensorboard.compat.proto import tensor_pb2, tensor_shape_pb2, types_pb2
+    from tensorboard.compat.proto import tensor_pb2, types_pb2
     tag = op.attrs["tag"]
     pb = _summary_pb2()
 

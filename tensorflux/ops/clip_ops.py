@@ -4,7 +4,6 @@ from __future__ import annotations
 from tensorflux.core.graph import name_scope
 from tensorflux.ops import math_ops
 from tensorflux.ops.constant_op import convert_to_tensor
-from tensorflux.ops.math_ops import clip_by_value  # noqa: F401 - re-exported with the others
 
 
 def clip_by_norm(t, clip_norm, axes=None, name=None):
