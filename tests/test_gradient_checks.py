@@ -326,3 +326,10 @@ def test_gradient_matches_central_differences(op_type, backend, device, data):
                     x, v.shape, y, y_shape, x_init_value=v, delta=delta, extra_feed_dict=feed)
                 np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=1e-6,
                                            err_msg=f"{op_type} input {i} on {backend}")
+                if backend != "numpy":  # the same graph on the CPU backend must agree
+                    with tf.Session(config=tf.ConfigProto(device_count={"GPU": 0})) as cpu:
+                        on_cpu, _ = tf.test.compute_gradient(
+                            x, v.shape, y, y_shape, x_init_value=v, delta=delta,
+                            extra_feed_dict=feed, session=cpu)
+                    np.testing.assert_allclose(analytic, on_cpu, rtol=1e-6, atol=1e-9,
+                                               err_msg=f"{op_type} input {i}: {backend} vs numpy")

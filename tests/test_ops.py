@@ -4,6 +4,7 @@ import pytest
 
 import tensorflux as tf
 from tensorflux.core.registry import registry
+from tensorflux.testing import available_backends
 
 import nn_reference as ref
 
@@ -183,10 +184,15 @@ def _raw(op_type, *inputs, **attrs):
     return tf.get_default_graph().create_op(op_type, list(inputs), attrs or None).outputs[0]
 
 
+BACKENDS = available_backends()
+
+
+@pytest.mark.parametrize("backend, device", BACKENDS, ids=[b for b, _ in BACKENDS])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_op_matches_numpy(name):
+def test_op_matches_numpy(name, backend, device):
     build, expected = CASES[name]
-    t = build()
+    with tf.device(device):
+        t = build()
     with tf.Session() as sess:
         got = sess.run(t)
     expected = np.asarray(expected)
