@@ -207,19 +207,23 @@ class Estimator:
         from tensorflux.serialization.saver import latest_checkpoint
         return latest_checkpoint(self._model_dir)
 
-    def _session(self, graph, saver, require_checkpoint):
+    def _start(self, graph, saver, hooks, checkpoint_path=None, require_checkpoint=True):
+        """A session on ``graph`` with its variables initialized and restored from
+        ``checkpoint_path`` (default: the latest checkpoint in model_dir), and the hooks
+        told about it. Returns (session, hook runner)."""
+        runner = _Hooks(hooks, graph)
+        ckpt = checkpoint_path or self.latest_checkpoint()
+        if ckpt is None and require_checkpoint:
+            raise ValueError(f"Could not find trained model in model_dir: {self._model_dir}.")
         sess = Session(graph=graph, config=self._config.session_config)
-        ckpt = self.latest_checkpoint()
         with graph.as_default():
             from tensorflux.ops.variables import global_variables_initializer, local_variables_initializer
             sess.run(global_variables_initializer())
             sess.run(local_variables_initializer())
         if ckpt is not None:
             saver.restore(sess, ckpt)
-        elif require_checkpoint:
-            sess.close()
-            raise ValueError(f"Could not find trained model in model_dir: {self._model_dir}.")
-        return sess
+        runner.created(sess)
+        return sess, runner
 
     # --- train ----------------------------------------------------------------------------
     def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
@@ -241,9 +245,8 @@ class Estimator:
             loss_summary = scalar("loss", spec.loss)
             saver = Saver(max_to_keep=self._config.keep_checkpoint_max,
                           keep_checkpoint_every_n_hours=self._config.keep_checkpoint_every_n_hours)
-        runner = _Hooks(list(hooks or []) + list(spec.training_hooks or []), graph)
-        sess = self._session(graph, saver, require_checkpoint=False)
-        runner.created(sess)
+        sess, runner = self._start(graph, saver, list(hooks or []) + list(spec.training_hooks or []),
+                                   require_checkpoint=False)
         start_step = int(sess.run(global_step))
         if max_steps is not None and start_step >= max_steps:
             logger.info("Skipping training since max_steps has already saved.")
@@ -305,11 +308,8 @@ class Estimator:
             if spec.loss is not None:
                 metrics["loss"] = mean(spec.loss)
             saver = Saver()
-        runner = _Hooks(list(hooks or []) + list(spec.evaluation_hooks or []), graph)
-        sess = self._session(graph, saver, require_checkpoint=checkpoint_path is None)
-        if checkpoint_path is not None:
-            saver.restore(sess, checkpoint_path)
-        runner.created(sess)
+        sess, runner = self._start(graph, saver, list(hooks or []) + list(spec.evaluation_hooks or []),
+                                   checkpoint_path)
         updates = {k: v[1] for k, v in metrics.items()}
         values = {k: v[0] for k, v in metrics.items()}
         done = 0
@@ -346,11 +346,8 @@ class Estimator:
             predictions = {k: predictions[k] for k in predict_keys}
         with graph.as_default():
             saver = Saver()
-        runner = _Hooks(list(hooks or []) + list(spec.prediction_hooks or []), graph)
-        sess = self._session(graph, saver, require_checkpoint=checkpoint_path is None)
-        if checkpoint_path is not None:
-            saver.restore(sess, checkpoint_path)
-        runner.created(sess)
+        sess, runner = self._start(graph, saver, list(hooks or []) + list(spec.prediction_hooks or []),
+                                   checkpoint_path)
         try:
             for feed in _feeds(feeder, once=True):
                 batch = runner.run(sess, predictions, feed)
