@@ -128,3 +128,15 @@ def test_variables_ignore_enclosing_control_dependencies():
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())  # needs no feed for p
         sess.run(train, {p: 1.0})
+
+
+def test_optimizer_updates_a_scalar_variable_after_assign_add():
+    # AssignAdd once stored a NumPy scalar, which the in-place update then left alone.
+    v = tf.Variable(1.0)
+    bump = v.assign_add(1.0)
+    step = tf.train.GradientDescentOptimizer(0.25).minimize(v * v)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        sess.run(bump)
+        sess.run(step)
+        assert sess.run(v) == 1.0  # 2 - 0.25 * d(v^2)/dv = 2 - 0.25 * 4

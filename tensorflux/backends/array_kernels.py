@@ -274,12 +274,13 @@ def make_kernels(xp):
     @builder("Range")
     def _range(op, ctx):
         dt = op.outputs[0].dtype.np_dtype
-        return lambda s, l, d: xp.arange(s, l, d, dtype=dt)
+        # start, limit and delta are host arrays (HOST_MEMORY): pass Python numbers
+        return lambda s, l, d: xp.arange(s.item(), l.item(), d.item(), dtype=dt)
 
     @builder("LinSpace")
     def _linspace(op, ctx):
         dt = op.outputs[0].dtype.np_dtype
-        return lambda s, e, n: xp.linspace(s, e, int(n), dtype=dt)
+        return lambda s, e, n: xp.linspace(s.item(), e.item(), int(n), dtype=dt)
 
     @builder("OneHot")
     def _one_hot(op, ctx):
@@ -376,7 +377,8 @@ def make_kernels(xp):
             name, store, current = _checked(op, ctx)
 
             def run(value):
-                new = np_op(current(), value)
+                # asarray: NumPy gives a scalar for 0-d inputs; the store keeps arrays
+                new = xp.asarray(np_op(current(), value))
                 store[name] = new
                 return new
             return run
@@ -410,8 +412,9 @@ def make_kernels(xp):
                     raise errors.FailedPreconditionError(
                         None, op, f"Attempting to use uninitialized value {exc.args[0]}") from None
                 for n, s in zip(names, slots):
-                    if not s.flags.writeable:  # never update a buffer we do not own
-                        store[n] = s = s.copy()
+                    # never update a buffer we do not own (CuPy arrays are always writable)
+                    if not getattr(s.flags, "writeable", True):
+                        store[n] = s = xp.array(s, copy=True)
                 step(attrs, *[store[n] for n in names], *values)
                 return store[names[0]]
             return run
