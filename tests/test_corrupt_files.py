@@ -7,7 +7,7 @@ import tempfile
 
 import h5py
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import tensorflux as tf
@@ -73,6 +73,7 @@ json_values = st.recursive(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@example(node_index=6149, field="name", attr_value="", absurd=False)  # a variable's snapshot gone
 @given(node_index=st.integers(0, 10 ** 4),
        field=st.sampled_from(["name", "op", "inputs", "control_inputs", "attrs", "version", "device"]),
        attr_value=json_values, absurd=st.booleans())

@@ -289,6 +289,11 @@ def _restore_collections(graph, graph_def, created, source):
                     parts = {k: graph_format.rename(item[k], created) if item.get(k) else None
                              for k in ("variable_name", "initializer_name", "snapshot_name",
                                        "initial_value_name")}
+                    missing = [k for k in ("initializer_name", "snapshot_name") if parts[k] is None]
+                    if missing:
+                        raise graph_format.GraphFormatError(
+                            f"{source}: variable {item.get('variable_name')!r} in collection "
+                            f"{key!r} names no existing {' or '.join(missing)}")
                     parts["trainable"] = bool(item.get("trainable", True))
                     with graph.as_default():
                         variables[var_name] = Variable(variable_def=parts)
