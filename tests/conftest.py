@@ -1,6 +1,18 @@
+import os
+
 import pytest
 
 import tensorflux as tf
+from tensorflux.testing import backend_context
+
+
+@pytest.fixture(scope="session", autouse=True)
+def device_under_test():
+    """``TENSORFLUX_TEST_DEVICE=strictgpu`` runs the whole suite with the strict CuPy
+    stand-in registered as the GPU, so every op without a device runs there, as the
+    suite does on a machine with a GPU."""
+    with backend_context(os.environ.get("TENSORFLUX_TEST_DEVICE", "")):
+        yield
 
 
 @pytest.fixture(autouse=True)

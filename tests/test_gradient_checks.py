@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import tensorflux as tf
-from tensorflux.testing import available_backends, differentiable_ops
+from tensorflux.testing import backend_context, backends_to_test, differentiable_ops
 
-BACKENDS = available_backends()
+BACKENDS = backends_to_test()
 
 
 def shapes(min_rank=0, max_rank=3):
@@ -313,12 +313,14 @@ def test_every_differentiable_op_is_checked():
 @given(data=st.data())
 def test_gradient_matches_central_differences(op_type, backend, device, data):
     inputs, build = CHECKS[op_type](data.draw)
-    with tf.Graph().as_default() as g, tf.device(device):
+    with backend_context(backend), tf.Graph().as_default() as g, tf.device(device):
         xs = [tf.placeholder(tf.float64, shape=v.shape) for v in inputs]
         y = build(*xs)
         assert op_type in {op.type for op in g.get_operations()}, f"{op_type} not built"
         with tf.Session() as sess:
             y_shape = tuple(sess.run(y, dict(zip(xs, inputs))).shape)
+            placed = {sess._backend_for(op) for op in g.get_operations() if op.type == op_type}
+            assert placed == {backend}, f"{op_type} ran on {placed}, not {backend}"
             delta, rtol = TOLERANCE.get(op_type, (1e-6, 1e-5))
             for i, (x, v) in enumerate(zip(xs, inputs)):
                 feed = {xx: vv for j, (xx, vv) in enumerate(zip(xs, inputs)) if j != i}

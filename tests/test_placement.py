@@ -1,5 +1,7 @@
 """Device placement and cross-device transfers, with a fake GPU backend whose kernels
 insist that their inputs already live on the "device" (a marked ndarray subclass)."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -38,15 +40,38 @@ FAKE_KERNELS = {"Add": np.add, "Mul": np.multiply, "Sub": np.subtract, "MatMul":
                 "Square": np.square}
 
 
+@contextlib.contextmanager
+def hide_accelerators(keep=()):
+    """Make every non-CPU backend but ``keep`` unavailable (a real or simulated GPU
+    would otherwise take the ops these tests place)."""
+    registry.ensure_loaded()
+    saved = dict(registry._available)
+    for b in registry.backends.values():
+        if b.device_type != "CPU" and b.name not in keep:
+            registry._available[b.name] = False
+    try:
+        yield
+    finally:
+        registry._available.clear()
+        registry._available.update(saved)
+
+
+@pytest.fixture()
+def no_accelerators():
+    with hide_accelerators():
+        yield
+
+
 @pytest.fixture()
 def fake_gpu():
     registry.ensure_loaded()
     registry.register_backend(Backend(FAKE, device_type="GPU", is_available=lambda: True,
-                                      to_host=to_host, from_host=on_device, priority=100),
+                                      to_host=to_host, from_host=on_device, priority=1000),
                               plugin="tests")
     for op_type, f in FAKE_KERNELS.items():
         registry.register_kernel(op_type, FAKE, fn=kernel(f), plugin="tests")
-    yield
+    with hide_accelerators(keep=(FAKE,)):
+        yield
     del registry._backends[FAKE]
     registry._available.pop(FAKE, None)
     for op_type in FAKE_KERNELS:
@@ -97,7 +122,7 @@ def test_log_device_placement(fake_gpu, capsys):
     assert "sum_on_gpu: (Add): /device:GPU:0 [fakegpu]" in capsys.readouterr().out
 
 
-def test_without_accelerators_gpu_requests_run_on_the_cpu():
+def test_without_accelerators_gpu_requests_run_on_the_cpu(no_accelerators):
     with tf.device("/device:GPU:0"):
         y = tf.constant(2.0) * 4.0
     with tf.Session() as sess:

@@ -255,12 +255,12 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             needed = [t for t in op._outputs if t not in fed]
             if needed:
                 t = op._outputs[0]
-                where = f"\n  [[placeholder {op.name} created at {op.location}]]" if op.location else ""
+                created = f"\n  [[placeholder {op.name} created at {op.location}]]" if op.location else ""
                 dims = t.shape.as_tuple()
                 shape = "<unknown>" if dims is None else "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
                 raise errors.InvalidArgumentError(
                     None, op, f"You must feed a value for placeholder tensor {t.name!r} with "
-                              f"dtype {t.dtype.name} and shape {shape}{where}")
+                              f"dtype {t.dtype.name} and shape {shape}{created}")
             continue
         if op.type == "NoOp":
             continue
@@ -310,17 +310,19 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             if i in refs:
                 continue
             name = names[t]
-            if where.get(name, host) != backend:
-                name = _transfer(name, where[name], backend, op, env, body, where, transfers, fresh)
+            wanted = host if i in kernel.host_inputs else backend
+            if where.get(name, host) != wanted:
+                name = _transfer(name, where[name], wanted, op, env, body, where, transfers, fresh)
             args.append(name)
         outs = []
+        out_backend = host if kernel.host_outputs else backend
         for t in op._outputs:
             if t in fed:
                 outs.append("_")
             else:
                 o = fresh("t")
                 names[t] = o
-                where[o] = backend
+                where[o] = out_backend
                 outs.append(o)
         call = f"{kname}({', '.join(args)})"
         if op.type in _ALIASING_OPS:

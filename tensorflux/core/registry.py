@@ -71,6 +71,8 @@ class Backend:
 
     is_available: called lazily, once; must not raise (return False instead).
     to_host / from_host: convert between this backend's arrays and NumPy arrays.
+    configure: called with a session's ConfigProto before the session uses the backend
+    (a GPU backend applies ``gpu_options`` there).
     """
 
     name: str
@@ -80,6 +82,7 @@ class Backend:
     from_host: Callable = lambda a: a
     priority: int = 0
     description: str = ""
+    configure: Optional[Callable] = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,11 @@ class Kernel:
     Either ``fn(*inputs, **attrs) -> output(s)`` or ``builder(op, ctx) -> callable``
     that receives the Operation and the session's kernel context once per plan and
     returns a specialised ``callable(*inputs)`` (used for attrs and for state).
+
+    host_inputs / host_outputs: like TF's ``HostMemory``, for kernels of accelerator
+    backends that read small values on the host (a shape, a size) or produce them
+    (``Shape``): the listed inputs arrive as NumPy arrays, and with ``host_outputs``
+    the outputs are NumPy arrays. The executor inserts the transfers accordingly.
     """
 
     op_type: str
@@ -96,6 +104,8 @@ class Kernel:
     fn: Optional[Callable] = None
     builder: Optional[Callable] = None
     plugin: str = ""
+    host_inputs: tuple = ()
+    host_outputs: bool = False
 
 
 class RegistryError(ValueError):
@@ -147,7 +157,7 @@ class Registry:
             self._backends[backend.name] = backend
 
     def register_kernel(self, op_type: str, backend: str, fn=None, builder=None,
-                        plugin: str = "<direct>"):
+                        plugin: str = "<direct>", host_inputs=(), host_outputs=False):
         if (fn is None) == (builder is None):
             raise RegistryError(f"kernel for {op_type!r} on {backend!r} needs exactly one of fn or builder")
         key = (op_type, backend)
@@ -156,7 +166,16 @@ class Registry:
                 raise RegistryError(
                     f"kernel for op {op_type!r} on backend {backend!r} registered twice "
                     f"(by {self._kernels[key].plugin!r} and {plugin!r})")
-            self._kernels[key] = Kernel(op_type, backend, fn, builder, plugin)
+            self._kernels[key] = Kernel(op_type, backend, fn, builder, plugin,
+                                        tuple(host_inputs), bool(host_outputs))
+
+    def unregister_backend(self, name: str):
+        """Remove a backend and its kernels (for tests that register a backend for a while)."""
+        with self._lock:
+            self._backends.pop(name, None)
+            self._available.pop(name, None)
+            for key in [k for k in self._kernels if k[1] == name]:
+                del self._kernels[key]
 
     def set_gradient(self, op_type: str, fn):
         """Attach or replace the gradient function of an op (``tf.RegisterGradient``)."""

@@ -15,7 +15,11 @@ from tensorflux.core.registry import registry
 
 
 class GPUOptions:
-    """TF1's GPUOptions: memory settings honoured by GPU backends."""
+    """TF1's GPUOptions: memory settings honoured by GPU backends.
+
+    With CuPy, ``per_process_gpu_memory_fraction`` below 1 caps CuPy's memory pool at
+    that fraction of the device's memory. CuPy's pool always grows on demand, so
+    ``allow_growth=True`` is what happens anyway and False does not preallocate."""
 
     def __init__(self, allow_growth=False, per_process_gpu_memory_fraction=1.0,
                  visible_device_list="", **kwargs):
@@ -53,6 +57,10 @@ class RunMetadata:
 
 
 _session_state = threading.local()
+
+# Op types the executor runs itself, with no kernel of their own: they can be placed on
+# a backend that has the kernel named here (a variable, where it can be assigned).
+_EXECUTOR_OPS = {"VariableV2": "Assign"}
 
 
 def _session_stack():
@@ -150,9 +158,13 @@ class BaseSession:
         """Available non-CPU backends, best first, minus those ConfigProto turns off."""
         if self._accel is None:
             counts = self._config.device_count
-            self._accel = [b.name for b in sorted(registry.backends.values(), key=lambda b: -b.priority)
-                           if b.device_type != "CPU" and counts.get(b.device_type, 1) != 0
-                           and registry.backend_available(b.name)]
+            accel = [b for b in sorted(registry.backends.values(), key=lambda b: -b.priority)
+                     if b.device_type != "CPU" and counts.get(b.device_type, 1) != 0
+                     and registry.backend_available(b.name)]
+            for b in accel:
+                if b.configure is not None:
+                    b.configure(self._config)
+            self._accel = [b.name for b in accel]
         return self._accel
 
     def _backend_for(self, op: Operation) -> str:
@@ -169,6 +181,9 @@ class BaseSession:
         return choice
 
     def _place(self, op: Operation) -> str:
+        refs = op._opdef.ref_inputs
+        if refs:  # as in TF, an op that updates a variable runs where the variable lives
+            return self._colocate(op, op._inputs[refs[0]].op)
         device = op.device
         wanted = None
         if device:
@@ -178,7 +193,8 @@ class BaseSession:
             return self._cpu_backend
         for name in self._accelerators():
             backend = registry.get_backend(name)
-            if (wanted in (None, backend.device_type)) and (op.type, name) in registry._kernels:
+            kernel_type = _EXECUTOR_OPS.get(op.type, op.type)
+            if wanted in (None, backend.device_type) and (kernel_type, name) in registry._kernels:
                 return name
         if wanted is not None and not self._config.allow_soft_placement:
             raise errors.InvalidArgumentError(
@@ -186,6 +202,15 @@ class BaseSession:
                           f"{device} was requested, no such device or kernel is available, "
                           f"and allow_soft_placement is False")
         return self._cpu_backend
+
+    def _colocate(self, op: Operation, variable_op: Operation) -> str:
+        backend = self._backend_for(variable_op)
+        if (op.type, backend) not in registry._kernels:
+            raise errors.InvalidArgumentError(
+                None, op, f"Cannot place {op.name} ({op.type}) with the variable "
+                          f"{variable_op.name} it updates: backend {backend!r} has no kernel "
+                          f"for {op.type}; place the variable with tf.device('/cpu:0')")
+        return backend
 
     # --- default-session plumbing --------------------------------------------------
     @contextlib.contextmanager

@@ -18,3 +18,18 @@ def differentiable_ops(owner=None):
     return sorted(name for name, op in registry.ops.items()
                   if op.gradient not in (None, NOT_DIFFERENTIABLE)
                   and (owner is None or registry._op_owner.get(name) == owner))
+
+
+def backends_to_test():
+    """``available_backends()`` plus the strict CuPy stand-in of ``strict_device``
+    (``("strictgpu", "/device:GPU:0")``), which runs the device kernels on the CPU."""
+    from tensorflux.testing.strict_device import NAME
+    return available_backends() + [(NAME, "/device:GPU:0")]
+
+
+def backend_context(name):
+    """A context in which backend ``name`` of ``backends_to_test()`` is registered."""
+    import contextlib
+
+    from tensorflux.testing import strict_device
+    return strict_device.simulated_gpu() if name == strict_device.NAME else contextlib.nullcontext()

@@ -2,16 +2,16 @@
 
 It is registered on every machine, so ``python -m tensorflux info`` lists it with the
 number of ops it has kernels for; it is *available* only when CuPy imports and a CUDA
-device is present. Probing is lazy and never raises. The kernels are the NumPy
-backend's, written against the array namespace, built with ``cupy`` the first time a
-plan needs them (so CuPy is not imported until then).
+device is present. Probing is lazy and never raises. The kernels are the shared ones
+written against the array namespace, built with ``cupy`` the first time a plan needs
+them (so CuPy is not imported until then). ``tensorflux.testing.strict_device`` runs
+the same kernels on the CPU under CuPy's rules, so every test run exercises them.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
+from tensorflux.backends.array_backend import register_array_kernels
 from tensorflux.core.hookspecs import hookimpl
 from tensorflux.core.registry import Backend
 
@@ -36,46 +36,26 @@ def _from_host(array):
     return cupy.asarray(array)
 
 
-class _Names:
-    """Stands in for an array namespace to list which ops the shared kernels cover."""
-
-    def __getattr__(self, name):
-        return _Names()
-
-    def __call__(self, *args, **kwargs):
-        return _Names()
-
-
-def _op_types():
-    from tensorflux.backends.array_kernels import make_kernels
-    from tensorflux.backends.nn_kernels import make_nn_kernels
-    return sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names())))
-
-
-@functools.lru_cache(maxsize=1)
-def _table():
+def _load_cupy():
     import cupy
-    from tensorflux.backends.array_kernels import make_kernels
-    from tensorflux.backends.nn_kernels import make_nn_kernels
-    return {**make_kernels(cupy), **make_nn_kernels(cupy)}
+    return cupy
 
 
-def _lazy_builder(op_type):
-    def build(op, ctx):
-        kind, f = _table()[op_type]
-        if kind == "builder":
-            return f(op, ctx)
-        return functools.partial(f, **op.attrs) if op.attrs else f
-    return build
+def _configure(config):
+    """Map ``gpu_options.per_process_gpu_memory_fraction`` onto CuPy's memory pool."""
+    import cupy
+    fraction = config.gpu_options.per_process_gpu_memory_fraction
+    if fraction and 0 < fraction < 1:
+        cupy.get_default_memory_pool().set_limit(fraction=fraction)
 
 
 @hookimpl
 def tensorflux_register_backends(register):
     register(Backend(name=NAME, device_type="GPU", is_available=_probe, to_host=_to_host,
-                     from_host=_from_host, priority=10, description="CuPy on an NVIDIA GPU"))
+                     from_host=_from_host, priority=10, description="CuPy on an NVIDIA GPU",
+                     configure=_configure))
 
 
 @hookimpl
 def tensorflux_register_kernels(register):
-    for op_type in _op_types():
-        register(op_type, backend=NAME, builder=_lazy_builder(op_type))
+    register_array_kernels(register, NAME, _load_cupy)

@@ -1,0 +1,264 @@
+"""A strict stand-in for CuPy on the CPU, so that the device kernels run in every test run.
+
+The CuPy backend's kernels are the shared ones of ``tensorflux.backends``, written
+against an array namespace ``xp``. Without a GPU they would never run, and the mistakes
+only a device shows (a kernel that hands a NumPy array to a device function, or turns a
+device array into a NumPy one behind the scenes) would go unseen. This module gives
+those kernels a namespace with CuPy's rules, computed by NumPy:
+
+- arrays are ``DeviceArray`` objects, not NumPy arrays. ``np.asarray(a)`` raises
+  TypeError as CuPy does; ``a.get()`` and ``xp.asnumpy(a)`` copy to the host, and
+  ``xp.asarray(host_array)`` copies to the "device";
+- functions, ufuncs, operators and indexing refuse NumPy arrays (TypeError) and accept
+  Python and NumPy scalars; NumPy functions called on device arrays run on the device
+  (CuPy implements NumPy's dispatch protocols);
+- reductions return 0-d arrays, not scalars; ``int()``, ``float()``, ``bool()`` and
+  ``.item()`` work (on a GPU they wait for the device); there is no ``__index__``;
+- ``a.flags`` has only ``c_contiguous``, ``f_contiguous`` and ``owndata``;
+- where CuPy is installed, a function or method that CuPy lacks raises AttributeError.
+
+``simulated_gpu()`` registers a backend named ``strictgpu`` (device type GPU) with the
+shared kernels built on this namespace, the way the CuPy plugin registers its own.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import operator
+import types
+
+import numpy as np
+
+NAME = "strictgpu"
+
+
+@functools.lru_cache(maxsize=1)
+def _cupy():
+    """CuPy's namespace when it imports (a GPU is not needed), to check names against."""
+    try:
+        import cupy
+        return cupy
+    except Exception:  # not installed, or no CUDA libraries
+        return None
+
+
+def _unwrap(x):
+    if type(x) is DeviceArray:
+        return x._a
+    if isinstance(x, np.ndarray):
+        raise TypeError(
+            f"Unsupported type {type(x)}: a NumPy array {x.shape} reached a device function "
+            f"(CuPy refuses it); move it with xp.asarray, or declare the kernel input as "
+            f"host memory")
+    if type(x) in (list, tuple):
+        return type(x)(_unwrap(i) for i in x)
+    return x
+
+
+def _wrap(x):
+    if isinstance(x, np.ndarray):
+        return DeviceArray(x)
+    if isinstance(x, np.generic):  # CuPy returns 0-d arrays where NumPy returns scalars
+        return DeviceArray(np.asarray(x))
+    if type(x) in (list, tuple):
+        return type(x)(_wrap(i) for i in x)
+    return x
+
+
+def _call(fn, args, kwargs):
+    return _wrap(fn(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+
+
+class _Flags:
+    """The flags CuPy arrays have (no ``writeable``: device arrays are always writable)."""
+
+    def __init__(self, flags):
+        self.c_contiguous = flags.c_contiguous
+        self.f_contiguous = flags.f_contiguous
+        self.owndata = flags.owndata
+
+
+class DeviceArray:
+    """An array on the simulated device: a NumPy array behind CuPy's interface."""
+
+    __slots__ = ("_a",)
+    __hash__ = None
+
+    def __init__(self, array: np.ndarray):
+        self._a = array
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed. "
+                        "Please use `.get()` to construct a NumPy array explicitly.")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _call(ufunc if method == "__call__" else getattr(ufunc, method), inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _call(func, args, kwargs)
+
+    def get(self):
+        return self._a.copy()
+
+    shape = property(lambda self: self._a.shape)
+    dtype = property(lambda self: self._a.dtype)
+    ndim = property(lambda self: self._a.ndim)
+    size = property(lambda self: self._a.size)
+    itemsize = property(lambda self: self._a.itemsize)
+    nbytes = property(lambda self: self._a.nbytes)
+    strides = property(lambda self: self._a.strides)
+    T = property(lambda self: DeviceArray(self._a.T))
+    flags = property(lambda self: _Flags(self._a.flags))
+    base = property(lambda self: None if self._a.base is None else DeviceArray(self._a.base))
+
+    def __getattr__(self, name):
+        cupy = _cupy()
+        if cupy is not None and not hasattr(cupy.ndarray, name):
+            raise AttributeError(f"cupy.ndarray has no attribute {name!r}")
+        attr = getattr(self._a, name)
+        if callable(attr):
+            return lambda *args, **kwargs: _call(attr, args, kwargs)
+        return _wrap(attr)
+
+    def __getitem__(self, key):
+        return _wrap(self._a[_unwrap(key)])
+
+    def __setitem__(self, key, value):
+        self._a[_unwrap(key)] = _unwrap(value)
+
+    def __len__(self):
+        return len(self._a)
+
+    def __iter__(self):
+        return (_wrap(x) for x in self._a)
+
+    def __int__(self):
+        return int(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __repr__(self):
+        return f"DeviceArray({self._a!r})"
+
+
+def _binary(method):
+    return lambda self, other: _wrap(getattr(self._a, method)(_unwrap(other)))
+
+
+def _inplace(method):
+    def run(self, other):
+        getattr(self._a, method)(_unwrap(other))
+        return self
+    return run
+
+
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
+              "and", "or", "xor"):
+    setattr(DeviceArray, f"__{_name}__", _binary(f"__{_name}__"))
+    setattr(DeviceArray, f"__r{_name}__", _binary(f"__r{_name}__"))
+    setattr(DeviceArray, f"__i{_name}__", _inplace(f"__i{_name}__"))
+for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
+    setattr(DeviceArray, f"__{_name}__", _binary(f"__{_name}__"))
+for _name, _fn in (("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs),
+                   ("invert", operator.invert)):
+    setattr(DeviceArray, f"__{_name}__", lambda self, _fn=_fn: _wrap(_fn(self._a)))
+
+
+class _Ufunc:
+    """A NumPy ufunc with CuPy's calling rules; ``reduce``/``at``/... where CuPy has them."""
+
+    def __init__(self, ufunc, cupy_ufunc):
+        self._ufunc, self._cupy = ufunc, cupy_ufunc
+
+    def __call__(self, *args, **kwargs):
+        return _call(self._ufunc, args, kwargs)
+
+    def __getattr__(self, method):
+        if self._cupy is not None and not hasattr(self._cupy, method):
+            raise AttributeError(f"cupy.{self._ufunc.__name__} has no method {method!r}")
+        return lambda *args, **kwargs: _call(getattr(self._ufunc, method), args, kwargs)
+
+
+def asarray(a, dtype=None):
+    """To the device: a NumPy array or Python value is copied, a device array kept."""
+    if type(a) is DeviceArray:
+        return a if dtype is None else DeviceArray(a._a.astype(dtype, copy=False))
+    return DeviceArray(np.array(a, dtype=dtype, copy=True))
+
+
+def array(a, dtype=None, copy=True):
+    if type(a) is DeviceArray:
+        return DeviceArray(np.array(a._a, dtype=dtype, copy=copy))
+    return DeviceArray(np.array(a, dtype=dtype, copy=True))
+
+
+def asnumpy(a):
+    """To the host, as ``cupy.asnumpy``."""
+    return a.get() if type(a) is DeviceArray else np.asarray(a)
+
+
+class _Namespace:
+    """NumPy's functions under CuPy's rules; names missing from CuPy raise AttributeError."""
+
+    def __init__(self, np_module, cupy_module, path):
+        self._np, self._cupy_module, self._path = np_module, cupy_module, path
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._cupy_module is not None and not hasattr(self._cupy_module, name):
+            raise AttributeError(f"{self._path}.{name} does not exist in CuPy "
+                                 f"{_cupy().__version__}: the kernel would fail on a GPU")
+        obj = getattr(self._np, name)
+        if isinstance(obj, np.ufunc):
+            value = _Ufunc(obj, getattr(self._cupy_module, name, None))
+        elif isinstance(obj, types.ModuleType):
+            value = _Namespace(obj, getattr(self._cupy_module, name, None), f"{self._path}.{name}")
+        elif isinstance(obj, type) or not callable(obj):  # dtypes, classes, constants
+            value = obj
+        else:
+            value = functools.partial(_call_function, obj)
+        setattr(self, name, value)
+        return value
+
+
+def _call_function(fn, *args, **kwargs):
+    return _call(fn, args, kwargs)
+
+
+def namespace() -> _Namespace:
+    """The strict array namespace (a fresh object; cheap)."""
+    xp = _Namespace(np, _cupy(), "cupy")
+    xp.asarray, xp.array, xp.asnumpy, xp.ndarray = asarray, array, asnumpy, DeviceArray
+    return xp
+
+
+@contextlib.contextmanager
+def simulated_gpu(priority: int = 100):
+    """Register the ``strictgpu`` backend (device type GPU) while the block runs.
+
+    With the default priority it outranks a real GPU, so unplaced ops and ops placed on
+    ``/gpu:0`` run on it."""
+    from tensorflux.backends.array_backend import register_array_kernels
+    from tensorflux.core.registry import Backend, registry
+
+    registry.ensure_loaded()
+    if NAME in registry.backends:  # already active (a whole test run on it)
+        yield NAME
+        return
+    registry.register_backend(
+        Backend(NAME, device_type="GPU", is_available=lambda: True, to_host=asnumpy,
+                from_host=asarray, priority=priority,
+                description="NumPy behind CuPy's rules (tests only)"),
+        plugin="tensorflux.testing")
+    xp = namespace()
+    register_array_kernels(functools.partial(registry.register_kernel, plugin="tensorflux.testing"),
+                           NAME, lambda: xp)
+    try:
+        yield NAME
+    finally:
+        registry.unregister_backend(NAME)

@@ -1,0 +1,167 @@
+"""The device (GPU) code path on the CPU: the strict CuPy stand-in of
+``tensorflux.testing.strict_device`` runs the CuPy backend's kernels under CuPy's rules."""
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import tensorflux as tf
+from tensorflux.core.registry import Backend, registry
+from tensorflux.testing import strict_device
+from tensorflux.testing.strict_device import NAME, DeviceArray, simulated_gpu
+
+
+@pytest.fixture()
+def gpu():
+    with simulated_gpu():
+        yield NAME
+
+
+def test_the_stand_in_follows_cupys_rules():
+    xp = strict_device.namespace()
+    a = xp.asarray(np.arange(6.0).reshape(2, 3))
+    assert type(a) is DeviceArray and type(a + 1) is DeviceArray
+    with pytest.raises(TypeError, match="Implicit conversion"):
+        np.asarray(a)
+    with pytest.raises(TypeError, match="NumPy array"):
+        xp.add(a, np.ones(3))
+    with pytest.raises(TypeError, match="NumPy array"):
+        a * np.ones(3)
+    total = xp.sum(a)
+    assert type(total) is DeviceArray and total.shape == () and float(total) == 15.0
+    assert type(np.exp(a)) is DeviceArray  # NumPy functions dispatch to the device
+    assert not hasattr(a.flags, "writeable") and a.flags.c_contiguous
+    assert type(xp.asnumpy(a)) is np.ndarray and a.get().tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def _mlp(seed):
+    X = tf.placeholder(tf.float32, shape=(None, 4), name="X")
+    y = tf.placeholder(tf.int64, shape=(None,), name="y")
+    hidden = tf.layers.dense(X, 8, activation=tf.nn.relu, name="hidden",
+                             kernel_initializer=tf.random_normal_initializer(seed=seed))
+    logits = tf.layers.dense(hidden, 3, name="logits",
+                             kernel_initializer=tf.random_normal_initializer(seed=seed + 1))
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    train = tf.train.AdamOptimizer(0.05).minimize(loss)
+    return X, y, loss, train
+
+
+def _train(config):
+    rng = np.random.default_rng(3)
+    xs, ys = rng.normal(size=(32, 4)).astype(np.float32), rng.integers(0, 3, 32)
+    with tf.Graph().as_default():
+        X, y, loss, train = _mlp(seed=7)
+        init = tf.global_variables_initializer()
+        with tf.Session(config=config) as sess:
+            sess.run(init)
+            losses = [sess.run([train, loss], {X: xs, y: ys})[1] for _ in range(5)]
+            kinds = {type(v) for v in sess._variables.values()}
+            weights = sess.run(tf.trainable_variables())
+            placed = {sess._backend_for(op) for op in tf.get_default_graph().get_operations()
+                      if op.type.startswith("Apply")}
+    return losses, weights, kinds, placed
+
+
+def test_training_on_the_device_matches_the_cpu(gpu):
+    losses, weights, kinds, placed = _train(None)
+    cpu_losses, cpu_weights, cpu_kinds, cpu_placed = _train(tf.ConfigProto(device_count={"GPU": 0}))
+    assert kinds == {DeviceArray} and placed == {NAME}, "variables and updates live on the GPU"
+    assert cpu_kinds == {np.ndarray} and cpu_placed == {"numpy"}
+    assert losses[-1] < losses[0]
+    np.testing.assert_allclose(losses, cpu_losses, rtol=1e-5)
+    for w, cw in zip(weights, cpu_weights):
+        assert type(w) is np.ndarray
+        np.testing.assert_allclose(w, cw, rtol=1e-5, atol=1e-6)
+
+
+def test_feeds_take_numpy_and_fetches_give_numpy(gpu):
+    x = tf.placeholder(tf.float32, shape=(2, 2))
+    y = tf.matmul(x, x)
+    with tf.Session() as sess:
+        out, total = sess.run([y, tf.reduce_sum(y)], {x: np.eye(2, dtype=np.float32)})
+        assert sess._backend_for(y.op) == NAME
+    assert type(out) is np.ndarray and out.tolist() == [[1, 0], [0, 1]]
+    assert isinstance(total, np.float32) and total == 2.0
+
+
+def test_small_host_values_cross_as_tf_host_memory_does(gpu):
+    x = tf.placeholder(tf.float32, shape=(None, 3))
+    shape = tf.shape(x)                                    # a host output
+    zeros = tf.zeros(shape)                                # Fill reads its dims on the host
+    paddings = tf.constant([[1, 1], [0, 2]]) * 1           # computed on the device ...
+    padded = tf.pad(x, paddings)                           # ... and moved to the host for Pad
+    with tf.Session() as sess:
+        s, z, p = sess.run([shape, zeros, padded], {x: np.ones((2, 3), np.float32)})
+        assert {sess._backend_for(t.op) for t in (shape, zeros, paddings, padded)} == {NAME}
+    assert type(s) is np.ndarray and s.tolist() == [2, 3]
+    assert z.shape == (2, 3) and p.shape == (4, 5) and p.sum() == 6
+
+
+def test_updates_run_where_their_variable_lives(gpu):
+    with tf.device("/cpu:0"):
+        counter = tf.Variable(0.0, name="counter")
+    w = tf.Variable([1.0, 2.0], name="w")
+    bump = counter.assign_add(1.0)
+    step = tf.train.GradientDescentOptimizer(0.5).minimize(tf.reduce_sum(w * w))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run([bump, step])
+        assert sess._backend_for(bump.op) == "numpy" and sess._backend_for(w.op) == NAME
+        assert type(sess._variables["counter"]) is np.ndarray
+        assert type(sess._variables["w"]) is DeviceArray
+        assert sess.run(counter) == 1.0 and sess.run(w).tolist() == [0.0, 0.0]
+
+
+def test_checkpoints_move_between_devices(gpu, tmp_path):
+    v = tf.Variable(np.arange(4.0).reshape(2, 2), name="v")
+    saver = tf.train.Saver()
+    path = str(tmp_path / "model.ckpt")
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        sess.run(v.assign(v * 3.0))
+        saver.save(sess, path)
+    with tf.Session(config=tf.ConfigProto(device_count={"GPU": 0})) as cpu:
+        saver.restore(cpu, path)
+        assert type(cpu._variables["v"]) is np.ndarray
+        np.testing.assert_array_equal(cpu.run(v), np.arange(4.0).reshape(2, 2) * 3)
+    with tf.Session() as sess:
+        saver.restore(sess, path)
+        assert type(sess._variables["v"]) is DeviceArray
+        np.testing.assert_array_equal(sess.run(v), np.arange(4.0).reshape(2, 2) * 3)
+
+
+def test_seeded_random_ops_repeat_on_the_device(gpu):
+    def draw():
+        with tf.Graph().as_default():
+            r = tf.random_normal((3, 4), seed=11)
+            with tf.Session() as sess:
+                return sess.run(r), sess._backend_for(r.op)
+    (a, where_a), (b, _) = draw(), draw()
+    assert where_a == NAME
+    np.testing.assert_array_equal(a, b)
+
+
+def test_gpu_options_reach_the_backend():
+    seen = []
+    registry.register_backend(Backend("recording", device_type="GPU", is_available=lambda: True,
+                                      configure=seen.append), plugin="tests")
+    try:
+        config = tf.ConfigProto(gpu_options=tf.GPUOptions(per_process_gpu_memory_fraction=0.4))
+        with tf.Session(config=config) as sess:
+            sess.run(tf.constant(1.0) + 1.0)
+        with tf.Session(config=tf.ConfigProto(device_count={"GPU": 0})) as sess:
+            sess.run(tf.constant(1.0) + 1.0)
+    finally:
+        registry.unregister_backend("recording")
+    assert seen == [config], "configured once, and not when GPUs are turned off"
+
+
+def test_cupy_memory_fraction_caps_cupys_pool(monkeypatch):
+    limits = []
+    pool = types.SimpleNamespace(set_limit=lambda **kw: limits.append(kw))
+    monkeypatch.setitem(sys.modules, "cupy", types.SimpleNamespace(get_default_memory_pool=lambda: pool))
+    from tensorflux.backends.cupy_backend import _configure
+    _configure(tf.ConfigProto(gpu_options=tf.GPUOptions(per_process_gpu_memory_fraction=0.25)))
+    _configure(tf.ConfigProto(gpu_options=tf.GPUOptions(allow_growth=True)))
+    assert limits == [{"fraction": 0.25}]
