@@ -33,23 +33,32 @@ def numpy_train(batch, steps):
 
 
 def numpy_step():
-    """A hand-written training step: forward, softmax cross entropy, backward, SGD."""
+    return array_step(np)
+
+
+def array_step(xp, to_device=None):
+    """A hand-written training step against an array namespace (NumPy or CuPy):
+    forward, softmax cross entropy, backward, SGD, on host batches moved to the device
+    with ``to_device`` (as feed_dict does)."""
+    to_device = to_device or (lambda a: a)
     rng = np.random.default_rng(1)
-    Ws = [(rng.normal(0, np.sqrt(2 / (i + o)), (i, o))).astype(np.float32) for i, o in zip(SIZES, SIZES[1:])]
-    bs = [np.zeros(o, np.float32) for o in SIZES[1:]]
+    Ws = [xp.asarray((rng.normal(0, np.sqrt(2 / (i + o)), (i, o))).astype(np.float32))
+          for i, o in zip(SIZES, SIZES[1:])]
+    bs = [xp.zeros(o, np.float32) for o in SIZES[1:]]
     lr = np.float32(0.01)
 
     def step(x, y):
+        x, y = to_device(x), to_device(y)
         z1 = x @ Ws[0] + bs[0]
-        h1 = np.maximum(z1, 0)
+        h1 = xp.maximum(z1, 0)
         z2 = h1 @ Ws[1] + bs[1]
-        h2 = np.maximum(z2, 0)
+        h2 = xp.maximum(z2, 0)
         logits = h2 @ Ws[2] + bs[2]
         shifted = logits - logits.max(1, keepdims=True)
-        e = np.exp(shifted)
+        e = xp.exp(shifted)
         p = e / e.sum(1, keepdims=True)
         d3 = p
-        d3[np.arange(len(y)), y] -= 1
+        d3[xp.arange(len(y)), y] -= 1
         d3 /= np.float32(len(y))
         d2 = (d3 @ Ws[2].T) * (z2 > 0)
         d1 = (d2 @ Ws[1].T) * (z1 > 0)
@@ -66,13 +75,13 @@ def tensorflux_train(batch, steps):
     return _time_loop(tensorflux_step(), X, Y, batch, steps)
 
 
-def tensorflux_step():
+def tensorflux_step(config=None):
     import tensorflux as tf
     from tensorflux.examples.mnist import build_network
     with tf.Graph().as_default() as graph:
         net = build_network()
         init = tf.global_variables_initializer()
-    sess = tf.Session(graph=graph)
+    sess = tf.Session(graph=graph, config=config)
     sess.run(init)
 
     def step(x, y):

@@ -108,6 +108,15 @@ def _broadcast_like(draw):
         "BroadcastLike", [x, tf.constant(np.zeros(s))]).outputs[0]
 
 
+def _mean_grad(draw):
+    s = draw(shapes(1))
+    axis = draw(st.sampled_from([None, (0,), (len(s) - 1,)]))
+    keep = draw(st.booleans())
+    g_shape = np.zeros(s).mean(axis=axis, keepdims=keep).shape
+    return [values(draw, g_shape)], lambda g: tf.get_default_graph().create_op(
+        "MeanGrad", [g, tf.constant(np.zeros(s))], {"axis": axis, "keep_dims": keep}).outputs[0]
+
+
 def _strided_slice_grad(draw):
     s = draw(shapes(1))
     spec = (("slice", None, None, -1),) + (("int", 0),) * (len(s) > 1)
@@ -277,7 +286,7 @@ CHECKS = {
     "Pad": shape_op(lambda x, s, d: tf.pad(x, [[1, 2]] + [[0, 1]] * (len(s) - 1))),
     "Fill": unary(lambda x: tf.fill([2, 3], tf.reduce_sum(x))),
     "Select": _select,
-    "SumToShape": _sum_to, "BroadcastLike": _broadcast_like,
+    "SumToShape": _sum_to, "BroadcastLike": _broadcast_like, "MeanGrad": _mean_grad,
     "StridedSliceGrad": _strided_slice_grad, "ScatterAddLike": _scatter_add,
     "Relu": unary(tf.nn.relu, away=0.2), "Relu6": unary(lambda x: tf.nn.relu6(x * 4.0), away=0.2),
     "Elu": unary(tf.nn.elu, away=0.2), "Selu": unary(tf.nn.selu, away=0.2),

@@ -91,6 +91,21 @@ def make_kernels(xp):
     K["All"] = ("builder", reduction(xp.all))
     K["Any"] = ("builder", reduction(xp.any))
 
+    @builder("MeanGrad")
+    def _mean_grad(op, ctx):
+        axis = op.attrs["axis"]
+
+        def run(grad, like):
+            if not like.size:
+                return xp.zeros(like.shape, dtype=grad.dtype)
+            scale = grad.dtype.type(like.size // max(grad.size, 1))
+            if grad.size == 1:  # the usual loss gradient: one value everywhere
+                return xp.full(like.shape, grad.reshape(()) / scale, dtype=grad.dtype)
+            axes = range(like.ndim) if axis is None else {a % like.ndim for a in axis}
+            kept = tuple(1 if i in axes else d for i, d in enumerate(like.shape))
+            return xp.broadcast_to(grad.reshape(kept) / scale, like.shape)
+        return run
+
     def arg(np_fn):
         def b(op, ctx):
             axis, dt = op.attrs["axis"], op.attrs["output_type"].np_dtype

@@ -62,8 +62,8 @@ def make_nn_kernels(xp):
     def _sparse_xent(op, ctx):
         def run(logits, labels):
             n_classes = logits.shape[-1]
-            flat = logits.reshape(-1, n_classes)
-            lab = labels.reshape(-1)
+            flat = logits if logits.ndim == 2 else logits.reshape(-1, n_classes)
+            lab = labels if labels.ndim == 1 else labels.reshape(-1)
             # One unsigned comparison catches both negative and too-large labels.
             unsigned = lab.view(np.dtype(f"u{lab.dtype.itemsize}")) if lab.dtype.kind == "i" else lab
             if lab.size and (unsigned >= n_classes).any():
@@ -80,7 +80,9 @@ def make_nn_kernels(xp):
             loss = xp.log(total.reshape(-1)) - shifted.reshape(-1)[at_label]
             e /= total
             e.reshape(-1)[at_label] -= 1
-            return loss.reshape(labels.shape), e.reshape(logits.shape)
+            if logits.ndim != 2:
+                loss, e = loss.reshape(labels.shape), e.reshape(logits.shape)
+            return loss, e
         return run
 
     def xent(logits, labels):
@@ -93,7 +95,7 @@ def make_nn_kernels(xp):
     fn("SoftmaxCrossEntropyWithLogits", xent)
 
     fn("BiasAdd", lambda x, b: x + b)
-    fn("BiasAddGrad", lambda g: xp.sum(g.reshape(-1, g.shape[-1]), axis=0))
+    fn("BiasAddGrad", lambda g: xp.sum(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0))
 
     # --- top-k -------------------------------------------------------------------------
     @builder("InTopK")

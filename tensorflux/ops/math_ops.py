@@ -553,17 +553,22 @@ def _sum_grad(op, grad):
     return [_broadcast_like(_keepdims_grad(op, grad), op.inputs[0])]
 
 
+defop("MeanGrad", ("grad", "like"), attrs={"axis": None, "keep_dims": False},
+      shape_fn=lambda op: [op.inputs[1].shape],
+      doc="The gradient of Mean: `grad` spread over the reduced axes of `like`, divided by "
+          "how many elements each output averaged (one op, even when shapes are dynamic).")
+
+
 @gradient("Mean")
 def _mean_grad(op, grad):
-    x, y = op.inputs[0], op.outputs[0]
-    n_in, n_out = x.shape.num_elements(), y.shape.num_elements()
-    if n_in is not None and n_out is not None:
-        scale = n_out / max(n_in, 1)
-        g = grad * scale
-    else:
-        from tensorflux.ops.array_ops import size
-        g = grad * (cast(size(y), grad.dtype) / cast(size(x), grad.dtype))
-    return [_broadcast_like(_keepdims_grad(op, g), x)]
+    attrs = {"axis": op.attrs["axis"], "keep_dims": op.attrs["keep_dims"]}
+    return [_op("MeanGrad", [grad, op.inputs[0]], attrs)]
+
+
+@gradient("MeanGrad")
+def _mean_grad_grad(op, grad):
+    # MeanGrad spreads and divides by the count; its adjoint sums and divides: a mean.
+    return [reduce_mean(grad, axis=op.attrs["axis"], keepdims=op.attrs["keep_dims"]), None]
 
 
 def _extremum_grad(op, grad):

@@ -19,6 +19,8 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
 
 ``simulated_gpu()`` registers a backend named ``strictgpu`` (device type GPU) with the
 shared kernels built on this namespace, the way the CuPy plugin registers its own.
+``operation_count()`` tells how many array operations ran on the stand-in: each would
+be (at least) one kernel launch on a GPU, which is what small batches are bound by.
 """
 from __future__ import annotations
 
@@ -30,6 +32,12 @@ import types
 import numpy as np
 
 NAME = "strictgpu"
+_operations = [0]
+
+
+def operation_count() -> int:
+    """Array operations (function calls, operators, indexing) run on the stand-in so far."""
+    return _operations[0]
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,6 +74,7 @@ def _wrap(x):
 
 
 def _call(fn, args, kwargs):
+    _operations[0] += 1
     return _wrap(fn(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
 
 
@@ -121,9 +130,11 @@ class DeviceArray:
         return _wrap(attr)
 
     def __getitem__(self, key):
+        _operations[0] += 1
         return _wrap(self._a[_unwrap(key)])
 
     def __setitem__(self, key, value):
+        _operations[0] += 1
         self._a[_unwrap(key)] = _unwrap(value)
 
     def __len__(self):
@@ -146,13 +157,24 @@ class DeviceArray:
 
 
 def _binary(method):
-    return lambda self, other: _wrap(getattr(self._a, method)(_unwrap(other)))
+    def run(self, other):
+        _operations[0] += 1
+        return _wrap(getattr(self._a, method)(_unwrap(other)))
+    return run
 
 
 def _inplace(method):
     def run(self, other):
+        _operations[0] += 1
         getattr(self._a, method)(_unwrap(other))
         return self
+    return run
+
+
+def _unary(fn):
+    def run(self):
+        _operations[0] += 1
+        return _wrap(fn(self._a))
     return run
 
 
@@ -165,7 +187,7 @@ for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
     setattr(DeviceArray, f"__{_name}__", _binary(f"__{_name}__"))
 for _name, _fn in (("neg", operator.neg), ("pos", operator.pos), ("abs", operator.abs),
                    ("invert", operator.invert)):
-    setattr(DeviceArray, f"__{_name}__", lambda self, _fn=_fn: _wrap(_fn(self._a)))
+    setattr(DeviceArray, f"__{_name}__", _unary(_fn))
 
 
 class _Ufunc:
