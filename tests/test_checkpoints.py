@@ -272,3 +272,42 @@ def test_loading_never_unpickles(tmp_path, monkeypatch):
     monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("pickle used"))
     monkeypatch.setattr(pickle, "load", lambda *a, **k: pytest.fail("pickle used"))
     test_golden_files_of_format_version_1_still_load()
+
+
+def test_save_removes_temporaries_a_killed_save_left_behind(tmp_path):
+    v = tf.Variable(1.0, name="v")
+    saver = tf.train.Saver()
+    stale = [tmp_path / "model.ckpt-3.tmp-abc123", tmp_path / "checkpoint.tmp-def456"]
+    fresh = tmp_path / "model.ckpt-4.tmp-inprogress"   # maybe another process saving now
+    unrelated = tmp_path / "notes.tmp-keep"
+    for p in stale + [fresh, unrelated]:
+        p.write_bytes(b"partial")
+    hour_ago = time.time() - 3600
+    for p in stale + [unrelated]:
+        os.utime(p, (hour_ago, hour_ago))
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        saver.save(sess, str(tmp_path / "model.ckpt"), global_step=5)
+    assert not any(p.exists() for p in stale)
+    assert fresh.exists() and unrelated.exists()
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("model.ckpt-5")
+
+
+def test_keep_checkpoint_every_n_hours_keeps_one_per_period(tmp_path, monkeypatch):
+    import tensorflux.serialization.saver as saver_module
+    clock = [1_000_000.0]
+    monkeypatch.setattr(saver_module.time, "time", lambda: clock[0])
+    v = tf.Variable(1.0, name="v")
+    saver = tf.train.Saver(max_to_keep=1, keep_checkpoint_every_n_hours=1.0)
+    prefix = str(tmp_path / "model.ckpt")
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        for step, hours in enumerate([0.5, 1.9, 2.05, 2.5, 3.2]):
+            clock[0] = 1_000_000.0 + hours * 3600
+            saver.save(sess, prefix, global_step=step)
+    kept = sorted(int(p.name.split("-")[1]) for p in tmp_path.glob("model.ckpt-*") if p.suffix != ".meta")
+    # As in TF: the first checkpoint past 1 h (1.9 h) and the first past 2 h (2.05 h) are
+    # kept for good, besides the most recent; TF counts from the Saver's creation, not
+    # from the last kept checkpoint (which would have dropped 2.05 h).
+    assert kept == [1, 2, 4]
+    assert saver.last_checkpoints == [f"{prefix}-4"]

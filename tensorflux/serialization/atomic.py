@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 
 
 def fsync_path(path: str):
@@ -63,6 +64,23 @@ def atomic_path(target: str):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def remove_stale_temporaries(directory: str, prefixes, older_than_s: float = 600.0):
+    """Delete temporary files that ``atomic_path`` left behind when a process was killed
+    mid-write: those of ``prefixes`` untouched for ``older_than_s`` seconds (a younger
+    one may belong to a save still running in another process)."""
+    deadline = time.time() - older_than_s
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        if ".tmp-" in name and name.startswith(tuple(prefixes)):
+            path = os.path.join(directory, name)
+            with contextlib.suppress(OSError):
+                if os.path.getmtime(path) < deadline:
+                    os.unlink(path)
 
 
 def write_text_atomic(target: str, text: str):

@@ -15,7 +15,7 @@ import numpy as np
 from tensorflux.core import errors
 from tensorflux.core.graph import GraphKeys, get_default_graph
 from tensorflux.serialization import graph_format
-from tensorflux.serialization.atomic import write_text_atomic
+from tensorflux.serialization.atomic import remove_stale_temporaries, write_text_atomic
 from tensorflux.serialization.hdf5_checkpoint import CheckpointReader, write_checkpoint
 
 STATE_FILE = "checkpoint"
@@ -154,7 +154,7 @@ class Saver:
             self._var_map = {}
         self._max_to_keep = max_to_keep
         self._keep_every = keep_checkpoint_every_n_hours * 3600.0
-        self._last_kept = time.time()
+        self._next_keep = time.time() + self._keep_every
         self._recent: list[tuple[str, float]] = []
         self._graph = get_default_graph()
         self._pad_step_number = pad_step_number
@@ -171,6 +171,7 @@ class Saver:
              strip_default_attrs=False, save_debug_info=False):
         """Write a checkpoint (and its ``.meta``); returns the checkpoint path."""
         step = None
+        prefix = os.path.basename(save_path)
         if global_step is not None:
             step = int(global_step if isinstance(global_step, (int, np.integer))
                        else sess.run(global_step))
@@ -195,18 +196,20 @@ class Saver:
                         os.remove(p)
                     except FileNotFoundError:
                         pass
+        remove_stale_temporaries(save_dir, (prefix, STATE_FILE))
         return save_path
 
     def _remember(self, path):
         """Add ``path`` to the recent list; return the paths that fall out of it
-        (kept forever instead when keep_checkpoint_every_n_hours says so)."""
+        (kept forever instead when keep_checkpoint_every_n_hours says so: as in TF, the
+        first one older than each multiple of N hours since the Saver was made)."""
         self._recent = [(p, t) for p, t in self._recent if p != path]
         self._recent.append((path, time.time()))
         expired = []
         while self._max_to_keep and len(self._recent) > self._max_to_keep:
             old, stamp = self._recent.pop(0)
-            if stamp - self._last_kept >= self._keep_every:
-                self._last_kept = stamp
+            if stamp > self._next_keep:
+                self._next_keep += self._keep_every
             else:
                 expired.append(old)
         return expired
