@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -96,6 +97,9 @@ def torch_train(batch, steps):
 
 
 def torch_step():
+    # PyTorch's OpenMP threads spin after each op by default and would slow whichever
+    # case runs next in the interleaved loop; passive waiting keeps the comparison fair.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
     torch.set_num_threads(2)
     model = torch.nn.Sequential(torch.nn.Linear(784, 300), torch.nn.ReLU(), torch.nn.Linear(300, 100),
