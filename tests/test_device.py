@@ -165,3 +165,19 @@ def test_cupy_memory_fraction_caps_cupys_pool(monkeypatch):
     _configure(tf.ConfigProto(gpu_options=tf.GPUOptions(per_process_gpu_memory_fraction=0.25)))
     _configure(tf.ConfigProto(gpu_options=tf.GPUOptions(allow_growth=True)))
     assert limits == [{"fraction": 0.25}]
+
+
+def test_device_functions_and_nested_scopes_place_ops(gpu):
+    with tf.device(lambda op: "/gpu:0" if op.type == "MatMul" else "/cpu:0"):
+        a = tf.constant([[1.0, 2.0]])
+        product = tf.matmul(a, tf.transpose(a))
+        shifted = product + 1.0
+    with tf.device("/device:GPU:0"):
+        with tf.device("/cpu:0"):
+            on_cpu = shifted * 2.0
+        on_gpu = shifted * 3.0
+    with tf.Session() as sess:
+        assert [x.tolist() for x in sess.run([on_cpu, on_gpu])] == [[[12.0]], [[18.0]]]
+        where = {t.op.name: sess._backend_for(t.op) for t in (product, shifted, on_cpu, on_gpu)}
+    assert where == {product.op.name: NAME, shifted.op.name: "numpy",
+                     on_cpu.op.name: "numpy", on_gpu.op.name: NAME}
