@@ -181,3 +181,26 @@ def test_device_functions_and_nested_scopes_place_ops(gpu):
         where = {t.op.name: sess._backend_for(t.op) for t in (product, shifted, on_cpu, on_gpu)}
     assert where == {product.op.name: NAME, shifted.op.name: "numpy",
                      on_cpu.op.name: "numpy", on_gpu.op.name: NAME}
+
+
+def test_the_stand_in_checks_keywords_against_cupys_signatures():
+    from tensorflux.testing.strict_device import _check_keywords, _keywords
+
+    def compiled(*args):
+        """_ndarray_base.argsort(self, axis=-1, kind=None) -> _ndarray_base"""
+    compiled.__signature__ = "none"   # like a Cython function: the docstring states it
+    assert _keywords(compiled) == {"axis", "kind"}
+    _check_keywords(compiled, {"axis": 0, "kind": "stable"}, "cupy.ndarray.argsort")
+    with pytest.raises(TypeError, match=r"cupy.ndarray.argsort\(\) .* no keyword argument \['order'\]"):
+        _check_keywords(compiled, {"order": "C"}, "cupy.ndarray.argsort")
+
+    def takes_any(a, **kwargs):
+        pass
+    assert _keywords(takes_any) is None
+
+
+@pytest.mark.skipif(strict_device._cupy() is None, reason="CuPy is not installed")
+def test_cupy_docstring_signatures_are_read():
+    import cupy
+    assert {"axis", "keepdims"} <= strict_device._keywords(cupy.add.reduce)
+    assert "copy" in strict_device._keywords(cupy.ndarray.astype)

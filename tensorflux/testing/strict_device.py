@@ -15,7 +15,8 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
 - reductions return 0-d arrays, not scalars; ``int()``, ``float()``, ``bool()`` and
   ``.item()`` work (on a GPU they wait for the device); there is no ``__index__``;
 - ``a.flags`` has only ``c_contiguous``, ``f_contiguous`` and ``owndata``;
-- where CuPy is installed, a function or method that CuPy lacks raises AttributeError.
+- where CuPy is installed, a function or method that CuPy lacks raises AttributeError,
+  and a keyword argument that CuPy's version of the function lacks raises TypeError.
 
 ``simulated_gpu()`` registers a backend named ``strictgpu`` (device type GPU) with the
 shared kernels built on this namespace, the way the CuPy plugin registers its own.
@@ -26,7 +27,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import operator
+import re
 import types
 
 import numpy as np
@@ -48,6 +51,44 @@ def _cupy():
         return cupy
     except Exception:  # not installed, or no CUDA libraries
         return None
+
+
+_SIGNATURE_LINE = re.compile(r"^[\w.]+\((.*)\)")
+
+
+@functools.lru_cache(maxsize=None)
+def _keywords(cupy_callable):
+    """The keyword names a CuPy callable accepts, or None when it takes ``**kwargs`` or
+    its signature is unknown. Compiled CuPy functions state theirs on the docstring's
+    first line."""
+    try:
+        params = inspect.signature(cupy_callable).parameters.values()
+    except (TypeError, ValueError):
+        doc = (getattr(cupy_callable, "__doc__", None) or "").strip()
+        match = _SIGNATURE_LINE.match(doc.splitlines()[0]) if doc else None
+        if match is None:
+            return None
+        names = set()
+        for part in match.group(1).split(","):
+            part = part.replace("\\", "").strip()
+            if part.startswith("**"):
+                return None
+            name = part.split("=")[0].split(":")[0].strip().lstrip("*")
+            if name not in ("", "/", "self"):
+                names.add(name)
+        return frozenset(names)
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def _check_keywords(cupy_callable, kwargs, label):
+    if cupy_callable is None or not kwargs:
+        return
+    accepted = _keywords(cupy_callable)
+    if accepted is not None and not accepted.issuperset(kwargs):
+        raise TypeError(f"{label}() in CuPy {getattr(_cupy(), '__version__', '?')} has no keyword argument "
+                        f"{sorted(set(kwargs) - accepted)}: the kernel would fail on a GPU")
 
 
 def _unwrap(x):
@@ -126,7 +167,12 @@ class DeviceArray:
             raise AttributeError(f"cupy.ndarray has no attribute {name!r}")
         attr = getattr(self._a, name)
         if callable(attr):
-            return lambda *args, **kwargs: _call(attr, args, kwargs)
+            method = getattr(cupy.ndarray, name) if cupy is not None else None
+
+            def call(*args, **kwargs):
+                _check_keywords(method, kwargs, f"cupy.ndarray.{name}")
+                return _call(attr, args, kwargs)
+            return call
         return _wrap(attr)
 
     def __getitem__(self, key):
@@ -197,12 +243,18 @@ class _Ufunc:
         self._ufunc, self._cupy = ufunc, cupy_ufunc
 
     def __call__(self, *args, **kwargs):
+        _check_keywords(self._cupy, kwargs, f"cupy.{self._ufunc.__name__}")
         return _call(self._ufunc, args, kwargs)
 
     def __getattr__(self, method):
         if self._cupy is not None and not hasattr(self._cupy, method):
             raise AttributeError(f"cupy.{self._ufunc.__name__} has no method {method!r}")
-        return lambda *args, **kwargs: _call(getattr(self._ufunc, method), args, kwargs)
+        cupy_method = getattr(self._cupy, method, None)
+
+        def call(*args, **kwargs):
+            _check_keywords(cupy_method, kwargs, f"cupy.{self._ufunc.__name__}.{method}")
+            return _call(getattr(self._ufunc, method), args, kwargs)
+        return call
 
 
 def asarray(a, dtype=None):
@@ -243,13 +295,16 @@ class _Namespace:
         elif isinstance(obj, type) or not callable(obj):  # dtypes, classes, constants
             value = obj
         else:
-            value = functools.partial(_call_function, obj)
+            value = _function(obj, getattr(self._cupy_module, name, None), f"{self._path}.{name}")
         setattr(self, name, value)
         return value
 
 
-def _call_function(fn, *args, **kwargs):
-    return _call(fn, args, kwargs)
+def _function(fn, cupy_fn, label):
+    def call(*args, **kwargs):
+        _check_keywords(cupy_fn, kwargs, label)
+        return _call(fn, args, kwargs)
+    return call
 
 
 def namespace() -> _Namespace:
