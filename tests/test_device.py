@@ -204,3 +204,16 @@ def test_cupy_docstring_signatures_are_read():
     import cupy
     assert {"axis", "keepdims"} <= strict_device._keywords(cupy.add.reduce)
     assert "copy" in strict_device._keywords(cupy.ndarray.astype)
+
+
+def test_invalid_labels_give_nan_rows_on_the_device_as_in_tf(gpu):
+    logits = tf.constant(np.array([[1.0, 2.0, 0.5], [0.1, 0.2, 0.3], [3.0, 1.0, 0.0]], np.float32))
+    labels = tf.constant(np.array([1, 7, -1]))
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    grad, = tf.gradients(tf.reduce_sum(loss), [logits])
+    with tf.Session() as sess:
+        got_loss, got_grad = sess.run([loss, grad])
+    p = np.exp([1.0, 2.0, 0.5]) / np.exp([1.0, 2.0, 0.5]).sum()
+    np.testing.assert_allclose(got_loss[0], -np.log(p[1]), rtol=1e-5)
+    np.testing.assert_allclose(got_grad[0], p - [0, 1, 0], rtol=1e-5, atol=1e-6)
+    assert np.isnan(got_loss[1:]).all() and np.isnan(got_grad[1:]).all()

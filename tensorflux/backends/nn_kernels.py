@@ -30,6 +30,9 @@ def _geometry(shape, kh, kw, sh, sw, padding):
 
 
 def make_nn_kernels(xp):
+    # Input checks that need the values: on the host they raise; on a device they would
+    # make every step wait for the device, so device kernels follow TF's GPU kernels.
+    on_host = xp is np
     K = KernelTable()
     fn, builder = K.fn, K.builder
 
@@ -66,11 +69,17 @@ def make_nn_kernels(xp):
             lab = labels if labels.ndim == 1 else labels.reshape(-1)
             # One unsigned comparison catches both negative and too-large labels.
             unsigned = lab.view(np.dtype(f"u{lab.dtype.itemsize}")) if lab.dtype.kind == "i" else lab
-            if lab.size and (unsigned >= n_classes).any():
-                bad = int(lab[(lab < 0) | (lab >= n_classes)][0])
-                raise errors.InvalidArgumentError(
-                    None, op, f"Received a label value of {bad} which is outside the valid "
-                              f"range of [0, {n_classes})")
+            if on_host:
+                if lab.size and (unsigned >= n_classes).any():
+                    value = int(lab[(lab < 0) | (lab >= n_classes)][0])
+                    raise errors.InvalidArgumentError(
+                        None, op, f"Received a label value of {value} which is outside the "
+                                  f"valid range of [0, {n_classes})")
+            else:  # as TF on a GPU: NaN rows, no waiting for the device to check
+                bad = unsigned >= n_classes
+                lab = xp.where(bad, 0, lab)
+                nan, zero = flat.dtype.type(np.nan), flat.dtype.type(0)
+                flat = flat + xp.where(bad, nan, zero)[:, None]
             # One exp pass serves both outputs: loss = log(sum(e)) - shifted[label] and
             # backprop = e / sum(e) - onehot. Labels index the flattened rows directly.
             shifted = flat - flat.max(axis=-1, keepdims=True)
