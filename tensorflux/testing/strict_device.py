@@ -162,6 +162,8 @@ class DeviceArray:
     base = property(lambda self: None if self._a.base is None else DeviceArray(self._a.base))
 
     def __getattr__(self, name):
+        if name.startswith("__"):  # no __array_interface__ & co: NumPy must not see through
+            raise AttributeError(name)
         cupy = _cupy()
         if cupy is not None and not hasattr(cupy.ndarray, name):
             raise AttributeError(f"cupy.ndarray has no attribute {name!r}")
