@@ -217,3 +217,9 @@ def test_invalid_labels_give_nan_rows_on_the_device_as_in_tf(gpu):
     np.testing.assert_allclose(got_loss[0], -np.log(p[1]), rtol=1e-5)
     np.testing.assert_allclose(got_grad[0], p - [0, 1, 0], rtol=1e-5, atol=1e-6)
     assert np.isnan(got_loss[1:]).all() and np.isnan(got_grad[1:]).all()
+
+
+def test_a_singular_matrix_is_an_error_on_the_device_too(gpu):
+    singular = tf.constant(np.array([[1.0, 2.0], [2.0, 4.0]]))
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="not invertible"):
+        sess.run(tf.matrix_inverse(singular))

@@ -79,7 +79,7 @@ def make_kernels(xp):
         if x.dtype.kind in "iu":
             return xp.trunc(xp.mean(x, axis=axis, keepdims=keepdims))
         # add.reduce / n skips np.mean's Python-level bookkeeping (a hot op in losses)
-        total = xp.add.reduce(x, axis=axis, keepdims=keepdims)
+        total = (xp.add.reduce if xp is np else xp.sum)(x, axis=axis, keepdims=keepdims)
         count = x.size // max(total.size, 1) if x.size else 0
         return total / x.dtype.type(count) if count else total * x.dtype.type(np.nan)
 
@@ -150,6 +150,9 @@ def make_kernels(xp):
                 inv = xp.linalg.inv(x)
             except Exception as exc:  # numpy: LinAlgError (singular)
                 raise errors.InvalidArgumentError(None, None, f"Input is not invertible: {exc}") from None
+            if xp is not np and not bool(xp.isfinite(inv).all()):  # CuPy does not raise
+                raise errors.InvalidArgumentError(None, None, "Input is not invertible: "
+                                                  "its inverse has non-finite entries")
             return xp.swapaxes(inv, -1, -2).conj() if adjoint else inv
         return run
 

@@ -15,6 +15,7 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
 - reductions return 0-d arrays, not scalars; ``int()``, ``float()``, ``bool()`` and
   ``.item()`` work (on a GPU they wait for the device); there is no ``__index__``;
 - ``a.flags`` has only ``c_contiguous``, ``f_contiguous`` and ``owndata``;
+- ``linalg.inv`` of a singular matrix returns non-finite values instead of raising;
 - where CuPy is installed, a function or method that CuPy lacks raises AttributeError,
   and a keyword argument that CuPy's version of the function lacks raises TypeError.
 
@@ -309,10 +310,22 @@ def _function(fn, cupy_fn, label):
     return call
 
 
+def _inv(a):
+    """``cupy.linalg.inv``: a singular matrix gives non-finite values, not an error
+    (CuPy raises only under ``cupyx.errstate(linalg="raise")``)."""
+    _operations[0] += 1
+    x = _unwrap(a)
+    try:
+        return DeviceArray(np.linalg.inv(x))
+    except np.linalg.LinAlgError:
+        return DeviceArray(np.full(x.shape, np.nan, dtype=x.dtype))
+
+
 def namespace() -> _Namespace:
     """The strict array namespace (a fresh object; cheap)."""
     xp = _Namespace(np, _cupy(), "cupy")
     xp.asarray, xp.array, xp.asnumpy, xp.ndarray = asarray, array, asnumpy, DeviceArray
+    xp.linalg.inv = _inv
     return xp
 
 
