@@ -223,3 +223,23 @@ def test_a_singular_matrix_is_an_error_on_the_device_too(gpu):
     singular = tf.constant(np.array([[1.0, 2.0], [2.0, 4.0]]))
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="not invertible"):
         sess.run(tf.matrix_inverse(singular))
+
+
+def test_every_op_with_a_numpy_kernel_has_a_cupy_kernel():
+    registry.ensure_loaded()
+    on = {b: {op for (op, backend) in registry._kernels if backend == b} for b in ("numpy", "cupy")}
+    assert on["numpy"] == on["cupy"], sorted(on["numpy"] ^ on["cupy"])
+
+
+def test_summaries_placed_on_the_gpu_run_on_the_host(gpu, tmp_path):
+    with tf.device("/gpu:0"):
+        x = tf.constant([1.0, 2.0, 3.0])
+        merged = tf.summary.merge([tf.summary.scalar("average", tf.reduce_mean(x)),
+                                   tf.summary.histogram("x", x)])
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as sess:
+        data = sess.run(merged)
+        assert sess._backend_for(merged.op) == NAME
+    from tensorboard.compat.proto import summary_pb2
+    summary = summary_pb2.Summary.FromString(data)
+    assert [v.tag for v in summary.value] == ["average", "x"]
+    assert summary.value[0].simple_value == 2.0

@@ -310,7 +310,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             if i in refs:
                 continue
             name = names[t]
-            wanted = host if i in kernel.host_inputs else backend
+            wanted = host if kernel.input_on_host(i) else backend
             if where.get(name, host) != wanted:
                 name = _transfer(name, where[name], wanted, op, env, body, where, transfers, fresh)
             args.append(name)

@@ -95,8 +95,9 @@ class Kernel:
 
     host_inputs / host_outputs: like TF's ``HostMemory``, for kernels of accelerator
     backends that read small values on the host (a shape, a size) or produce them
-    (``Shape``): the listed inputs arrive as NumPy arrays, and with ``host_outputs``
-    the outputs are NumPy arrays. The executor inserts the transfers accordingly.
+    (``Shape``): the listed inputs (all of them with ``True``) arrive as NumPy arrays,
+    and with ``host_outputs`` the outputs are NumPy arrays. The executor inserts the
+    transfers accordingly.
     """
 
     op_type: str
@@ -104,8 +105,11 @@ class Kernel:
     fn: Optional[Callable] = None
     builder: Optional[Callable] = None
     plugin: str = ""
-    host_inputs: tuple = ()
+    host_inputs: Any = ()
     host_outputs: bool = False
+
+    def input_on_host(self, index: int) -> bool:
+        return self.host_inputs is True or index in self.host_inputs
 
 
 class RegistryError(ValueError):
@@ -167,7 +171,8 @@ class Registry:
                     f"kernel for op {op_type!r} on backend {backend!r} registered twice "
                     f"(by {self._kernels[key].plugin!r} and {plugin!r})")
             self._kernels[key] = Kernel(op_type, backend, fn, builder, plugin,
-                                        tuple(host_inputs), bool(host_outputs))
+                                        host_inputs if host_inputs is True else tuple(host_inputs),
+                                        bool(host_outputs))
 
     def unregister_backend(self, name: str):
         """Remove a backend and its kernels (for tests that register a backend for a while)."""
