@@ -243,3 +243,21 @@ def test_summaries_placed_on_the_gpu_run_on_the_host(gpu, tmp_path):
     summary = summary_pb2.Summary.FromString(data)
     assert [v.tag for v in summary.value] == ["average", "x"]
     assert summary.value[0].simple_value == 2.0
+
+
+def test_string_ops_run_on_the_cpu_as_tfs_string_kernels_do(gpu):
+    words = tf.placeholder(tf.string, shape=(None,))
+    hits = tf.equal(tf.reshape(words, [-1, 1]), tf.constant("b"))
+    count = tf.reduce_sum(tf.cast(hits, tf.int32))          # numbers: back on the GPU
+    names = tf.Variable(["x", "y"], name="names")
+    with tf.Session() as sess:
+        sess.run(names.initializer)
+        assert sess.run(count, {words: np.array([b"a", b"b", b"b"])}) == 2
+        assert sess.run(names).tolist() == [b"x", b"y"]
+        assert sess._backend_for(hits.op) == "numpy" and sess._backend_for(names.op) == "numpy"
+        assert sess._backend_for(count.op) == NAME
+    with tf.device("/gpu:0"):
+        upper = tf.identity(tf.constant(["q"])) + tf.constant("!")
+    with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot assign a device"):
+            sess.run(upper)

@@ -223,3 +223,12 @@ def test_concurrent_training_and_evaluation_threads():
     assert len(evals) == 4 * 150
     np.testing.assert_allclose(sess.run(w), true_w, atol=1e-3)
     assert sess.run(mse, {X: X_data, y: y_data}) < 1e-5
+
+
+def test_strings_are_bytes_whether_given_as_str_or_bytes():
+    words = tf.placeholder(tf.string, shape=(None,))
+    is_b = tf.equal(words, tf.constant("b"))
+    with tf.Session() as sess:
+        assert sess.run(tf.constant("héllo")) == "héllo".encode("utf-8")
+        for fed in ([b"a", b"b"], ["a", "b"], np.array(["a", "b"], dtype=object), np.array([b"a", b"b"])):
+            assert sess.run(is_b, {words: fed}).tolist() == [False, True]

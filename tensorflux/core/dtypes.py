@@ -139,3 +139,16 @@ def as_dtype(value) -> DType:
         return _BY_NP[npd]
     except KeyError:
         raise TypeError(f"Unsupported dtype {value!r}") from None
+
+
+def as_bytes_array(value) -> np.ndarray:
+    """An object array of bytes for string data, as TF holds strings: ``str`` elements
+    are encoded as UTF-8, ``bytes`` kept."""
+    arr = np.array(value, dtype=object)
+    flat = arr.reshape(-1)
+    for i, v in enumerate(flat):
+        if isinstance(v, str):
+            flat[i] = v.encode("utf-8")
+        elif isinstance(v, np.bytes_):
+            flat[i] = bytes(v)
+    return arr

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorflux.core import errors
+from tensorflux.core import dtypes, errors
 from tensorflux.core.graph import Operation, Tensor
 from tensorflux.core.registry import registry
 
@@ -73,8 +73,8 @@ class FeedSpec:
                 d is None or d == s for d, s in zip(dims, shape))
 
     def _convert(self, value):
-        if type(value) is not np.ndarray or value.dtype != self.np_dtype:
-            value = self._cast(value)
+        if type(value) is not np.ndarray or value.dtype != self.np_dtype or self.np_dtype.kind == "O":
+            value = self._cast(value)  # strings always: str elements become bytes
         if not self._fits(value.shape):
             raise ValueError(
                 f"Cannot feed value of shape {tuple(value.shape)} for Tensor {self.tensor.name!r}, "
@@ -94,7 +94,7 @@ class FeedSpec:
                 f"Cannot feed a value of dtype {src.dtype} (shape {src.shape}) for Tensor "
                 f"{self.tensor.name!r}, which has dtype {self.tensor.dtype.name} and shape "
                 f"{self.tensor.shape}")
-        return src.astype(dt, copy=False) if dt.kind != "O" else src.astype(object)
+        return src.astype(dt, copy=False) if dt.kind != "O" else dtypes.as_bytes_array(src)
 
 
 def _scalar(x):

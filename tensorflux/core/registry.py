@@ -73,6 +73,8 @@ class Backend:
     to_host / from_host: convert between this backend's arrays and NumPy arrays.
     configure: called with a session's ConfigProto before the session uses the backend
     (a GPU backend applies ``gpu_options`` there).
+    strings: whether its arrays can hold strings; ops on strings run elsewhere if not
+    (TF's string kernels are CPU-only too).
     """
 
     name: str
@@ -83,6 +85,7 @@ class Backend:
     priority: int = 0
     description: str = ""
     configure: Optional[Callable] = None
+    strings: bool = True
 
 
 @dataclass(frozen=True)

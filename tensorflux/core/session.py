@@ -8,10 +8,17 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tensorflux.core import errors
+from tensorflux.core import dtypes, errors
 from tensorflux.core.executor import compile_plan
 from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
 from tensorflux.core.registry import registry
+
+
+def _strings_on_device(op: Operation, kernel) -> bool:
+    """Whether running ``op`` with ``kernel`` puts strings in device memory."""
+    string = dtypes.string
+    return (any(t.dtype == string and not kernel.input_on_host(i) for i, t in enumerate(op._inputs))
+            or (not kernel.host_outputs and any(t.dtype == string for t in op._outputs)))
 
 
 class GPUOptions:
@@ -191,10 +198,12 @@ class BaseSession:
             wanted = m.group(1) if m else None
         if wanted == "CPU":
             return self._cpu_backend
+        kernel_type = _EXECUTOR_OPS.get(op.type, op.type)
         for name in self._accelerators():
             backend = registry.get_backend(name)
-            kernel_type = _EXECUTOR_OPS.get(op.type, op.type)
-            if wanted in (None, backend.device_type) and (kernel_type, name) in registry._kernels:
+            kernel = registry._kernels.get((kernel_type, name))
+            if (kernel is not None and wanted in (None, backend.device_type)
+                    and (backend.strings or not _strings_on_device(op, kernel))):
                 return name
         if wanted is not None and not self._config.allow_soft_placement:
             raise errors.InvalidArgumentError(

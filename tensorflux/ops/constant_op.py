@@ -31,7 +31,7 @@ def _python_array(value, dtype):
         arr = np.asarray(value)
         if dtype is None:
             if arr.dtype.kind in "SUO":
-                return arr.astype(object)
+                return dtypes.as_bytes_array(arr)
             dtypes.as_dtype(arr.dtype)  # raises on unsupported dtypes
             return arr
     else:
@@ -50,11 +50,11 @@ def _python_array(value, dtype):
                     return arr.astype(np.int64)
                 return arr.astype(np.int32)
             if arr.dtype.kind in "SUO":
-                return arr.astype(object)
+                return dtypes.as_bytes_array(arr)
             return arr
     target = dtypes.as_dtype(dtype)
     if target is dtypes.string:
-        return arr.astype(object)
+        return dtypes.as_bytes_array(arr)
     if arr.dtype.kind in "SUO":
         raise TypeError(f"Expected {target.name}, got {value!r} of type {type(value).__name__} instead.")
     if target.is_integer or target.is_bool:

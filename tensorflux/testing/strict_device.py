@@ -16,6 +16,7 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
   ``.item()`` work (on a GPU they wait for the device); there is no ``__index__``;
 - ``a.flags`` has only ``c_contiguous``, ``f_contiguous`` and ``owndata``;
 - ``linalg.inv`` of a singular matrix returns non-finite values instead of raising;
+- arrays hold numbers only: strings and objects cannot move to the device;
 - where CuPy is installed, a function or method that CuPy lacks raises AttributeError,
   and a keyword argument that CuPy's version of the function lacks raises TypeError.
 
@@ -260,17 +261,23 @@ class _Ufunc:
         return call
 
 
+def _numeric(array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind in "OSUV":
+        raise ValueError(f"Unsupported dtype {array.dtype}: CuPy arrays hold numbers only")
+    return array
+
+
 def asarray(a, dtype=None):
     """To the device: a NumPy array or Python value is copied, a device array kept."""
     if type(a) is DeviceArray:
         return a if dtype is None else DeviceArray(a._a.astype(dtype, copy=False))
-    return DeviceArray(np.array(a, dtype=dtype, copy=True))
+    return DeviceArray(_numeric(np.array(a, dtype=dtype, copy=True)))
 
 
 def array(a, dtype=None, copy=True):
     if type(a) is DeviceArray:
         return DeviceArray(np.array(a._a, dtype=dtype, copy=copy))
-    return DeviceArray(np.array(a, dtype=dtype, copy=True))
+    return DeviceArray(_numeric(np.array(a, dtype=dtype, copy=True)))
 
 
 def asnumpy(a):
@@ -344,7 +351,7 @@ def simulated_gpu(priority: int = 100):
         return
     registry.register_backend(
         Backend(NAME, device_type="GPU", is_available=lambda: True, to_host=asnumpy,
-                from_host=asarray, priority=priority,
+                from_host=asarray, priority=priority, strings=False,
                 description="NumPy behind CuPy's rules (tests only)"),
         plugin="tensorflux.testing")
     xp = namespace()
