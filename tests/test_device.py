@@ -28,6 +28,10 @@ def test_the_stand_in_follows_cupys_rules():
         xp.add(a, np.ones(3))
     with pytest.raises(TypeError, match="NumPy array"):
         a * np.ones(3)
+    with pytest.raises(TypeError, match="Unsupported type <class 'list'>"):
+        xp.add([1.0, 2.0, 3.0], a)
+    with pytest.raises(ValueError, match="numbers only"):
+        xp.asarray(np.array(["a"], dtype=object))
     total = xp.sum(a)
     assert type(total) is DeviceArray and total.shape == () and float(total) == 15.0
     assert type(np.exp(a)) is DeviceArray  # NumPy functions dispatch to the device

@@ -10,8 +10,8 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
   TypeError as CuPy does; ``a.get()`` and ``xp.asnumpy(a)`` copy to the host, and
   ``xp.asarray(host_array)`` copies to the "device";
 - functions, ufuncs, operators and indexing refuse NumPy arrays (TypeError) and accept
-  Python and NumPy scalars; NumPy functions called on device arrays run on the device
-  (CuPy implements NumPy's dispatch protocols);
+  Python and NumPy scalars; ufuncs refuse lists and tuples too. NumPy functions called
+  on device arrays run on the device (CuPy implements NumPy's dispatch protocols);
 - reductions return 0-d arrays, not scalars; ``int()``, ``float()``, ``bool()`` and
   ``.item()`` work (on a GPU they wait for the device); there is no ``__index__``;
 - ``a.flags`` has only ``c_contiguous``, ``f_contiguous`` and ``owndata``;
@@ -248,6 +248,9 @@ class _Ufunc:
 
     def __call__(self, *args, **kwargs):
         _check_keywords(self._cupy, kwargs, f"cupy.{self._ufunc.__name__}")
+        for a in args:
+            if type(a) in (list, tuple):  # CuPy's ufuncs take arrays and scalars only
+                raise TypeError(f"Unsupported type {type(a)} for cupy.{self._ufunc.__name__}")
         return _call(self._ufunc, args, kwargs)
 
     def __getattr__(self, method):
