@@ -1,7 +1,7 @@
 """``tf.train``: optimizers, learning-rate schedules and the global step."""
 from tensorflux.ops.learning_rate import exponential_decay, piecewise_constant  # noqa: F401
 from tensorflux.ops.optimizers import (AdadeltaOptimizer, AdagradOptimizer,  # noqa: F401
-                                       AdamOptimizer, GradientDescentOptimizer,
+                                       AdamOptimizer, FtrlOptimizer, GradientDescentOptimizer,
                                        MomentumOptimizer, Optimizer, RMSPropOptimizer,
                                        create_global_step, get_global_step,
                                        get_or_create_global_step, global_step)

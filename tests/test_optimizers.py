@@ -69,7 +69,28 @@ def adam(w, g, s, t, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
     return w - lr_t * s["m"] / (np.sqrt(s["v"]) + eps)
 
 
+def ftrl(w, g, s, t, lr=0.5, l1=0.0, l2=0.0, power=-0.5, shrinkage=0.0):
+    """TF1's FtrlOptimizer, one coordinate at a time as its documentation states it."""
+    accum = s.setdefault("accum", np.full_like(w, 0.1))
+    linear = s.setdefault("linear", np.zeros_like(w))
+    out = np.empty_like(w)
+    for i in np.ndindex(w.shape):
+        new_accum = accum[i] + g[i] ** 2
+        sigma = (new_accum ** -power - accum[i] ** -power) / lr
+        linear[i] += g[i] + 2 * shrinkage * w[i] - sigma * w[i]
+        quadratic = new_accum ** -power / lr + 2 * l2
+        out[i] = (np.sign(linear[i]) * l1 - linear[i]) / quadratic if abs(linear[i]) > l1 else 0.0
+        accum[i] = new_accum
+    return out
+
+
 @pytest.mark.parametrize("make, update, slots", [
+    (lambda: tf.train.FtrlOptimizer(0.5), ftrl, ["w/Ftrl:0", "w/Ftrl_1:0"]),
+    (lambda: tf.train.FtrlOptimizer(0.5, learning_rate_power=-1.0, l1_regularization_strength=3.0,
+                                    l2_regularization_strength=0.5,
+                                    l2_shrinkage_regularization_strength=0.1),
+     lambda w, g, s, t: ftrl(w, g, s, t, l1=3.0, l2=0.5, power=-1.0, shrinkage=0.1),
+     ["w/Ftrl:0", "w/Ftrl_1:0"]),
     (lambda: tf.train.GradientDescentOptimizer(0.1), sgd, []),
     (lambda: tf.train.MomentumOptimizer(0.01, 0.9), momentum, ["w/Momentum:0"]),
     (lambda: tf.train.MomentumOptimizer(0.01, 0.9, use_nesterov=True),
@@ -186,3 +207,12 @@ def test_seed_gradient_descent_variants_train_linear_regression():
                     sess.run(training_op, {X: data[idx], y: housing.target[idx].reshape(-1, 1)})
             final = mse.eval({X: data, y: housing.target.reshape(-1, 1)})
         assert final < best_mse * 1.1, type(opt).__name__
+
+
+def test_ftrl_l1_sets_weights_to_exactly_zero_and_checks_arguments():
+    got, _, _ = tf_steps(tf.train.FtrlOptimizer(0.5, l1_regularization_strength=10.0))
+    assert (got == 0.0).sum() == 3 and got[1, 0] != 0.0   # L1 keeps one weight only
+    for bad in ({"learning_rate_power": 0.5}, {"l1_regularization_strength": -1.0},
+                {"initial_accumulator_value": -0.1}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            tf.train.FtrlOptimizer(0.1, **bad)

@@ -488,7 +488,17 @@ def make_kernels(xp):
         else:
             var -= lr_t * m / (xp.sqrt(v) + eps)
 
+    def ftrl(attrs, var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power):
+        new_accum = accum + grad * grad
+        power = -lr_power
+        sigma = (new_accum ** power - accum ** power) / lr
+        linear += grad + 2 * l2_shrinkage * var - sigma * var
+        quadratic = new_accum ** power / lr + 2 * l2
+        var[...] = xp.where(xp.abs(linear) > l1, (xp.sign(linear) * l1 - linear) / quadratic, 0)
+        accum[...] = new_accum
+
     K["ApplyGradientDescent"] = ("builder", updater(1, gd))
+    K["ApplyFtrlV2"] = ("builder", updater(3, ftrl))
     K["ApplyMomentum"] = ("builder", updater(2, momentum))
     K["ApplyAdagrad"] = ("builder", updater(2, adagrad))
     K["ApplyAdadelta"] = ("builder", updater(3, adadelta))

@@ -14,7 +14,8 @@ def _optimizer(optimizer, default_lr, default_cls):
         return default_cls(default_lr)
     if isinstance(optimizer, str):
         table = {"Adagrad": optimizers.AdagradOptimizer, "Adam": optimizers.AdamOptimizer,
-                 "SGD": optimizers.GradientDescentOptimizer, "RMSProp": optimizers.RMSPropOptimizer}
+                 "Ftrl": optimizers.FtrlOptimizer, "SGD": optimizers.GradientDescentOptimizer,
+                 "RMSProp": optimizers.RMSPropOptimizer}
         if optimizer not in table:
             raise ValueError(f"Unknown optimizer {optimizer!r}; one of {sorted(table)}")
         return table[optimizer](default_lr)
@@ -149,23 +150,34 @@ class DNNRegressor(_Canned):
                               activation_fn=activation_fn, dropout=dropout))
 
 
+def _linear_learning_rate(feature_columns):
+    """TF1's default for canned linear models: 0.2, less with many feature columns."""
+    return min(0.2, 1.0 / np.sqrt(max(len(list(feature_columns)), 1)))
+
+
 class LinearClassifier(_Canned):
-    """Multinomial logistic regression; FTRL in TF1, plain SGD (0.2) here by default."""
+    """Multinomial logistic regression; FTRL by default, with TF1's learning rate."""
 
     def __init__(self, feature_columns, model_dir=None, n_classes=2, optimizer=None,
                  config=None, **kwargs):
-        super().__init__(_classifier_fn([], 0.2, optimizers.GradientDescentOptimizer),
+        feature_columns = list(feature_columns)
+        super().__init__(_classifier_fn([], _linear_learning_rate(feature_columns),
+                                        optimizers.FtrlOptimizer),
                          feature_columns, model_dir, config,
                          dict(n_classes=n_classes, optimizer=optimizer, activation_fn=None))
         self.n_classes = n_classes
 
 
 class LinearRegressor(_Canned):
+    """Linear least squares; FTRL by default, with TF1's learning rate."""
+
     _classifier = False
 
     def __init__(self, feature_columns, model_dir=None, label_dimension=1, optimizer=None,
                  config=None, **kwargs):
-        super().__init__(_regressor_fn([], 0.2, optimizers.GradientDescentOptimizer),
+        feature_columns = list(feature_columns)
+        super().__init__(_regressor_fn([], _linear_learning_rate(feature_columns),
+                                       optimizers.FtrlOptimizer),
                          feature_columns, model_dir, config,
                          dict(label_dimension=label_dimension, optimizer=optimizer,
                               activation_fn=None))

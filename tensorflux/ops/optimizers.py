@@ -216,6 +216,46 @@ class AdagradOptimizer(Optimizer):
                             [self._hyper(self._learning_rate, var, "learning_rate"), grad])
 
 
+class FtrlOptimizer(Optimizer):
+    """FTRL-Proximal (McMahan et al., "Ad Click Prediction", 2013), as TF1 computes it:
+    per-coordinate learning rates from the ``accum`` slot, L1 that sets weights to
+    exactly zero, and the default optimizer of TF1's canned linear models."""
+
+    def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0,
+                 use_locking=False, name="Ftrl", accum_name=None, linear_name=None,
+                 l2_shrinkage_regularization_strength=0.0):
+        checks = {"initial_accumulator_value": initial_accumulator_value,
+                  "l1_regularization_strength": l1_regularization_strength,
+                  "l2_regularization_strength": l2_regularization_strength,
+                  "l2_shrinkage_regularization_strength": l2_shrinkage_regularization_strength}
+        for what, value in checks.items():
+            if value < 0.0:
+                raise ValueError(f"{what} must be non-negative, got {value}")
+        if learning_rate_power > 0.0:
+            raise ValueError(f"learning_rate_power must be <= 0, got {learning_rate_power}")
+        super().__init__(use_locking, name)
+        self._learning_rate, self._lr_power = learning_rate, learning_rate_power
+        self._initial = initial_accumulator_value
+        self._l1, self._l2 = l1_regularization_strength, l2_regularization_strength
+        self._l2_shrinkage = l2_shrinkage_regularization_strength
+        self._accum_name, self._linear_name = accum_name, linear_name
+
+    def _create_slots(self, var_list):
+        for v in var_list:
+            self._slot(v, "accum", self._accum_name or self._name, self._initial)
+            self._slot(v, "linear", self._linear_name or self._name + "_1")
+
+    def _apply_dense(self, grad, var):
+        hyper = [self._hyper(value, var, name) for value, name in (
+            (self._learning_rate, "learning_rate"), (self._l1, "l1_regularization_strength"),
+            (self._l2, "l2_regularization_strength"),
+            (self._l2_shrinkage, "l2_shrinkage_regularization_strength"),
+            (self._lr_power, "learning_rate_power"))]
+        return self._update("ApplyFtrlV2", [var, self.get_slot(var, "accum"),
+                                            self.get_slot(var, "linear")], [grad] + hyper)
+
+
 class AdadeltaOptimizer(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-8, use_locking=False,
                  name="Adadelta"):

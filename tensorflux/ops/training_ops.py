@@ -34,3 +34,6 @@ _apply("ApplyCenteredRMSProp", ("var", "mg", "ms", "mom", "lr", "rho", "momentum
 _apply("ApplyAdam", ("var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2",
                      "epsilon", "grad"), 3, {"use_locking": False, "use_nesterov": False},
        doc="Adam (Kingma & Ba 2015) with TF1's bias-corrected step size")
+_apply("ApplyFtrlV2", ("var", "accum", "linear", "grad", "lr", "l1", "l2", "l2_shrinkage",
+                       "lr_power"), 3,
+       doc="FTRL-Proximal (McMahan et al. 2013) as TF1's FtrlOptimizer; l2_shrinkage 0 is ApplyFtrl")
