@@ -141,3 +141,28 @@ def test_cupy_backend_is_listed_and_unavailable_without_a_gpu():
     except Exception:
         has_gpu = False
     assert cupy[0]["available"] == has_gpu
+
+
+def test_a_variable_goes_where_all_its_updates_have_kernels(fake_gpu):
+    def assign(op, ctx):
+        name = ctx.var_name(op)
+
+        def run(value):
+            ctx.variables[name] = stored = on_device(require(value))
+            return stored
+        return run
+
+    registry.register_kernel("Assign", FAKE, builder=assign, plugin="tests")
+    try:
+        w = tf.Variable([1.0, 2.0], name="w")          # the fake GPU can assign ...
+        v = tf.Variable([1.0, 2.0], name="v")
+        step = tf.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(v * v))  # ... but not Adam
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(step)
+            assert sess._backend_for(w.op) == FAKE and sess._backend_for(v.op) == "numpy"
+            assert type(sess._variables["w"]) is DeviceArray
+            assert sess.run(w).tolist() == [1.0, 2.0]
+            assert sess.run(v) == pytest.approx([0.9, 1.9])
+    finally:
+        del registry._kernels[("Assign", FAKE)]

@@ -14,6 +14,16 @@ from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
 from tensorflux.core.registry import registry
 
 
+def _updaters(op: Operation):
+    """The ops that update ``op``'s output in place (for a variable: assign, Apply*...).
+    A variable goes only where all of them have kernels, as TF places a colocation group."""
+    if op.type not in _EXECUTOR_OPS:
+        return ()
+    out = op._outputs[0]
+    return [c for c in out._consumers
+            if any(c._inputs[i] is out for i in c._opdef.ref_inputs)]
+
+
 def _strings_on_device(op: Operation, kernel) -> bool:
     """Whether running ``op`` with ``kernel`` puts strings in device memory."""
     string = dtypes.string
@@ -203,7 +213,8 @@ class BaseSession:
             backend = registry.get_backend(name)
             kernel = registry._kernels.get((kernel_type, name))
             if (kernel is not None and wanted in (None, backend.device_type)
-                    and (backend.strings or not _strings_on_device(op, kernel))):
+                    and (backend.strings or not _strings_on_device(op, kernel))
+                    and all((u.type, name) in registry._kernels for u in _updaters(op))):
                 return name
         if wanted is not None and not self._config.allow_soft_placement:
             raise errors.InvalidArgumentError(
