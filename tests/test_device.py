@@ -265,3 +265,49 @@ def test_string_ops_run_on_the_cpu_as_tfs_string_kernels_do(gpu):
     with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as sess:
         with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot assign a device"):
             sess.run(upper)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_UNARY = [tf.tanh, tf.square, tf.identity, lambda t: tf.reshape(t, tf.shape(t)),
+          lambda t: tf.reduce_sum(t, axis=1, keepdims=True) + t]
+_BINARY = [tf.add, tf.multiply, tf.subtract, lambda a, b: tf.matmul(a, b, transpose_b=True)[:, :3]]
+_DEVICES = [None, "/cpu:0", "/gpu:0"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=st.lists(st.tuples(st.booleans(), st.integers(0, 4), st.integers(0, 99),
+                                st.integers(0, 99), st.sampled_from(_DEVICES)),
+                      min_size=1, max_size=12),
+       fetch=st.sets(st.integers(0, 99), min_size=1, max_size=4),
+       fed=st.none() | st.integers(0, 99), update=st.none() | st.integers(0, 99))
+def test_random_placements_compute_what_the_cpu_computes(steps, fetch, fed, update):
+    """Whatever mix of devices the ops of a graph get, the values equal a CPU-only run:
+    the executor's transfers, host-memory inputs, aliases, feeds of intermediate tensors
+    and a colocated variable update are checked together."""
+    with simulated_gpu(), tf.Graph().as_default():
+        x = tf.placeholder(tf.float32, shape=(3, 3))
+        var = tf.Variable(np.ones((3, 3), np.float32))
+        nodes = [x, tf.constant(np.eye(3, dtype=np.float32)), var]
+        for binary, which, a, b, device in steps:
+            with tf.device(device):
+                if binary:
+                    nodes.append(_BINARY[which % len(_BINARY)](nodes[a % len(nodes)], nodes[b % len(nodes)]))
+                else:
+                    nodes.append(_UNARY[which](nodes[a % len(nodes)]))
+        fetches = [nodes[i % len(nodes)] for i in sorted(fetch)]
+        if update is not None:
+            fetches.append(var.assign_add(nodes[update % len(nodes)]))
+        value = np.arange(9, dtype=np.float32).reshape(3, 3) / 10
+        feeds = {x: value}
+        if fed is not None and nodes[fed % len(nodes)] is not x:
+            feeds[nodes[fed % len(nodes)]] = value[::-1].copy()
+        results = []
+        for config in (None, tf.ConfigProto(device_count={"GPU": 0})):
+            with tf.Session(config=config) as sess:
+                sess.run(tf.global_variables_initializer())
+                results.append(sess.run(fetches, feeds) + [sess.run(var)])
+        for on_mix, on_cpu in zip(*results):
+            assert type(on_mix) is type(on_cpu)
+            np.testing.assert_array_equal(on_mix, on_cpu)
