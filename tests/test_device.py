@@ -5,6 +5,8 @@ import types
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import tensorflux as tf
 from tensorflux.core.registry import Backend, registry
@@ -265,10 +267,6 @@ def test_string_ops_run_on_the_cpu_as_tfs_string_kernels_do(gpu):
     with tf.Session(config=tf.ConfigProto(allow_soft_placement=False)) as sess:
         with pytest.raises(tf.errors.InvalidArgumentError, match="Cannot assign a device"):
             sess.run(upper)
-
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _UNARY = [tf.tanh, tf.square, tf.identity, lambda t: tf.reshape(t, tf.shape(t)),
           lambda t: tf.reduce_sum(t, axis=1, keepdims=True) + t]
