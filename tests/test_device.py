@@ -309,3 +309,33 @@ def test_random_placements_compute_what_the_cpu_computes(steps, fetch, fed, upda
         for on_mix, on_cpu in zip(*results):
             assert type(on_mix) is type(on_cpu)
             np.testing.assert_array_equal(on_mix, on_cpu)
+
+
+def test_optimizer_updates_and_relu_grad_are_fused_on_the_device(gpu, monkeypatch):
+    w = tf.Variable(np.ones((4, 3), np.float32))
+    g = tf.placeholder(tf.float32, shape=(4, 3))
+    updates = {name: make().apply_gradients([(g, w)]) for name, make in {
+        "sgd": lambda: tf.train.GradientDescentOptimizer(0.1),
+        "adam": lambda: tf.train.AdamOptimizer(0.1),
+        "momentum": lambda: tf.train.MomentumOptimizer(0.1, 0.9, use_nesterov=True)}.items()}
+    y = tf.placeholder(tf.float32, shape=(4, 3))
+    relu_grad, = tf.gradients(tf.nn.relu(y), [y], grad_ys=g)
+    grad = np.full((4, 3), 0.5, np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for name in ("sgd", "momentum"):
+            sess.run(updates[name], {g: grad})            # builds the plan
+            before = strict_device.operation_count()
+            sess.run(updates[name], {g: grad})
+            assert strict_device.operation_count() - before == 1, name  # one fused launch
+        before_adam = sess.run(w)
+        sess.run(updates["adam"], {g: grad})             # fused too, beside its beta updates
+        assert (sess.run(w) < before_adam).all()
+        sess.run(relu_grad, {y: grad, g: grad})
+        before = strict_device.operation_count()
+        sess.run(relu_grad, {y: grad, g: grad})
+        assert strict_device.operation_count() - before == 2   # Relu, then the fused ReluGrad
+    from tensorflux.backends.kernel_table import fuser
+    assert fuser(strict_device.namespace()) is not None and fuser(np) is None
+    monkeypatch.setenv("TENSORFLUX_FUSE", "0")
+    assert fuser(strict_device.namespace()) is None

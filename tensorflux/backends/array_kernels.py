@@ -9,14 +9,16 @@ op's dtype function promises.
 from __future__ import annotations
 
 import builtins
+import functools
 
 import numpy as np
 
-from tensorflux.backends.kernel_table import KernelTable
+from tensorflux.backends.kernel_table import KernelTable, fuser
 from tensorflux.core import errors
 
 
 def make_kernels(xp):
+    fuse = fuser(xp)
     K = KernelTable()
     fn, builder = K.fn, K.builder
 
@@ -416,12 +418,22 @@ def make_kernels(xp):
         return lambda: np.array([n.encode() for n in names if n not in store], dtype=object)
 
     # --- optimizer updates (in place on the variable store) ------------------------------
-    def updater(n_refs, step):
-        """A builder for an Apply* op: ``step(*slots, *values)`` updates slots in place."""
+    def updater(n_refs, step, fusable=True):
+        """A builder for an Apply* op: ``step(attrs, *slots, *values)`` updates slots in
+        place. Where the namespace fuses (CuPy), a fusable step is one kernel launch,
+        made once per attrs (CuPy caches a fused function's kernels)."""
+        fused = {}
+
         def b(op, ctx):
             names = [ctx.var_name(op, i) for i in range(n_refs)]
             store = ctx.variables
             attrs = op.attrs
+            apply = functools.partial(step, attrs)
+            if fuse is not None and fusable:
+                key = tuple(sorted(attrs.items()))
+                if key not in fused:
+                    fused[key] = fuse(kernel_name=f"tensorflux_{op.type}")(apply)
+                apply = fused[key]
 
             def run(*values):
                 try:
@@ -433,7 +445,7 @@ def make_kernels(xp):
                     # never update a buffer we do not own (CuPy arrays are always writable)
                     if not getattr(s.flags, "writeable", True):
                         store[n] = s = xp.array(s, copy=True)
-                step(attrs, *[store[n] for n in names], *values)
+                apply(*[store[n] for n in names], *values)
                 return store[names[0]]
             return run
         return b
@@ -498,7 +510,7 @@ def make_kernels(xp):
         accum[...] = new_accum
 
     K["ApplyGradientDescent"] = ("builder", updater(1, gd))
-    K["ApplyFtrlV2"] = ("builder", updater(3, ftrl))
+    K["ApplyFtrlV2"] = ("builder", updater(3, ftrl, fusable=False))  # where/sign: unfused
     K["ApplyMomentum"] = ("builder", updater(2, momentum))
     K["ApplyAdagrad"] = ("builder", updater(2, adagrad))
     K["ApplyAdadelta"] = ("builder", updater(3, adadelta))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorflux.backends.kernel_table import KernelTable
+from tensorflux.backends.kernel_table import KernelTable, fuser
 from tensorflux.core import errors
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
@@ -33,12 +33,16 @@ def make_nn_kernels(xp):
     # Input checks that need the values: on the host they raise; on a device they would
     # make every step wait for the device, so device kernels follow TF's GPU kernels.
     on_host = xp is np
+    fuse = fuser(xp)
     K = KernelTable()
     fn, builder = K.fn, K.builder
 
     # --- activations ---------------------------------------------------------------
     fn("Relu", lambda x: xp.maximum(x, x.dtype.type(0)))
-    fn("ReluGrad", lambda g, y: g * (y > 0))
+    def relu_grad(g, y):
+        return g * (y > 0)
+
+    fn("ReluGrad", fuse(kernel_name="tensorflux_relu_grad")(relu_grad) if fuse else relu_grad)
     fn("Relu6", lambda x: xp.clip(x, x.dtype.type(0), x.dtype.type(6)))
     fn("Elu", lambda x: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))).astype(x.dtype, copy=False))
     fn("Selu", lambda x: (SELU_SCALE * xp.where(x > 0, x, SELU_ALPHA * xp.expm1(xp.minimum(x, 0)))).astype(x.dtype, copy=False))

@@ -17,6 +17,7 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
 - ``a.flags`` has only ``c_contiguous``, ``f_contiguous`` and ``owndata``;
 - ``linalg.inv`` of a singular matrix returns non-finite values instead of raising;
 - arrays hold numbers only: strings and objects cannot move to the device;
+- ``fuse`` runs the function as written and counts one operation, as one launch;
 - where CuPy is installed, a function or method that CuPy lacks raises AttributeError,
   and a keyword argument that CuPy's version of the function lacks raises TypeError.
 
@@ -331,11 +332,28 @@ def _inv(a):
         return DeviceArray(np.full(x.shape, np.nan, dtype=x.dtype))
 
 
+def fuse(kernel_name=None):
+    """``cupy.fuse``: the function runs as written, and counts as one operation (one
+    kernel launch on a GPU). As inside CuPy's fusion, its arguments must be arrays or
+    scalars."""
+    def decorate(function):
+        def fused(*args):
+            before = _operations[0]
+            for a in args:
+                if not isinstance(a, (DeviceArray, int, float, np.generic)):
+                    raise TypeError(f"cupy.fuse {kernel_name}: unsupported argument {type(a)}")
+            out = function(*args)
+            _operations[0] = before + 1
+            return out
+        return fused
+    return decorate
+
+
 def namespace() -> _Namespace:
     """The strict array namespace (a fresh object; cheap)."""
     xp = _Namespace(np, _cupy(), "cupy")
     xp.asarray, xp.array, xp.asnumpy, xp.ndarray = asarray, array, asnumpy, DeviceArray
-    xp.linalg.inv = _inv
+    xp.linalg.inv, xp.fuse = _inv, fuse
     return xp
 
 
