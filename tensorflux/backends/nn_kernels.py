@@ -37,12 +37,18 @@ def make_nn_kernels(xp):
     K = KernelTable()
     fn, builder = K.fn, K.builder
 
+    def fused(function):
+        """One kernel launch where the namespace fuses (CuPy), the function itself elsewhere."""
+        return fuse(kernel_name=f"tensorflux_{function.__name__}")(function) if fuse else function
+
     # --- activations ---------------------------------------------------------------
     fn("Relu", lambda x: xp.maximum(x, x.dtype.type(0)))
+
+    @fused
     def relu_grad(g, y):
         return g * (y > 0)
 
-    fn("ReluGrad", fuse(kernel_name="tensorflux_relu_grad")(relu_grad) if fuse else relu_grad)
+    fn("ReluGrad", relu_grad)
     fn("Relu6", lambda x: xp.clip(x, x.dtype.type(0), x.dtype.type(6)))
     fn("Elu", lambda x: xp.where(x > 0, x, xp.expm1(xp.minimum(x, 0))).astype(x.dtype, copy=False))
     fn("Selu", lambda x: (SELU_SCALE * xp.where(x > 0, x, SELU_ALPHA * xp.expm1(xp.minimum(x, 0)))).astype(x.dtype, copy=False))
@@ -65,25 +71,26 @@ def make_nn_kernels(xp):
     fn("Softmax", softmax)
     fn("LogSoftmax", log_softmax)
 
+    @fused
+    def exp_shifted(x, row_max):
+        return xp.exp(x - row_max)
+
+    @fused
+    def xent_loss(total, row_max, at_label, poison):
+        return xp.log(total) + row_max - at_label + poison
+
+    @fused
+    def xent_backprop(e, total, classes, label, poison):
+        return e / total - (classes == label) + poison
+
     @builder("SparseSoftmaxCrossEntropyWithLogits")
     def _sparse_xent(op, ctx):
-        def run(logits, labels):
-            n_classes = logits.shape[-1]
-            flat = logits if logits.ndim == 2 else logits.reshape(-1, n_classes)
-            lab = labels if labels.ndim == 1 else labels.reshape(-1)
-            # One unsigned comparison catches both negative and too-large labels.
-            unsigned = lab.view(np.dtype(f"u{lab.dtype.itemsize}")) if lab.dtype.kind == "i" else lab
-            if on_host:
-                if lab.size and (unsigned >= n_classes).any():
-                    value = int(lab[(lab < 0) | (lab >= n_classes)][0])
-                    raise errors.InvalidArgumentError(
-                        None, op, f"Received a label value of {value} which is outside the "
-                                  f"valid range of [0, {n_classes})")
-            else:  # as TF on a GPU: NaN rows, no waiting for the device to check
-                bad = unsigned >= n_classes
-                lab = xp.where(bad, 0, lab)
-                nan, zero = flat.dtype.type(np.nan), flat.dtype.type(0)
-                flat = flat + xp.where(bad, nan, zero)[:, None]
+        def on_the_host(flat, lab, unsigned, n_classes):
+            if lab.size and (unsigned >= n_classes).any():
+                value = int(lab[(lab < 0) | (lab >= n_classes)][0])
+                raise errors.InvalidArgumentError(
+                    None, op, f"Received a label value of {value} which is outside the "
+                              f"valid range of [0, {n_classes})")
             # One exp pass serves both outputs: loss = log(sum(e)) - shifted[label] and
             # backprop = e / sum(e) - onehot. Labels index the flattened rows directly.
             shifted = flat - flat.max(axis=-1, keepdims=True)
@@ -93,9 +100,37 @@ def make_nn_kernels(xp):
             loss = xp.log(total.reshape(-1)) - shifted.reshape(-1)[at_label]
             e /= total
             e.reshape(-1)[at_label] -= 1
-            if logits.ndim != 2:
-                loss, e = loss.reshape(labels.shape), e.reshape(logits.shape)
             return loss, e
+
+        class_ids = {}
+
+        def on_a_device(flat, lab, unsigned, n_classes):
+            # As TF's GPU kernel: invalid labels give NaN rows (checking would make every
+            # step wait for the device). Few launches: three fused elementwise kernels.
+            bad = unsigned >= n_classes
+            label = xp.where(bad, 0, lab)[:, None]
+            poison = xp.where(bad, flat.dtype.type(np.nan), flat.dtype.type(0))[:, None]
+            if n_classes not in class_ids:
+                class_ids[n_classes] = xp.arange(n_classes)
+            row_max = flat.max(axis=-1, keepdims=True)
+            e = exp_shifted(flat, row_max)
+            total = e.sum(axis=-1, keepdims=True)
+            at_label = xp.take_along_axis(flat, label, axis=-1)
+            loss = xent_loss(total, row_max, at_label, poison)[:, 0]
+            return loss, xent_backprop(e, total, class_ids[n_classes], label, poison)
+
+        compute = on_the_host if on_host else on_a_device
+
+        def run(logits, labels):
+            n_classes = logits.shape[-1]
+            flat = logits if logits.ndim == 2 else logits.reshape(-1, n_classes)
+            lab = labels if labels.ndim == 1 else labels.reshape(-1)
+            # One unsigned comparison catches both negative and too-large labels.
+            unsigned = lab.view(np.dtype(f"u{lab.dtype.itemsize}")) if lab.dtype.kind == "i" else lab
+            loss, backprop = compute(flat, lab, unsigned, n_classes)
+            if logits.ndim != 2:
+                loss, backprop = loss.reshape(labels.shape), backprop.reshape(logits.shape)
+            return loss, backprop
         return run
 
     def xent(logits, labels):
