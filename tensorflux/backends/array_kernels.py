@@ -101,8 +101,8 @@ def make_kernels(xp):
             if not like.size:
                 return xp.zeros(like.shape, dtype=grad.dtype)
             scale = grad.dtype.type(like.size // max(grad.size, 1))
-            if grad.size == 1:  # the usual loss gradient: one value everywhere
-                return xp.full(like.shape, grad.reshape(()) / scale, dtype=grad.dtype)
+            if grad.size == 1:  # the usual loss gradient: one value everywhere (a view)
+                return xp.broadcast_to(grad.reshape(()) / scale, like.shape)
             axes = range(like.ndim) if axis is None else {a % like.ndim for a in axis}
             kept = tuple(1 if i in axes else d for i, d in enumerate(like.shape))
             return xp.broadcast_to(grad.reshape(kept) / scale, like.shape)
@@ -123,6 +123,10 @@ def make_kernels(xp):
         ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
         if not ta and not tb:
             return xp.matmul
+        if all(t.shape.ndims == 2 for t in op.inputs):  # .T: a view, no function call
+            if ta and tb:
+                return lambda a, b: xp.matmul(a.T, b.T)
+            return (lambda a, b: xp.matmul(a.T, b)) if ta else (lambda a, b: xp.matmul(a, b.T))
         sw = xp.swapaxes
         if ta and tb:
             return lambda a, b: xp.matmul(sw(a, -1, -2), sw(b, -1, -2))
