@@ -1,8 +1,8 @@
 """Registering the shared kernels for a backend with a NumPy-like array namespace.
 
-The kernels of ``array_kernels`` and ``nn_kernels`` are written once against ``xp``. A
-device backend (CuPy, or the strict CPU stand-in of ``tensorflux.testing``) registers
-them here: the namespace is loaded the first time a plan builds one of its kernels, so
+The kernels of ``array_kernels`` and ``nn_kernels`` are written once against ``xp``.
+NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all register them
+here: the namespace is loaded the first time a plan builds one of its kernels, so
 registering never imports CuPy. ``HOST_MEMORY`` says which kernels read inputs or write
 outputs on the host, as TF's ``HostMemory`` does.
 """

@@ -52,11 +52,12 @@ class KernelContext:
 class FeedSpec:
     """Converts and checks one fed value against its tensor's dtype and static shape."""
 
-    __slots__ = ("tensor", "np_dtype", "dims", "convert", "_fits")
+    __slots__ = ("tensor", "np_dtype", "dims", "convert", "_fits", "_strings")
 
     def __init__(self, tensor: Tensor):
         self.tensor = tensor
         self.np_dtype = tensor.dtype.np_dtype
+        self._strings = self.np_dtype.kind == "O"  # always converted: str becomes bytes
         self.dims = dims = tensor.shape.as_tuple()
         self.convert = self._convert
         # The shape test, specialised once: most feeds are fully known or unknown only
@@ -73,8 +74,8 @@ class FeedSpec:
                 d is None or d == s for d, s in zip(dims, shape))
 
     def _convert(self, value):
-        if type(value) is not np.ndarray or value.dtype != self.np_dtype or self.np_dtype.kind == "O":
-            value = self._cast(value)  # strings always: str elements become bytes
+        if type(value) is not np.ndarray or value.dtype != self.np_dtype or self._strings:
+            value = self._cast(value)
         if not self._fits(value.shape):
             raise ValueError(
                 f"Cannot feed value of shape {tuple(value.shape)} for Tensor {self.tensor.name!r}, "

@@ -244,6 +244,11 @@ class Registry:
                 f"No kernel for op type {op_type!r} on backend {backend!r} "
                 f"(backends with a kernel for it: {have or 'none'})") from None
 
+    def find_kernel(self, op_type: str, backend: str) -> Optional[Kernel]:
+        """The kernel of ``op_type`` on ``backend``, or None."""
+        self.ensure_loaded()
+        return self._kernels.get((op_type, backend))
+
     def kernel_counts(self) -> dict[str, int]:
         self.ensure_loaded()
         counts = {name: 0 for name in self._backends}

@@ -14,23 +14,6 @@ from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
 from tensorflux.core.registry import registry
 
 
-def _updaters(op: Operation):
-    """The ops that update ``op``'s output in place (for a variable: assign, Apply*...).
-    A variable goes only where all of them have kernels, as TF places a colocation group."""
-    if op.type not in _EXECUTOR_OPS:
-        return ()
-    out = op._outputs[0]
-    return [c for c in out._consumers
-            if any(c._inputs[i] is out for i in c._opdef.ref_inputs)]
-
-
-def _strings_on_device(op: Operation, kernel) -> bool:
-    """Whether running ``op`` with ``kernel`` puts strings in device memory."""
-    string = dtypes.string
-    return (any(t.dtype == string and not kernel.input_on_host(i) for i, t in enumerate(op._inputs))
-            or (not kernel.host_outputs and any(t.dtype == string for t in op._outputs)))
-
-
 class GPUOptions:
     """TF1's GPUOptions: memory settings honoured by GPU backends.
 
@@ -78,6 +61,23 @@ _session_state = threading.local()
 # Op types the executor runs itself, with no kernel of their own: they can be placed on
 # a backend that has the kernel named here (a variable, where it can be assigned).
 _EXECUTOR_OPS = {"VariableV2": "Assign"}
+
+
+def _updaters(op: Operation):
+    """The ops that update ``op``'s output in place (for a variable: assign, Apply*...).
+    A variable goes only where all of them have kernels, as TF places a colocation group."""
+    if op.type not in _EXECUTOR_OPS:
+        return ()
+    out = op._outputs[0]
+    return [c for c in out._consumers
+            if any(c._inputs[i] is out for i in c._opdef.ref_inputs)]
+
+
+def _strings_on_device(op: Operation, kernel) -> bool:
+    """Whether running ``op`` with ``kernel`` puts strings in device memory."""
+    string = dtypes.string
+    return (any(t.dtype == string and not kernel.input_on_host(i) for i, t in enumerate(op._inputs))
+            or (not kernel.host_outputs and any(t.dtype == string for t in op._outputs)))
 
 
 def _session_stack():
@@ -211,10 +211,10 @@ class BaseSession:
         kernel_type = _EXECUTOR_OPS.get(op.type, op.type)
         for name in self._accelerators():
             backend = registry.get_backend(name)
-            kernel = registry._kernels.get((kernel_type, name))
+            kernel = registry.find_kernel(kernel_type, name)
             if (kernel is not None and wanted in (None, backend.device_type)
                     and (backend.strings or not _strings_on_device(op, kernel))
-                    and all((u.type, name) in registry._kernels for u in _updaters(op))):
+                    and all(registry.find_kernel(u.type, name) for u in _updaters(op))):
                 return name
         if wanted is not None and not self._config.allow_soft_placement:
             raise errors.InvalidArgumentError(
@@ -225,7 +225,7 @@ class BaseSession:
 
     def _colocate(self, op: Operation, variable_op: Operation) -> str:
         backend = self._backend_for(variable_op)
-        if (op.type, backend) not in registry._kernels:
+        if registry.find_kernel(op.type, backend) is None:
             raise errors.InvalidArgumentError(
                 None, op, f"Cannot place {op.name} ({op.type}) with the variable "
                           f"{variable_op.name} it updates: backend {backend!r} has no kernel "

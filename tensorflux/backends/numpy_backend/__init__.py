@@ -16,13 +16,5 @@ def tensorflux_register_backends(register):
 
 @hookimpl
 def tensorflux_register_kernels(register):
-    from tensorflux.backends.array_kernels import make_kernels
-    from tensorflux.backends.nn_kernels import make_nn_kernels
-    from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
-    for op_type, (kind, f) in {**make_kernels(np), **make_nn_kernels(np)}.items():
-        if kind == "fn":
-            register(op_type, backend=NAME, fn=f)
-        else:
-            register(op_type, backend=NAME, builder=f)
-    for op_type, builder in SUMMARY_KERNELS.items():
-        register(op_type, backend=NAME, builder=builder)
+    from tensorflux.backends.array_backend import register_array_kernels
+    register_array_kernels(register, NAME, lambda: np)
