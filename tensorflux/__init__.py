@@ -59,10 +59,19 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       model_variables, report_uninitialized_variables,
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
-from tensorflux import (contrib, estimator, feature_column, initializers, layers,  # noqa: F401
-                        losses, metrics, nn, summary, test, train)
+from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
+                        summary, test, train)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes
+
+
+def __getattr__(name):
+    """``tf.estimator`` and ``tf.feature_column`` are imported when first used: they
+    pull in modules (inspect, logging, tempfile) a graph-and-session program never needs."""
+    if name in ("estimator", "feature_column"):
+        import importlib
+        return importlib.import_module(f"tensorflux.{name}")
+    raise AttributeError(f"module 'tensorflux' has no attribute {name!r}")

@@ -10,5 +10,13 @@ from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader
                                            get_checkpoint_state, import_meta_graph,
                                            latest_checkpoint, list_variables, load_variable,
                                            update_checkpoint_state)
-from tensorflux.estimator.estimator import (SessionRunArgs, SessionRunContext,  # noqa: F401
-                                            SessionRunHook, SessionRunValues)
+
+_HOOKS = ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")
+
+
+def __getattr__(name):
+    """The session-run hook classes live with the estimator, imported when first used."""
+    if name in _HOOKS:
+        from tensorflux.estimator import estimator
+        return getattr(estimator, name)
+    raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")

@@ -108,3 +108,15 @@ def test_info_cli_text_and_json():
     text = subprocess.run([sys.executable, "-m", "tensorflux", "info"], capture_output=True,
                           text=True, check=True).stdout
     assert "numpy" in text and "ops:" in text
+
+
+def test_import_tensorflux_leaves_heavy_modules_for_later():
+    """``import tensorflux`` loads no plugin, no CuPy, no estimator and no TensorBoard
+    protos: each comes when first used."""
+    code = ("import sys, tensorflux as tf\n"
+            "heavy = ['cupy', 'pluggy', 'tensorflux.estimator', 'tensorboard', 'h5py', 'tempfile']\n"
+            "print(sorted(m for m in heavy if m in sys.modules))\n"
+            "tf.estimator.DNNClassifier, tf.feature_column.numeric_column, tf.train.SessionRunHook\n"
+            "print('tensorflux.estimator' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"], out.stdout + out.stderr

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 
 
@@ -50,6 +49,7 @@ def _umask() -> int:
 @contextlib.contextmanager
 def atomic_path(target: str):
     """Yield a temporary path next to ``target``; on success it replaces ``target``."""
+    import tempfile  # only when saving: keeps ``import tensorflux`` lean
     directory = os.path.dirname(os.path.abspath(target))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=os.path.basename(target) + ".tmp-", dir=directory)
