@@ -7,7 +7,6 @@ package and are imported only when events are written.
 from __future__ import annotations
 
 import os
-import socket
 import struct
 import threading
 import time
@@ -95,6 +94,7 @@ class EventFileWriter:
     def __init__(self, logdir, max_queue=10, flush_secs=120, filename_suffix=None):
         os.makedirs(logdir, exist_ok=True)
         self.logdir = logdir
+        import socket  # only when a writer opens: keeps ``import tensorflux`` lean
         name = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}"
         self.path = os.path.join(logdir, name + (filename_suffix or ""))
         self._file = open(self.path, "ab")
