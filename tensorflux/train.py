@@ -1,5 +1,7 @@
 """``tf.train``: optimizers, learning-rate schedules and the global step."""
-from tensorflux.ops.learning_rate import exponential_decay, piecewise_constant  # noqa: F401
+from tensorflux.ops.learning_rate import (cosine_decay, exponential_decay,  # noqa: F401
+                                          inverse_time_decay, natural_exp_decay,
+                                          piecewise_constant, polynomial_decay)
 from tensorflux.ops.optimizers import (AdadeltaOptimizer, AdagradOptimizer,  # noqa: F401
                                        AdamOptimizer, FtrlOptimizer, GradientDescentOptimizer,
                                        MomentumOptimizer, Optimizer, RMSPropOptimizer,

@@ -149,6 +149,36 @@ def test_learning_rate_as_tensor_and_exponential_decay():
         assert sess.run(w) == pytest.approx(10 * 0.1 + 10 * 0.05 + 5 * 0.025, rel=1e-6)
 
 
+STEPS = [0, 3, 10, 15, 25]
+
+
+@pytest.mark.parametrize("make, formula", [
+    (lambda s: tf.train.inverse_time_decay(0.5, s, 10, 0.5),
+     lambda t: 0.5 / (1 + 0.5 * t / 10)),
+    (lambda s: tf.train.inverse_time_decay(0.5, s, 10, 0.5, staircase=True),
+     lambda t: 0.5 / (1 + 0.5 * np.floor(t / 10))),
+    (lambda s: tf.train.natural_exp_decay(0.5, s, 10, 0.3),
+     lambda t: 0.5 * np.exp(-0.3 * t / 10)),
+    (lambda s: tf.train.natural_exp_decay(0.5, s, 10, 0.3, staircase=True),
+     lambda t: 0.5 * np.exp(-0.3 * np.floor(t / 10))),
+    (lambda s: tf.train.polynomial_decay(0.5, s, 10, end_learning_rate=0.1, power=2.0),
+     lambda t: (0.5 - 0.1) * (1 - min(t, 10) / 10) ** 2 + 0.1),
+    (lambda s: tf.train.polynomial_decay(0.5, s, 10, end_learning_rate=0.1, cycle=True),
+     lambda t: (0.5 - 0.1) * (1 - t / (10 * max(np.ceil(t / 10), 1))) + 0.1),
+    (lambda s: tf.train.cosine_decay(0.5, s, 20, alpha=0.2),
+     lambda t: 0.5 * (0.8 * 0.5 * (1 + np.cos(np.pi * min(t, 20) / 20)) + 0.2)),
+], ids=["inverse_time", "inverse_time_staircase", "natural_exp", "natural_exp_staircase",
+        "polynomial", "polynomial_cycle", "cosine"])
+def test_learning_rate_schedules_follow_tf1_formulas(make, formula):
+    step = tf.placeholder(tf.int64, shape=())
+    lr = make(step)
+    with tf.Session() as sess:
+        got = [sess.run(lr, {step: t}) for t in STEPS]
+    np.testing.assert_allclose(got, [formula(t) for t in STEPS], rtol=1e-6)
+    with pytest.raises(ValueError, match="global_step is required"):
+        make(None)
+
+
 def test_piecewise_constant():
     x = tf.placeholder(tf.int32, shape=())
     lr = tf.train.piecewise_constant(x, [10, 20], [1.0, 0.5, 0.1])

@@ -1,25 +1,32 @@
 """Learning-rate schedules: tensors computed from the global step."""
 from __future__ import annotations
 
+import numpy as np
+
 from tensorflux.core.graph import name_scope
 from tensorflux.ops import math_ops
 from tensorflux.ops.array_ops import where
 from tensorflux.ops.constant_op import convert_to_tensor
 
 
+def _schedule_inputs(learning_rate, global_step, decay_steps, what):
+    if global_step is None:
+        raise ValueError(f"global_step is required for {what}.")
+    lr = convert_to_tensor(learning_rate, name="learning_rate")
+    step = math_ops.cast(global_step, lr.dtype)
+    return lr, step, math_ops.cast(convert_to_tensor(decay_steps), lr.dtype)
+
+
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
     """learning_rate * decay_rate ** (global_step / decay_steps) (floored if staircase)."""
-    if global_step is None:
-        raise ValueError("global_step is required for exponential_decay.")
     with name_scope(name, "ExponentialDecay") as scope:
-        lr = convert_to_tensor(learning_rate, name="learning_rate")
-        dtype = lr.dtype
-        step = math_ops.cast(global_step, dtype)
-        p = step / math_ops.cast(convert_to_tensor(decay_steps), dtype)
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "exponential_decay")
+        p = step / steps
         if staircase:
             p = math_ops.floor(p)
-        return math_ops.multiply(lr, math_ops.pow(convert_to_tensor(decay_rate, dtype=dtype), p),
+        return math_ops.multiply(lr, math_ops.pow(convert_to_tensor(decay_rate, dtype=lr.dtype), p),
                                  name=scope)
 
 
@@ -37,3 +44,58 @@ def piecewise_constant(x, boundaries, values, name=None):
             result = where(math_ops.less_equal(x, convert_to_tensor(b, dtype=x.dtype)), v, result)
         from tensorflux.ops.array_ops import identity
         return identity(result, name=scope)
+
+
+def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                       name=None):
+    """learning_rate / (1 + decay_rate * global_step / decay_steps) (floored if staircase)."""
+    with name_scope(name, "InverseTimeDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "inverse_time_decay")
+        p = step / steps
+        if staircase:
+            p = math_ops.floor(p)
+        rate = convert_to_tensor(decay_rate, dtype=lr.dtype)
+        return math_ops.divide(lr, 1.0 + rate * p, name=scope)
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
+                      name=None):
+    """learning_rate * exp(-decay_rate * global_step / decay_steps) (floored if staircase)."""
+    with name_scope(name, "NaturalExpDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "natural_exp_decay")
+        p = step / steps
+        if staircase:
+            p = math_ops.floor(p)
+        rate = convert_to_tensor(decay_rate, dtype=lr.dtype)
+        return math_ops.multiply(lr, math_ops.exp(-rate * p), name=scope)
+
+
+def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001,
+                     power=1.0, cycle=False, name=None):
+    """(learning_rate - end) * (1 - step / decay_steps) ** power + end, with the step
+    held at decay_steps; with ``cycle``, decay_steps grows to the next multiple instead."""
+    with name_scope(name, "PolynomialDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "polynomial_decay")
+        end = convert_to_tensor(end_learning_rate, dtype=lr.dtype)
+        if cycle:  # decay_steps grows to the next multiple; step 0 is in the first cycle
+            steps = steps * math_ops.maximum(math_ops.ceil(step / steps), 1.0)
+        else:
+            step = math_ops.minimum(step, steps)
+        remaining = 1.0 - step / steps
+        decayed = (lr - end) * math_ops.pow(remaining, convert_to_tensor(power, dtype=lr.dtype))
+        return math_ops.add(decayed, end, name=scope)
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
+    """learning_rate * ((1 - alpha) * (1 + cos(pi * step / decay_steps)) / 2 + alpha),
+    with the step held at decay_steps (Loshchilov & Hutter's SGDR without restarts)."""
+    with name_scope(name, "CosineDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "cosine_decay")
+        step = math_ops.minimum(step, steps)
+        cosine = 0.5 * (1.0 + math_ops.cos(np.pi * step / steps))
+        alpha = convert_to_tensor(alpha, dtype=lr.dtype)
+        return math_ops.multiply(lr, (1.0 - alpha) * cosine + alpha, name=scope)
