@@ -17,17 +17,23 @@ def _schedule_inputs(learning_rate, global_step, decay_steps, what):
     return lr, step, math_ops.cast(convert_to_tensor(decay_steps), lr.dtype)
 
 
+def _rate_schedule(learning_rate, global_step, decay_steps, decay_rate, staircase, what):
+    """(lr, decay_rate, progress) of the rate-based schedules: progress is
+    global_step / decay_steps, floored when ``staircase``."""
+    lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps, what)
+    progress = step / steps
+    if staircase:
+        progress = math_ops.floor(progress)
+    return lr, convert_to_tensor(decay_rate, dtype=lr.dtype), progress
+
+
 def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False,
                       name=None):
     """learning_rate * decay_rate ** (global_step / decay_steps) (floored if staircase)."""
     with name_scope(name, "ExponentialDecay") as scope:
-        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
-                                           "exponential_decay")
-        p = step / steps
-        if staircase:
-            p = math_ops.floor(p)
-        return math_ops.multiply(lr, math_ops.pow(convert_to_tensor(decay_rate, dtype=lr.dtype), p),
-                                 name=scope)
+        lr, rate, p = _rate_schedule(learning_rate, global_step, decay_steps, decay_rate,
+                                     staircase, "exponential_decay")
+        return math_ops.multiply(lr, math_ops.pow(rate, p), name=scope)
 
 
 def piecewise_constant(x, boundaries, values, name=None):
@@ -50,12 +56,8 @@ def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, stai
                        name=None):
     """learning_rate / (1 + decay_rate * global_step / decay_steps) (floored if staircase)."""
     with name_scope(name, "InverseTimeDecay") as scope:
-        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
-                                           "inverse_time_decay")
-        p = step / steps
-        if staircase:
-            p = math_ops.floor(p)
-        rate = convert_to_tensor(decay_rate, dtype=lr.dtype)
+        lr, rate, p = _rate_schedule(learning_rate, global_step, decay_steps, decay_rate,
+                                     staircase, "inverse_time_decay")
         return math_ops.divide(lr, 1.0 + rate * p, name=scope)
 
 
@@ -63,12 +65,8 @@ def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, stair
                       name=None):
     """learning_rate * exp(-decay_rate * global_step / decay_steps) (floored if staircase)."""
     with name_scope(name, "NaturalExpDecay") as scope:
-        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
-                                           "natural_exp_decay")
-        p = step / steps
-        if staircase:
-            p = math_ops.floor(p)
-        rate = convert_to_tensor(decay_rate, dtype=lr.dtype)
+        lr, rate, p = _rate_schedule(learning_rate, global_step, decay_steps, decay_rate,
+                                     staircase, "natural_exp_decay")
         return math_ops.multiply(lr, math_ops.exp(-rate * p), name=scope)
 
 
