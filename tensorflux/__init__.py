@@ -27,6 +27,9 @@ from tensorflux.ops.array_ops import (concat, expand_dims, fill, gather, identit
 from tensorflux.ops.array_ops import range  # noqa: F401,A001
 from tensorflux.ops.constant_op import constant, convert_to_tensor  # noqa: F401
 from tensorflux.ops.control_flow_ops import group, no_op, tuple  # noqa: F401,A001
+from tensorflux.ops.cond import cond  # noqa: F401
+from tensorflux.ops.tensor_array_ops import TensorArray  # noqa: F401
+from tensorflux.ops.while_loop import while_loop  # noqa: F401
 from tensorflux.ops.gradients import (NoGradient, NotDifferentiable,  # noqa: F401
                                      RegisterGradient, gradients, hessians)
 from tensorflux.ops.init_ops import (constant_initializer, glorot_normal_initializer,  # noqa: F401

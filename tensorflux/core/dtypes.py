@@ -103,9 +103,12 @@ bool_ = DType("bool", np.bool_)
 complex64 = DType("complex64", np.complex64)
 complex128 = DType("complex128", np.complex128)
 string = DType("string", np.object_)
+# An opaque value the runtime passes between ops (a TensorArray, the values a loop saves
+# for its gradient): never fed, fetched or moved between devices.
+variant = DType("variant", np.void)
 
 ALL_DTYPES = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16,
-              uint32, uint64, bool_, complex64, complex128, string)
+              uint32, uint64, bool_, complex64, complex128, string, variant)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NAME["half"] = float16
 _BY_NAME["double"] = float64

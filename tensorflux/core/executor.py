@@ -13,6 +13,7 @@ graph (which may come from a file) is ever turned into code.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -115,7 +116,10 @@ def _own(x):
 
 
 class Plan:
-    """A compiled signature: ``fn(variables, *fed_values) -> tuple of fetched values``."""
+    """A compiled signature: ``fn(variables, *fed_values) -> tuple of fetched values``.
+
+    Sub-plans (a cond branch, a loop's cond or body) are Plans too: ``fn(variables,
+    *bound_values)`` returns the context's outputs."""
 
     def __init__(self, fn, code, feed_specs, line_ops, line_inputs):
         self.fn = fn
@@ -123,48 +127,66 @@ class Plan:
         self.feed_specs = feed_specs
         self.line_ops = line_ops
         self.line_inputs = line_inputs
+        _PLANS[code] = self
 
     def translate_error(self, exc: BaseException):
-        """Turn an exception raised inside the plan into a tf.errors.* naming the op."""
+        """Turn an exception raised inside the plan (or a sub-plan it ran) into a
+        tf.errors.* naming the op that failed, its input shapes, the user's line that
+        created it and, inside loops, the iteration."""
         tb = exc.__traceback__
-        frame_locals, lineno = None, None
-        while tb is not None:
-            if tb.tb_frame.f_code is self.code:
-                frame_locals, lineno = tb.tb_frame.f_locals, tb.tb_lineno
+        plan, frame_locals, lineno = None, None, None
+        while tb is not None:  # the innermost plan frame is where the op failed
+            found = _PLANS.get(tb.tb_frame.f_code)
+            if found is not None:
+                plan, frame_locals, lineno = found, tb.tb_frame.f_locals, tb.tb_lineno
             tb = tb.tb_next
-        op = self.line_ops.get(lineno)
+        op = plan.line_ops.get(lineno) if plan is not None else None
         if op is None:
             return None
+        where = f"\n  [[node {op.name} ({op.type}) created at {op.location}]]" if op.location else ""
+        loops = "".join(f"\n  in iteration {i} of while loop {loop.name!r}"
+                        for loop, i in getattr(exc, "_tfx_iterations", ()))
         if isinstance(exc, errors.OpError):
             if exc.op is None:
                 exc.op = op
             if op.location and str(op.location) not in exc.message:
-                exc.message += f"\n  [[node {op.name} ({op.type}) created at {op.location}]]"
-                exc.args = (exc.message,)
+                exc.message += where
+            if loops and loops not in exc.message:
+                exc.message += loops
+            exc.args = (exc.message,)
             return exc
-        where = f"\n  [[node {op.name} ({op.type}) created at {op.location}]]" if op.location else ""
         if op.type == "VariableV2" and isinstance(exc, KeyError):
             return errors.FailedPreconditionError(
-                None, op, f"Attempting to use uninitialized value {op.name}{where}")
+                None, op, f"Attempting to use uninitialized value {op.name}{where}{loops}")
         shapes = []
-        for name, tensor in self.line_inputs.get(lineno, ()):
+        for name, tensor in plan.line_inputs.get(lineno, ()):
             val = frame_locals.get(name) if name in (frame_locals or {}) else None
             shape = getattr(val, "shape", None)
             shapes.append(f"{tensor.name}: {tuple(shape) if shape is not None else tensor.shape}")
         message = (f"{op.type} op {op.name!r} failed: {type(exc).__name__}: {exc}\n"
-                   f"  input shapes: [{', '.join(shapes)}]{where}")
+                   f"  input shapes: [{', '.join(shapes)}]{where}{loops}")
         cls = errors.ResourceExhaustedError if isinstance(exc, MemoryError) else errors.InvalidArgumentError
         return cls(None, op, message)
 
 
-def _dependencies(op, fed):
+# Every plan by its code object, so that an error raised several sub-plans deep is
+# traced back to the op that raised it.
+_PLANS: "weakref.WeakValueDictionary" = weakref.WeakValueDictionary()
+
+
+def _dependencies(op, fed, context=None):
+    """The ops ``op`` waits for. Inside a context, only ops of that context count (what
+    comes from outside is bound to the sub-plan's arguments), except variables, which
+    are read where they are used."""
     refs = op._opdef.ref_inputs
     deps = list(op._control_inputs)
     deps.extend(t._op for i, t in enumerate(op._inputs) if i not in refs and t not in fed)
+    if context is not None:
+        deps = [d for d in deps if d._context is context or d.type == "VariableV2"]
     return deps
 
 
-def _prune(fetch_ops, fed: set):
+def _prune(fetch_ops, fed: set, context=None):
     """Ops needed for the fetches, in an order that respects every dependency; stops
     at fed tensors. Ops that write variables (ref inputs) run as late as their
     dependencies allow, so reads that do not depend on an update see the old value."""
@@ -173,11 +195,11 @@ def _prune(fetch_ops, fed: set):
         op = stack.pop()
         if op not in needed:
             needed.add(op)
-            stack.extend(d for d in _dependencies(op, fed) if d not in needed)
+            stack.extend(d for d in _dependencies(op, fed, context) if d not in needed)
     consumers = {op: [] for op in needed}
     indegree = dict.fromkeys(needed, 0)
     for op in needed:
-        for d in set(_dependencies(op, fed)):
+        for d in set(_dependencies(op, fed, context)):
             consumers[d].append(op)
             indegree[op] += 1
     ordered = sorted(needed, key=lambda o: o._id)  # creation order breaks ties
@@ -198,60 +220,71 @@ def _prune(fetch_ops, fed: set):
     return order
 
 
-def _transfer(name, source, target, op, env, body, where, transfers, fresh):
-    """The name of ``name``'s value on backend ``target``: constants are converted once
-    here; other values by a line the plan runs before ``op``."""
-    key = (name, target)
-    if key in transfers:
-        return transfers[key]
-    to_host = registry.get_backend(source).to_host
-    from_host = registry.get_backend(target).from_host
-    if name.startswith("c"):
-        new = fresh("c")
-        env[new] = from_host(to_host(env[name]))
-    else:
-        new, fname = fresh("t"), fresh("x")
-        env[fname] = lambda value: from_host(to_host(value))
-        body.append((f"{new} = {fname}({name})", op, [name]))
-    where[new] = target
-    transfers[key] = new
-    return new
+class PlanBuilder:
+    """Writes the source of one plan: a line per op, each a direct kernel call.
 
+    ``names`` maps each computed Tensor to the local variable holding its value and
+    ``where`` each such name to the backend holding it; values cross backends through
+    transfer lines (constants once, at compile time)."""
 
-def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
-    """Build the plan for fetching ``fetch_elements`` (Tensors / Operations) with
-    values fed for ``feed_tensors``."""
-    fed = set(feed_tensors)
-    fetch_ops = []
-    for f in fetch_elements:
-        if isinstance(f, Operation):
-            fetch_ops.append(f)
-        elif f not in fed:
-            fetch_ops.append(f._op)
-    order = _prune(fetch_ops, fed)
+    def __init__(self, session):
+        self.session = session
+        self.host = session._cpu_backend
+        self.env: dict[str, Any] = {"_scalar": _scalar, "_copy": _copy, "_own": _own}
+        self.names: dict[Tensor, str] = {}
+        self.aliased: set[str] = set()
+        self.where: dict[str, str] = {}
+        self.transfers: dict[tuple[str, str], str] = {}
+        self.body: list[tuple[str, Operation | None, list]] = []
+        self.contexts = {}
+        self.params: list[str] = []
+        self._counter = 0
 
-    env: dict[str, Any] = {"_scalar": _scalar, "_copy": _copy, "_own": _own}
-    names: dict[Tensor, str] = {}
-    aliased: set[str] = set()
-    host = session._cpu_backend
-    where: dict[str, str] = {}  # value name -> backend holding it
-    transfers: dict[tuple[str, str], str] = {}
-    feed_args = []
-    for i, t in enumerate(feed_tensors):
-        names[t] = f"f{i}"
-        where[f"f{i}"] = host
-        feed_args.append(f"f{i}")
+    def fresh(self, prefix: str) -> str:
+        self._counter += 1
+        return f"{prefix}{self._counter}"
 
-    # Values consumed later: name -> index of the last line that reads it.
-    body: list[tuple[str, Operation | None, list]] = []
-    contexts = {}
-    counter = [0]
+    def bind(self, tensor: Tensor, backend: str) -> str:
+        """A parameter of the plan's function holding ``tensor``'s value."""
+        name = self.fresh("a")
+        self.params.append(name)
+        self.where[name] = backend
+        if tensor is not None:
+            self.names[tensor] = name
+        return name
 
-    def fresh(prefix):
-        counter[0] += 1
-        return f"{prefix}{counter[0]}"
+    def kernel_context(self, backend):
+        ctx = self.contexts.get(backend)
+        if ctx is None:
+            ctx = self.contexts[backend] = KernelContext(self.session, backend)
+        return ctx
 
-    for op in order:
+    def value_on(self, name: str, backend: str, op, dtype=None) -> str:
+        """The name of ``name``'s value on ``backend``: constants are converted once
+        here; other values by a line the plan runs before ``op``. Opaque values
+        (TensorArrays, a loop's per-iteration stacks) stay where they are."""
+        source = self.where.get(name, self.host)
+        if source == backend or (dtype is not None and dtype.np_dtype.kind == "V"):
+            return name
+        key = (name, backend)
+        if key in self.transfers:
+            return self.transfers[key]
+        to_host = registry.get_backend(source).to_host
+        from_host = registry.get_backend(backend).from_host
+        if name.startswith("c"):
+            new = self.fresh("c")
+            self.env[new] = from_host(to_host(self.env[name]))
+        else:
+            new, fname = self.fresh("t"), self.fresh("x")
+            self.env[fname] = lambda value: from_host(to_host(value))
+            self.body.append((f"{new} = {fname}({name})", op, [name]))
+        self.where[new] = backend
+        self.transfers[key] = new
+        return new
+
+    def emit(self, op: Operation, fed: set, used: set):
+        """Add the line(s) computing ``op``; ``used`` holds every tensor a later line
+        or the caller reads (control-flow ops skip work for unused outputs)."""
         if op.type == "Placeholder":
             needed = [t for t in op._outputs if t not in fed]
             if needed:
@@ -262,122 +295,176 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
                 raise errors.InvalidArgumentError(
                     None, op, f"You must feed a value for placeholder tensor {t.name!r} with "
                               f"dtype {t.dtype.name} and shape {shape}{created}")
-            continue
+            return
         if op.type == "NoOp":
-            continue
+            return
         if op.type == "Const":
-            cname = fresh("c")
-            env[cname] = op.attrs["value"]
-            where[cname] = host
+            cname = self.fresh("c")
+            self.env[cname] = op.attrs["value"]
+            self.where[cname] = self.host
             if op._outputs[0] not in fed:
-                names[op._outputs[0]] = cname
-                aliased.add(cname)
-            continue
-        if op.type == "Identity" and op._inputs[0] in names:
-            src = names[op._inputs[0]]
+                self.names[op._outputs[0]] = cname
+                self.aliased.add(cname)
+            return
+        if op.type == "Identity" and op._inputs[0] in self.names:
             if op._outputs[0] not in fed:
-                names[op._outputs[0]] = src
-            continue
+                self.names[op._outputs[0]] = self.names[op._inputs[0]]
+            return
         if op.type == "VariableV2":
-            out = fresh("t")
-            kname = fresh("n")
-            env[kname] = op.name
-            where[out] = session._backend_for(op)  # variables live on their device
+            out = self.fresh("t")
+            kname = self.fresh("n")
+            self.env[kname] = op.name
+            self.where[out] = self.session._backend_for(op)  # variables live on their device
             if op._outputs[0] not in fed:
-                names[op._outputs[0]] = out
-            aliased.add(out)
-            body.append((f"{out} = V[{kname}]", op, []))
-            continue
+                self.names[op._outputs[0]] = out
+            self.aliased.add(out)
+            self.body.append((f"{out} = V[{kname}]", op, []))
+            return
+        if op.type in CONTROL_FLOW_OPS:
+            from tensorflux.core.control_flow_exec import build_control_flow
+            fn, arg_backends, out_backends = build_control_flow(self, op, used)
+            self._call(op, fn, [self.names[t] for t in op._inputs], arg_backends,
+                       out_backends, fed)
+            # a branch may return a constant or a variable: fetches copy the outputs
+            self.aliased.update(self.names[t] for t in op._outputs if t in self.names)
+            return
 
-        backend = session._backend_for(op)
-        ctx = contexts.get(backend)
-        if ctx is None:
-            ctx = contexts[backend] = KernelContext(session, backend)
+        backend = self.session._backend_for(op)
         try:
             kernel = registry.get_kernel(op.type, backend)
         except KeyError as exc:
             raise errors.NotFoundError(None, op, f"{exc.args[0]}; needed by op {op.describe()}") from None
         if kernel.builder is not None:
-            fn = kernel.builder(op, ctx)
+            fn = kernel.builder(op, self.kernel_context(backend))
         elif op.attrs:
             fn = functools.partial(kernel.fn, **op.attrs)
         else:
             fn = kernel.fn
-        kname = fresh("k")
-        env[kname] = fn
         refs = op._opdef.ref_inputs
-        args = []
+        inputs, wanted = [], []
         for i, t in enumerate(op._inputs):
-            if i in refs:
-                continue
-            name = names[t]
-            wanted = host if kernel.input_on_host(i) else backend
-            if where.get(name, host) != wanted:
-                name = _transfer(name, where[name], wanted, op, env, body, where, transfers, fresh)
-            args.append(name)
+            if i not in refs:
+                inputs.append(self.names[t])
+                wanted.append(self.host if kernel.input_on_host(i) else backend)
+        out_backend = self.host if kernel.host_outputs else backend
+        self._call(op, fn, inputs, wanted, [out_backend] * len(op._outputs), fed)
+
+    def _call(self, op, fn, inputs, wanted, out_backends, fed):
+        kname = self.fresh("k")
+        self.env[kname] = fn
+        args = []
+        data_inputs = [t for i, t in enumerate(op._inputs) if i not in op._opdef.ref_inputs]
+        for name, backend, t in zip(inputs, wanted, data_inputs):
+            args.append(self.value_on(name, backend, op, t.dtype))
         outs = []
-        out_backend = host if kernel.host_outputs else backend
-        for t in op._outputs:
+        for t, backend in zip(op._outputs, out_backends):
             if t in fed:
                 outs.append("_")
             else:
-                o = fresh("t")
-                names[t] = o
-                where[o] = out_backend
+                o = self.fresh("t")
+                self.names[t] = o
+                self.where[o] = backend
                 outs.append(o)
         call = f"{kname}({', '.join(args)})"
         if op.type in _ALIASING_OPS:
-            aliased.update(o for o in outs if o != "_")
+            self.aliased.update(o for o in outs if o != "_")
         if not outs:
             line = call
         elif len(outs) == 1 and not callable(op._opdef.num_outputs):
             line = f"{outs[0]} = {call}"
         else:  # kernels of multi-output ops return a tuple, even of one value
             line = f"{', '.join(outs)}, = {call}"
-        body.append((line, op, args))
+        self.body.append((line, op, args))
+
+    def compile(self, returns, keep=(), label="plan", feed_specs=()) -> Plan:
+        """The plan's function: deletes each intermediate after its last reader and
+        returns the ``returns`` expressions. ``keep`` names values never deleted."""
+        last_use = {}
+        for idx, (_, _, args) in enumerate(self.body):
+            for a in args:
+                last_use[a] = idx
+        keep = set(keep)
+        lines = [f"def __plan(V{''.join(', ' + a for a in self.params)}):"]
+        line_ops, line_inputs = {}, {}
+        for idx, (line, op, args) in enumerate(self.body):
+            lines.append("    " + line)
+            lineno = len(lines)
+            line_ops[lineno] = op
+            refs = op._opdef.ref_inputs
+            line_inputs[lineno] = [(self.names.get(t, ""), t) for i, t in enumerate(op._inputs)
+                                   if i not in refs]
+            dead = sorted({a for a in args if last_use.get(a) == idx and a not in keep
+                           and a.startswith("t")})
+            if dead:
+                lines.append("    del " + ", ".join(dead))
+        lines.append(f"    return ({''.join(r + ', ' for r in returns)})")
+        source = "\n".join(lines)
+        code = compile(source, f"<tensorflux {label}>", "exec")
+        exec(code, self.env)
+        fn = self.env["__plan"]
+        return Plan(fn, fn.__code__, list(feed_specs), line_ops, line_inputs)
+
+
+def used_tensors(order, extra=()) -> set:
+    """Every tensor read by an op of ``order`` (or listed in ``extra``)."""
+    used = set(extra)
+    for op in order:
+        used.update(op._inputs)
+    return used
+
+
+# Op types the executor runs itself by compiling their contexts into sub-plans.
+CONTROL_FLOW_OPS = frozenset({"If", "While"})
+
+
+def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
+    """Build the plan for fetching ``fetch_elements`` (Tensors / Operations) with
+    values fed for ``feed_tensors``."""
+    for element in list(fetch_elements) + list(feed_tensors):
+        op = element if isinstance(element, Operation) else element.op
+        if op._context is not None:
+            what = "a while loop" if op._context.kind == "while" else "a cond branch"
+            raise ValueError(
+                f"{element.name!r} is inside {what} ({op._context.name!r}) and cannot be "
+                f"fetched or fed: its value exists only while the loop or branch runs. "
+                f"Return it from the branch or loop body instead.")
+    fed = set(feed_tensors)
+    fetch_ops = []
+    for f in fetch_elements:
+        if isinstance(f, Operation):
+            fetch_ops.append(f)
+        elif f not in fed:
+            fetch_ops.append(f._op)
+    order = _prune(fetch_ops, fed)
+    builder = PlanBuilder(session)
+    for t in feed_tensors:
+        builder.bind(t, builder.host)
+    used = used_tensors(order, [f for f in fetch_elements if isinstance(f, Tensor)])
+    for op in order:
+        builder.emit(op, fed, used)
 
     # Return expression: one value per fetched Tensor (Operations give None).
+    names, where, host = builder.names, builder.where, builder.host
     returns = []
     for f in fetch_elements:
         if isinstance(f, Operation):
             returns.append("None")
             continue
         n = names[f]
+        if f.dtype.np_dtype.kind == "V":
+            raise TypeError(f"Tensor {f.name!r} holds an opaque {f.dtype.name} value "
+                            f"(a TensorArray or a loop's saved values) and cannot be fetched")
         expr = n
         if where.get(n, host) != host:  # results come back as NumPy arrays
-            tname = fresh("h")
-            env[tname] = registry.get_backend(where[n]).to_host
+            tname = builder.fresh("h")
+            builder.env[tname] = registry.get_backend(where[n]).to_host
             expr = f"{tname}({expr})"
         if f.shape.ndims == 0:
             expr = f"_scalar({expr})"
-        elif n in aliased and f.dtype.np_dtype.kind != "O":
+        elif n in builder.aliased and f.dtype.np_dtype.kind != "O":
             expr = f"_copy({expr})"
         elif n.startswith("t"):
             expr = f"_own({expr})"
         returns.append(expr)
-
-    # Liveness: delete each intermediate after its last reader.
-    last_use = {}
-    for idx, (_, _, args) in enumerate(body):
-        for a in args:
-            last_use[a] = idx
-    returned = {names[f] for f in fetch_elements if isinstance(f, Tensor)}
-    lines = [f"def __plan(V{''.join(', ' + a for a in feed_args)}):"]
-    line_ops, line_inputs = {}, {}
-    for idx, (line, op, args) in enumerate(body):
-        lines.append("    " + line)
-        lineno = len(lines)
-        line_ops[lineno] = op
-        refs = op._opdef.ref_inputs
-        line_inputs[lineno] = [(names.get(t, ""), t) for i, t in enumerate(op._inputs) if i not in refs]
-        dead = sorted({a for a in args if last_use.get(a) == idx and a not in returned
-                       and a.startswith("t")})
-        if dead:
-            lines.append("    del " + ", ".join(dead))
-    lines.append(f"    return ({''.join(r + ', ' for r in returns)})")
-    source = "\n".join(lines)
-    code = compile(source, "<tensorflux plan>", "exec")
-    exec(code, env)
-    fn = env["__plan"]
-    specs = [FeedSpec(t) for t in feed_tensors]
-    return Plan(fn, fn.__code__, specs, line_ops, line_inputs)
+    keep = {names[f] for f in fetch_elements if isinstance(f, Tensor)}
+    return builder.compile(returns, keep, feed_specs=[FeedSpec(t) for t in feed_tensors])

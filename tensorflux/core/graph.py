@@ -134,9 +134,11 @@ class Operation:
     """A node of the graph: an instance of a registered op type."""
 
     __slots__ = ("_graph", "_name", "_type", "_opdef", "_inputs", "_outputs",
-                 "_control_inputs", "_device", "attrs", "location", "_id", "__weakref__")
+                 "_control_inputs", "_device", "attrs", "location", "_id", "_context",
+                 "__weakref__")
 
-    def __init__(self, graph, name, opdef, inputs, attrs, control_inputs, device, location):
+    def __init__(self, graph, name, opdef, inputs, attrs, control_inputs, device, location,
+                 context=None):
         self._graph = graph
         self._name = name
         self._type = opdef.name
@@ -148,6 +150,7 @@ class Operation:
         self.location = location
         self._outputs = []
         self._id = graph._next_id()
+        self._context = context  # the cond branch / loop body it belongs to, or None
 
     name = property(lambda self: self._name)
     type = property(lambda self: self._type)
@@ -223,6 +226,7 @@ class Graph:
         # Per-graph state owned by other modules (variable store, scope counters...).
         self._variable_store = {}
         self._variable_scope_counts = {}
+        self._contexts = []  # control-flow contexts (cond branches, loop bodies), in order
 
     # --- thread-local construction state ---------------------------------------
     def _tls(self):
@@ -232,6 +236,7 @@ class Graph:
             tls.control_deps = []
             tls.devices = []
             tls.var_scope = None
+            tls.context = None
         return tls
 
     def _next_id(self) -> int:
@@ -317,10 +322,14 @@ class Graph:
     # --- control dependencies and devices -------------------------------------------
     @contextlib.contextmanager
     def control_dependencies(self, control_inputs):
+        """Ops created inside run after ``control_inputs``. ``None`` clears the
+        dependencies and, as in TF1, leaves any cond branch or loop body being built, so
+        that what is created there (a variable and its initializer) runs outside it."""
         tls = self._tls()
-        old = tls.control_deps
+        old, old_context = tls.control_deps, tls.context
         if control_inputs is None:
             tls.control_deps = []
+            tls.context = None
         else:
             ops = []
             for c in control_inputs:
@@ -333,6 +342,23 @@ class Graph:
             yield
         finally:
             tls.control_deps = old
+            tls.context = old_context
+
+    # --- control-flow contexts ----------------------------------------------------------
+    def _get_control_flow_context(self):
+        """The cond branch or loop body ops are being added to now (None: the graph)."""
+        return self._tls().context
+
+    @contextlib.contextmanager
+    def _control_flow_context(self, context):
+        """Add the ops created inside to ``context`` (a ``ControlFlowContext``)."""
+        tls = self._tls()
+        old = tls.context
+        tls.context = context
+        try:
+            yield context
+        finally:
+            tls.context = old
 
     @contextlib.contextmanager
     def device(self, device_name_or_function):
@@ -397,8 +423,16 @@ class Graph:
                 if not _VALID_OP_NAME.match(name):
                     raise ValueError(f"'{name}' is not a valid op name")
                 name = self.unique_name(name)
-            deps = list(self._tls().control_deps) + [_as_op(c) for c in control_inputs]
-            op = Operation(self, name, opdef, inputs, full_attrs, _dedupe(deps), "", location)
+            tls = self._tls()
+            context = tls.context
+            deps = list(tls.control_deps) + [_as_op(c) for c in control_inputs]
+            if context is not None:
+                for t in inputs:
+                    context.check_input(t, name)
+                for c in deps:
+                    context.check_input(c, name)
+            op = Operation(self, name, opdef, inputs, full_attrs, _dedupe(deps), "", location,
+                           context)
             op._device = self._current_device(op)
             try:
                 out_dtypes = opdef.dtype_fn(op)
@@ -415,6 +449,8 @@ class Graph:
                                    f"{len(op._outputs)} outputs, expected {op.num_outputs}")
             for t in inputs:
                 t._consumers.append(op)
+            if context is not None:
+                context.ops.append(op)
             self._ops.append(op)
             self._ops_by_name[name] = op
             self._version += 1

@@ -168,6 +168,7 @@ class BaseSession:
         self._cpu_backend = "numpy"
         self._accel = None
         self._placement: dict = {}
+        self._value_backends: dict = {}  # tensor inside a loop/branch -> its backend
 
     graph = property(lambda self: self._graph)
 

@@ -10,13 +10,16 @@ import collections
 
 import numpy as np
 
+from tensorflux.core import dtypes
 from tensorflux.core.graph import Operation, Tensor, get_default_graph, name_scope
 from tensorflux.core.registry import NOT_DIFFERENTIABLE, registry
 from tensorflux.ops.constant_op import constant, convert_to_tensor
 
 
 def _differentiable(t: Tensor) -> bool:
-    return t.dtype.is_floating or t.dtype.is_complex
+    """Floats carry gradients; so do TensorArray flows (variants), whose gradient is the
+    TensorArray of the gradients of their elements."""
+    return t.dtype.is_floating or t.dtype.is_complex or t.dtype is dtypes.variant
 
 
 def _as_list(x):
@@ -30,13 +33,14 @@ def _as_grad_target(x):
     return convert_to_tensor(x)
 
 
-def _between(ys, xs, stops):
-    """Ops on some path from an x to a y (not counting the ops that produce the xs)."""
+def _between(ys, xs, stops, context):
+    """Ops of ``context`` (the graph itself, a cond branch or a loop body) on some path
+    from an x to a y (not counting the ops that produce the xs)."""
     forward = set()
     stack = [c for x in xs for c in x._consumers]
     while stack:
         op = stack.pop()
-        if op in forward:
+        if op in forward or op._context is not context:
             continue
         forward.add(op)
         for out in op._outputs:
@@ -62,6 +66,9 @@ def _sum_grads(grads, name):
         return None
     if len(grads) == 1:
         return grads[0]
+    if grads[0].dtype is dtypes.variant:  # gradients of one TensorArray: all one object
+        from tensorflux.ops.tensor_array_ops import merge_flows
+        return merge_flows(grads, name=name)
     from tensorflux.ops.math_ops import add_n
     return add_n(grads, name=name)
 
@@ -85,52 +92,58 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
     graph = ys[0].graph if ys else get_default_graph()
     with graph.as_default(), name_scope(name, "gradients", ys + xs):
-        between = _between(ys, xs, stops)
-        x_set = set(xs)
+        return _gradients(ys, xs, grad_ys, stops, ys[0].op._context if ys else None)
 
-        def needs_grad(t: Tensor) -> bool:
-            return _differentiable(t) and (t in x_set or t._op in between) and t not in stops
 
-        pending = collections.Counter()
-        for op in between:
-            for t in op._inputs:
-                if t._op in between:
-                    pending[t._op] += 1
-        grads = collections.defaultdict(list)
-        from tensorflux.ops.array_ops import ones_like
-        for i, (y, gy) in enumerate(zip(ys, grad_ys)):
-            if not _differentiable(y):
-                continue
-            if gy is None:
-                if y.shape.is_fully_defined():  # a constant: nothing to compute per run
-                    gy = constant(np.ones(y.shape.as_list(), y.dtype.np_dtype), name=f"grad_ys_{i}")
-                else:
-                    gy = ones_like(y, name=f"grad_ys_{i}")
+def _gradients(ys, xs, grad_ys, stops, context):
+    """The backward sweep of ``gradients`` over the ops of ``context`` (a cond branch or
+    loop body differentiates only its own ops; control-flow gradients call this)."""
+    between = _between(ys, xs, stops, context)
+    x_set = set(xs)
+
+    def needs_grad(t: Tensor) -> bool:
+        return _differentiable(t) and (t in x_set or t._op in between) and t not in stops
+
+    pending = collections.Counter()
+    for op in between:
+        for t in op._inputs:
+            if t._op in between:
+                pending[t._op] += 1
+    grads = collections.defaultdict(list)
+    from tensorflux.ops.array_ops import ones_like
+    for i, (y, gy) in enumerate(zip(ys, grad_ys)):
+        if not _differentiable(y):
+            continue
+        if gy is None:
+            if y.shape.is_fully_defined():  # a constant: nothing to compute per run
+                gy = constant(np.ones(y.shape.as_list(), y.dtype.np_dtype), name=f"grad_ys_{i}")
             else:
-                gy = convert_to_tensor(gy, dtype=y.dtype)
-            grads[y].append(gy)
+                gy = ones_like(y, name=f"grad_ys_{i}")
+        else:
+            gy = convert_to_tensor(gy, dtype=y.dtype)
+        grads[y].append(gy)
 
-        ready = [op for op in {y.op for y in ys} if op in between and pending[op] == 0]
-        done = set()
-        while ready:
-            op = ready.pop()
-            if op in done:
-                continue
-            done.add(op)
-            in_needed = [needs_grad(t) for t in op._inputs]
-            out_grads = [_sum_grads(grads.get(t, []), f"{op.name}_grad_sum") for t in op._outputs]
-            if any(in_needed) and any(g is not None for g in out_grads) and not any(
-                    t in stops for t in op._outputs):
-                in_grads = _apply_gradient(op, out_grads)
-                for t, g, needed in zip(op._inputs, in_grads, in_needed):
-                    if needed and g is not None:
-                        grads[t].append(g)
-            for t in op._inputs:
-                if t._op in between:
-                    pending[t._op] -= 1
-                    if pending[t._op] == 0:
-                        ready.append(t._op)
-        return [_sum_grads(grads.get(x, []), "AddN") for x in xs]
+    ready = [op for op in {y.op for y in ys} if op in between and pending[op] == 0]
+    done = set()
+    while ready:
+        op = ready.pop()
+        if op in done:
+            continue
+        done.add(op)
+        in_needed = [needs_grad(t) for t in op._inputs]
+        out_grads = [_sum_grads(grads.get(t, []), f"{op.name}_grad_sum") for t in op._outputs]
+        if any(in_needed) and any(g is not None for g in out_grads) and not any(
+                t in stops for t in op._outputs):
+            in_grads = _apply_gradient(op, out_grads)
+            for t, g, needed in zip(op._inputs, in_grads, in_needed):
+                if needed and g is not None:
+                    grads[t].append(g)
+        for t in op._inputs:
+            if t._op in between:
+                pending[t._op] -= 1
+                if pending[t._op] == 0:
+                    ready.append(t._op)
+    return [_sum_grads(grads.get(x, []), "AddN") for x in xs]
 
 
 def _apply_gradient(op: Operation, out_grads):
@@ -142,8 +155,8 @@ def _apply_gradient(op: Operation, out_grads):
         raise LookupError(f"No gradient defined for operation '{op.name}' (op type: "
                           f"{op.type}){where}. Register one with @tf.RegisterGradient"
                           f"({op.type!r}) or block it with tf.stop_gradient.")
-    from tensorflux.ops.array_ops import zeros_like
-    out_grads = [g if g is not None else zeros_like(t) for g, t in zip(out_grads, op._outputs)]
+    if op.type not in _NONE_FOR_MISSING_GRADS:
+        out_grads = [g if g is not None else _zero_grad(t) for g, t in zip(out_grads, op._outputs)]
     with name_scope(op.name + "_grad"):
         result = fn(op, *out_grads)
     result = list(result) if isinstance(result, (list, tuple)) else [result]
@@ -151,6 +164,21 @@ def _apply_gradient(op: Operation, out_grads):
         raise ValueError(f"Gradient function of {op.type} returned {len(result)} values for "
                          f"{len(op._inputs)} inputs")
     return result
+
+
+# Ops whose gradient functions take None for outputs nothing depends on (control flow:
+# its extra outputs are values saved for gradients, never differentiated).
+_NONE_FOR_MISSING_GRADS = {"If", "While"}
+
+
+def _zero_grad(t: Tensor):
+    """The gradient of an output nothing depends on: zeros, or for a TensorArray flow
+    the (empty) TensorArray of its gradients."""
+    if t.dtype is dtypes.variant:
+        from tensorflux.ops.tensor_array_ops import gradient_flow
+        return gradient_flow(t)
+    from tensorflux.ops.array_ops import zeros_like
+    return zeros_like(t)
 
 
 def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False,

@@ -1,0 +1,184 @@
+"""``tf.cond``: run one of two branches, with gradients.
+
+Each branch function is traced once into its own control-flow context; one ``If`` op
+owns both and runs only the branch its predicate picks (the executor compiles each
+branch into a sub-plan). Ops created outside the branch functions are not part of a
+branch: they run whatever the predicate says, as in TF1.
+"""
+from __future__ import annotations
+
+from tensorflux.core import dtypes, nest
+from tensorflux.core.control_flow import ControlFlowContext
+from tensorflux.core.graph import Operation, get_default_graph, name_scope
+from tensorflux.ops.constant_op import convert_to_tensor
+from tensorflux.ops.control_flow_util import (expose, from_tensors, most_specific_common_shape,
+                                              to_tensors)
+from tensorflux.ops.op_def import defop, gradient
+
+
+def _if_dtypes(op):
+    branch = op.attrs["then_branch"]
+    return list(op.attrs["Tout"]) + [t.dtype for t in branch.exposed]
+
+
+def _if_shapes(op):
+    branch = op.attrs["then_branch"]
+    return list(op.attrs["output_shapes"]) + [t.shape for t in branch.exposed]
+
+
+defop("If", ("cond", "*inputs"),
+      attrs={"then_branch": None, "else_branch": None, "Tout": (), "output_shapes": ()},
+      num_outputs=lambda attrs: len(attrs["Tout"]) + len(attrs["then_branch"].exposed),
+      dtype_fn=_if_dtypes, shape_fn=_if_shapes, stateful=True,
+      doc="Runs the ops of then_branch or else_branch (control-flow contexts) as the "
+          "scalar boolean cond says; the inputs are the outer tensors they read.")
+
+
+def _trace(graph, context, fn, label):
+    """Call ``fn`` with new ops going into ``context``; returns its flat outputs (ops
+    returned become the branch's control outputs) and the structure."""
+    with graph._control_flow_context(context), name_scope(label):
+        result = fn()
+        if result is None:
+            return [], None
+        leaves = nest.flatten(result)
+        context.control_outputs = [leaf for leaf in leaves if isinstance(leaf, Operation)]
+        tensors = to_tensors([leaf for leaf in leaves if not isinstance(leaf, Operation)])
+    return tensors, result
+
+
+def _check_predicate(pred):
+    if isinstance(pred, bool):
+        raise TypeError("pred must not be a Python bool; use a boolean tensor (or an if "
+                        "statement in Python)")
+    pred = convert_to_tensor(pred)
+    if pred.dtype != dtypes.bool_:
+        raise TypeError(f"The predicate of tf.cond must be a boolean tensor, got "
+                        f"{pred.name} of dtype {pred.dtype.name}")
+    if pred.shape.ndims not in (None, 0):
+        raise ValueError(f"The predicate of tf.cond must be a scalar, got {pred.name} of "
+                         f"shape {pred.shape}")
+    return pred
+
+
+def _check_same(then_result, else_result, then_out, else_out):
+    kinds = [isinstance(leaf, Operation) for leaf in nest.flatten(then_result)]
+    other = [isinstance(leaf, Operation) for leaf in nest.flatten(else_result)]
+    try:
+        nest.assert_same_structure(then_result, else_result,
+                                   "Outputs of true_fn and false_fn")
+    except ValueError as exc:
+        raise ValueError(f"true_fn and false_fn must return the same structure: {exc}") from None
+    if kinds != other:
+        raise ValueError("true_fn and false_fn must return operations (or tensors) in the "
+                         "same positions")
+    for a, b in zip(then_out, else_out):
+        if a.dtype != b.dtype:
+            raise ValueError(f"Outputs of true_fn and false_fn must have the same type: "
+                             f"{a.dtype.name}, {b.dtype.name} ({a.name} vs {b.name})")
+
+
+def cond(pred, true_fn=None, false_fn=None, strict=False, name=None, fn1=None, fn2=None):
+    """``tf.cond``: ``true_fn()`` if ``pred`` else ``false_fn()``, as a graph op.
+
+    Both functions are called once, now, to build their branches; at run time only the
+    branch ``pred`` picks runs. They must return the same structure of tensors (or
+    operations) with the same dtypes. With ``strict=False`` a one-element list or tuple
+    comes back as its element, as in TF1.
+    """
+    if fn1 is not None:
+        if true_fn is not None:
+            raise TypeError("cond(): true_fn and fn1 may not be set simultaneously.")
+        true_fn = fn1
+    if fn2 is not None:
+        if false_fn is not None:
+            raise TypeError("cond(): false_fn and fn2 may not be set simultaneously.")
+        false_fn = fn2
+    if not callable(true_fn):
+        raise TypeError("true_fn must be callable.")
+    if not callable(false_fn):
+        raise TypeError("false_fn must be callable.")
+    pred = _check_predicate(pred)
+    graph = pred.graph
+    with graph.as_default(), name_scope(name, "cond", [pred]) as scope:
+        parent = graph._get_control_flow_context()
+        then_ctx = ControlFlowContext("cond", scope + "true", parent)
+        else_ctx = ControlFlowContext("cond", scope + "false", parent)
+        then_out, then_result = _trace(graph, then_ctx, true_fn, "true")
+        else_out, else_result = _trace(graph, else_ctx, false_fn, "false")
+        _check_same(then_result, else_result, then_out, else_out)
+        then_ctx.outputs, else_ctx.outputs = then_out, else_out
+        op = _make_if(graph, pred, then_ctx, else_ctx, scope,
+                      [t.dtype for t in then_out],
+                      [most_specific_common_shape(a.shape, b.shape)
+                       for a, b in zip(then_out, else_out)])
+    if then_result is None:
+        return None
+    outputs = iter(op._outputs)
+    leaves = [op if isinstance(leaf, Operation) else next(outputs)
+              for leaf in nest.flatten(then_result)]
+    result = from_tensors(then_result, leaves)
+    if not strict and isinstance(result, (list, tuple)) and len(result) == 1 \
+            and not hasattr(result, "_fields"):
+        return result[0]
+    return result
+
+
+def _make_if(graph, pred, then_ctx, else_ctx, scope, out_dtypes, out_shapes, inputs_for=None):
+    """Create the If op owning two traced branches. ``inputs_for`` maps a captured
+    tensor to the op input that provides it (gradients pass a forward branch's values)."""
+    captured = list(then_ctx.captures())
+    for t in else_ctx.captures():
+        if t not in captured:
+            captured.append(t)
+    then_ctx.captured = else_ctx.captured = captured
+    else_ctx.exposed = then_ctx.exposed
+    controls = then_ctx.outer_control_inputs() + [
+        c for c in else_ctx.outer_control_inputs() if c not in then_ctx.outer_control_inputs()]
+    inputs = [inputs_for(t) if inputs_for else t for t in captured]
+    op = graph.create_op("If", [pred] + inputs,
+                         {"then_branch": then_ctx, "else_branch": else_ctx,
+                          "Tout": tuple(out_dtypes), "output_shapes": tuple(out_shapes)},
+                         name=scope, control_inputs=controls)
+    then_ctx.owner = else_ctx.owner = op
+    graph._contexts.extend([then_ctx, else_ctx])
+    return op
+
+
+@gradient("If")
+def _if_grad(op, *grads):
+    """An If over the branches' gradients, with the same predicate. The gradient
+    branches read the forward branches' values through the forward op's exposed
+    outputs."""
+    from tensorflux.ops.gradients import _differentiable, _gradients
+    from tensorflux.ops.array_ops import zeros_like
+    then_ctx, else_ctx = op.attrs["then_branch"], op.attrs["else_branch"]
+    k = len(op.attrs["Tout"])
+    out_grads = list(grads[:k])
+    captured = then_ctx.captured
+    xs = [t for t in captured if _differentiable(t)]
+    if not xs or all(g is None for g in out_grads):
+        return [None] * len(op._inputs)
+    graph = op.graph
+    scope = graph.get_name_scope() + "/"  # the gradient's own scope, "gradients/cond_grad/"
+    parent = graph._get_control_flow_context()
+    branches = []
+    for forward, label in ((then_ctx, "true"), (else_ctx, "false")):
+        ctx = ControlFlowContext("cond", scope + label, parent, forward=forward)
+        with graph._control_flow_context(ctx), name_scope(scope + label + "/"):
+            pairs = [(y, g) for y, g in zip(forward.outputs, out_grads)
+                     if g is not None and _differentiable(y)]
+            gs = _gradients([y for y, _ in pairs], xs, [g for _, g in pairs], set(), forward)
+            ctx.outputs = [g if g is not None else zeros_like(x) for g, x in zip(gs, xs)]
+        branches.append(ctx)
+    then_grad, else_grad = branches
+
+    def provider(t):
+        if t.op._context in (then_ctx, else_ctx):
+            return expose(op, t)
+        return t
+
+    grad_op = _make_if(graph, op.inputs[0], then_grad, else_grad, scope,
+                       [x.dtype for x in xs], [x.shape for x in xs], provider)
+    by_tensor = dict(zip(xs, grad_op._outputs))
+    return [None] + [by_tensor.get(t) for t in captured]
