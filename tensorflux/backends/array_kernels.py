@@ -49,6 +49,18 @@ def make_kernels(xp):
         return xp.power(x, y)
 
     fn("Pow", pow_)
+
+    @builder("CheckNumerics")
+    def _check_numerics(op, ctx):
+        message, name = op.attrs["message"], op.inputs[0].name
+
+        def run(x):
+            if not bool(xp.isfinite(x).all()):
+                what = "NaN" if bool(xp.isnan(x).any()) else "Inf"
+                raise errors.InvalidArgumentError(
+                    None, op, f"{message} : Tensor had {what} values (tensor {name})")
+            return x
+        return run
     fn("Rsqrt", lambda x: 1 / xp.sqrt(x))
     fn("Reciprocal", lambda x: 1 / x)
     fn("SquaredDifference", lambda x, y: xp.square(x - y))

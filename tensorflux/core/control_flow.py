@@ -62,37 +62,6 @@ class ControlFlowContext:
             ctx = ctx.parent
         return other is None
 
-    # --- what ops inside may read ------------------------------------------------------
-    def reads(self, tensor_or_op) -> str:
-        """How an op of this context may use ``tensor_or_op``: "local" (made here or
-        outside, visible), "forward" (a forward context's value, handed over by its
-        owner op) or "" (not allowed: it is inside another branch or loop)."""
-        target = tensor_or_op.op._context if hasattr(tensor_or_op, "value_index") \
-            else tensor_or_op._context
-        ctx = self
-        while True:
-            if target is ctx:
-                return "local"
-            if ctx is None:
-                return ""
-            if ctx.forward is not None and target is ctx.forward:
-                return "forward"
-            ctx = ctx.parent
-
-    def check_input(self, tensor_or_op, consumer_name: str):
-        """Raise ValueError when an op named ``consumer_name`` created here may not read
-        ``tensor_or_op``, as TF1 refuses to use a loop's tensors outside it."""
-        if self.reads(tensor_or_op):
-            return
-        inner = tensor_or_op.op if hasattr(tensor_or_op, "value_index") else tensor_or_op
-        where = inner._context
-        what = "a while loop" if where.kind == "while" else "a cond branch"
-        raise ValueError(
-            f"Cannot use {tensor_or_op.name!r} as input to {consumer_name!r} because "
-            f"{inner.name!r} is in {what} ({where.name!r}) that {consumer_name!r} is not "
-            f"in. Return the value from the branch or loop body and use the output of "
-            f"tf.cond / tf.while_loop instead.")
-
     # --- what the owner op must be given ----------------------------------------------
     def captures(self):
         """Tensors made outside this context that its ops (or its outputs) read, in
@@ -123,3 +92,36 @@ class ControlFlowContext:
                     seen.add(c)
                     out.append(c)
         return out
+
+
+def reads(context, tensor_or_op) -> str:
+    """How an op created in ``context`` (None: the graph itself) may use
+    ``tensor_or_op``: "local" (made there or outside, visible), "forward" (a value of the
+    forward context of a gradient context, handed over by its owner op) or "" (not
+    allowed: it is inside a branch or loop the new op is not in)."""
+    target = tensor_or_op.op._context if hasattr(tensor_or_op, "value_index") \
+        else tensor_or_op._context
+    ctx = context
+    while True:
+        if target is ctx:
+            return "local"
+        if ctx is None:
+            return ""
+        if ctx.forward is not None and target is ctx.forward:
+            return "forward"
+        ctx = ctx.parent
+
+
+def check_input(context, tensor_or_op, consumer_name: str):
+    """Raise ValueError when an op named ``consumer_name`` created in ``context`` may
+    not read ``tensor_or_op``, as TF1 refuses to use a loop's tensors outside it."""
+    if reads(context, tensor_or_op):
+        return
+    inner = tensor_or_op.op if hasattr(tensor_or_op, "value_index") else tensor_or_op
+    where = inner._context
+    what = "a while loop" if where.kind == "while" else "a cond branch"
+    raise ValueError(
+        f"Cannot use {tensor_or_op.name!r} as input to {consumer_name!r} because "
+        f"{inner.name!r} is in {what} ({where.name!r}) that {consumer_name!r} is not in. "
+        f"Return the value from the branch or loop body and use the output of tf.cond / "
+        f"tf.while_loop instead.")

@@ -25,7 +25,7 @@ def compile_context(session, context, bound, bound_backends, outputs, out_target
     entries return None) from values for ``bound`` living on ``bound_backends``.
     Outputs are moved to ``out_targets`` where one is given. Returns the plan and the
     backend of each output."""
-    builder = PlanBuilder(session)
+    builder = PlanBuilder(session, [t for t in outputs if t is not None])
     for t, backend in zip(bound, bound_backends):
         builder.bind(t, backend)
     fed = set(bound)
@@ -41,7 +41,7 @@ def compile_context(session, context, bound, bound_backends, outputs, out_target
             returns.append("None")
             backends.append(None)
             continue
-        name = builder.names[t]
+        name = builder.value(t)
         if target is not None:
             name = builder.value_on(name, target, context.owner, t.dtype)
         backend = builder.where.get(name, builder.host)
@@ -95,6 +95,7 @@ def build_if(parent: PlanBuilder, op, used):
         _check_scalar_predicate(pred, op, "predicate")
         return (then_fn if pred else else_fn)(variables, *captures)
 
+    run_if.plans = (then_plan, else_plan)  # alive while the kernel is: errors find them
     return run_if, [host] + capture_backends, out_backends
 
 
@@ -160,6 +161,8 @@ def build_while(parent: PlanBuilder, op, used):
             _note_iteration(exc, op, n)
             raise
         return (*args[:k], np.asarray(n, dtype=np.int32), *values, *unused)
+
+    run_while.plans = (cond_plan, body_plan)  # alive while the kernel is: errors find them
 
     wanted = arg_backends + in_backends[k:k + nc] + ([host] if has_max else [])
     return run_while, wanted, arg_backends + [host] * (1 + len(ctx.exposed))

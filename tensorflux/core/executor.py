@@ -227,11 +227,17 @@ class PlanBuilder:
     ``where`` each such name to the backend holding it; values cross backends through
     transfer lines (constants once, at compile time)."""
 
-    def __init__(self, session):
+    def __init__(self, session, returned=()):
         self.session = session
         self.host = session._cpu_backend
         self.env: dict[str, Any] = {"_scalar": _scalar, "_copy": _copy, "_own": _own}
         self.names: dict[Tensor, str] = {}
+        # A variable's value is read from the store ("@name" values) by each op that
+        # uses it, right before that op: an update in between (an assign its reader
+        # waits for) is then seen. A returned variable is read where its op is placed.
+        self.returned = set(returned)
+        self.returned_values: dict[Tensor, str] = {}
+        self._variable_ops: dict[str, Operation] = {}
         self.aliased: set[str] = set()
         self.where: dict[str, str] = {}
         self.transfers: dict[tuple[str, str], str] = {}
@@ -308,17 +314,16 @@ class PlanBuilder:
             return
         if op.type == "Identity" and op._inputs[0] in self.names:
             if op._outputs[0] not in fed:
-                self.names[op._outputs[0]] = self.names[op._inputs[0]]
+                self._alias(op._outputs[0], self.names[op._inputs[0]])
             return
         if op.type == "VariableV2":
-            out = self.fresh("t")
             kname = self.fresh("n")
             self.env[kname] = op.name
-            self.where[out] = self.session._backend_for(op)  # variables live on their device
+            lazy = "@" + kname
+            self._variable_ops[lazy] = op
+            self.where[lazy] = self.session._backend_for(op)  # variables live on their device
             if op._outputs[0] not in fed:
-                self.names[op._outputs[0]] = out
-            self.aliased.add(out)
-            self.body.append((f"{out} = V[{kname}]", op, []))
+                self._alias(op._outputs[0], lazy)
             return
         if op.type in CONTROL_FLOW_OPS:
             from tensorflux.core.control_flow_exec import build_control_flow
@@ -349,12 +354,32 @@ class PlanBuilder:
         out_backend = self.host if kernel.host_outputs else backend
         self._call(op, fn, inputs, wanted, [out_backend] * len(op._outputs), fed)
 
+    def _alias(self, tensor, name):
+        """``tensor``'s value is ``name``'s (an Identity, a variable read)."""
+        self.names[tensor] = name
+        if tensor in self.returned and name.startswith("@"):
+            self.returned_values[tensor] = self.read_variable(name)
+
+    def read_variable(self, lazy: str) -> str:
+        """A line reading the variable behind ``lazy`` ("@name") from the store now."""
+        out = self.fresh("t")
+        self.where[out] = self.where[lazy]
+        self.aliased.add(out)
+        self.body.append((f"{out} = V[{lazy[1:]}]", self._variable_ops[lazy], []))
+        return out
+
+    def value(self, tensor) -> str:
+        """The name holding a returned tensor's value."""
+        return self.returned_values.get(tensor) or self.names[tensor]
+
     def _call(self, op, fn, inputs, wanted, out_backends, fed):
         kname = self.fresh("k")
         self.env[kname] = fn
         args = []
         data_inputs = [t for i, t in enumerate(op._inputs) if i not in op._opdef.ref_inputs]
         for name, backend, t in zip(inputs, wanted, data_inputs):
+            if name.startswith("@"):
+                name = self.read_variable(name)
             args.append(self.value_on(name, backend, op, t.dtype))
         outs = []
         for t, backend in zip(op._outputs, out_backends):
@@ -436,7 +461,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         elif f not in fed:
             fetch_ops.append(f._op)
     order = _prune(fetch_ops, fed)
-    builder = PlanBuilder(session)
+    builder = PlanBuilder(session, [f for f in fetch_elements if isinstance(f, Tensor)])
     for t in feed_tensors:
         builder.bind(t, builder.host)
     used = used_tensors(order, [f for f in fetch_elements if isinstance(f, Tensor)])
@@ -450,7 +475,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         if isinstance(f, Operation):
             returns.append("None")
             continue
-        n = names[f]
+        n = builder.value(f)
         if f.dtype.np_dtype.kind == "V":
             raise TypeError(f"Tensor {f.name!r} holds an opaque {f.dtype.name} value "
                             f"(a TensorArray or a loop's saved values) and cannot be fetched")
@@ -466,5 +491,5 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         elif n.startswith("t"):
             expr = f"_own({expr})"
         returns.append(expr)
-    keep = {names[f] for f in fetch_elements if isinstance(f, Tensor)}
+    keep = {builder.value(f) for f in fetch_elements if isinstance(f, Tensor)}
     return builder.compile(returns, keep, feed_specs=[FeedSpec(t) for t in feed_tensors])

@@ -9,6 +9,7 @@ import threading
 from typing import Optional
 
 from tensorflux.core import dtypes as _dtypes
+from tensorflux.core.control_flow import check_input
 from tensorflux.core.registry import REQUIRED, registry
 from tensorflux.core.shapes import TensorShape, as_shape
 from tensorflux.core.source import user_location
@@ -426,11 +427,12 @@ class Graph:
             tls = self._tls()
             context = tls.context
             deps = list(tls.control_deps) + [_as_op(c) for c in control_inputs]
-            if context is not None:
-                for t in inputs:
-                    context.check_input(t, name)
-                for c in deps:
-                    context.check_input(c, name)
+            for t in inputs:
+                if t._op._context is not context:
+                    check_input(context, t, name)
+            for c in deps:
+                if c._context is not context:
+                    check_input(context, c, name)
             op = Operation(self, name, opdef, inputs, full_attrs, _dedupe(deps), "", location,
                            context)
             op._device = self._current_device(op)

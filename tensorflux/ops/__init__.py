@@ -4,7 +4,7 @@ Importing this package declares every op (``op_def.OPS``); the ``ops`` plugin re
 them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 """
 from tensorflux.ops import (array_ops, clip_ops, cond, constant_op,  # noqa: F401
-                            control_flow_ops, gradients, init_ops, learning_rate, math_ops,
-                            metrics, nn_ops, optimizers, random_ops, state_ops, summary_ops,
-                            tensor_array_ops, training_ops, variable_scope, variables,
-                            while_loop)
+                            control_flow_ops, debug_ops, functional_ops, gradients, init_ops,
+                            learning_rate, math_ops, metrics, nn_ops, optimizers, random_ops,
+                            script_ops, state_ops, summary_ops, tensor_array_ops,
+                            training_ops, variable_scope, variables, while_loop)

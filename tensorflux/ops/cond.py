@@ -150,8 +150,7 @@ def _if_grad(op, *grads):
     """An If over the branches' gradients, with the same predicate. The gradient
     branches read the forward branches' values through the forward op's exposed
     outputs."""
-    from tensorflux.ops.gradients import _differentiable, _gradients
-    from tensorflux.ops.array_ops import zeros_like
+    from tensorflux.ops.gradients import _differentiable, _gradients, _zero_grad
     then_ctx, else_ctx = op.attrs["then_branch"], op.attrs["else_branch"]
     k = len(op.attrs["Tout"])
     out_grads = list(grads[:k])
@@ -169,7 +168,7 @@ def _if_grad(op, *grads):
             pairs = [(y, g) for y, g in zip(forward.outputs, out_grads)
                      if g is not None and _differentiable(y)]
             gs = _gradients([y for y, _ in pairs], xs, [g for _, g in pairs], set(), forward)
-            ctx.outputs = [g if g is not None else zeros_like(x) for g, x in zip(gs, xs)]
+            ctx.outputs = [g if g is not None else _zero_grad(x) for g, x in zip(gs, xs)]
         branches.append(ctx)
     then_grad, else_grad = branches
 

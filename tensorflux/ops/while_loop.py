@@ -151,8 +151,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 raise ValueError(f"cond of while loop {scope[:-1]!r} must return a scalar, "
                                  f"got {pred.name} of shape {pred.shape}")
             result = body(*inside)
-            if not nest.is_sequence(result):
-                result = [result]
+            if not nest.is_sequence(result) or (
+                    len(structure) == 1 and _same_structure(structure[0], result)):
+                result = [result]  # one loop variable returned bare
             try:
                 nest.assert_same_structure(list(structure), list(result),
                                            f"loop_vars and the body's outputs of {scope[:-1]!r}")
@@ -169,6 +170,14 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         return from_tensors([nest.flatten(structure)[0]], results)[0]
     packed = from_tensors(structure, results)
     return packed if isinstance(loop_vars, (list, tuple)) else packed[0]
+
+
+def _same_structure(a, b) -> bool:
+    try:
+        nest.assert_same_structure(a, b)
+    except ValueError:
+        return False
+    return nest.is_sequence(a)
 
 
 def _check_body_outputs(inits, outputs, invariants, loop_name):

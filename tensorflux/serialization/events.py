@@ -59,7 +59,7 @@ def graph_def_proto(graph):
             "int64": types_pb2.DT_INT64, "uint8": types_pb2.DT_UINT8,
             "uint16": types_pb2.DT_UINT16, "bool": types_pb2.DT_BOOL,
             "string": types_pb2.DT_STRING, "complex64": types_pb2.DT_COMPLEX64,
-            "complex128": types_pb2.DT_COMPLEX128}
+            "complex128": types_pb2.DT_COMPLEX128, "variant": types_pb2.DT_VARIANT}
     gd = graph_pb2.GraphDef()
     gd.versions.producer = 27
     for op in graph.get_operations():

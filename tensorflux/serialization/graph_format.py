@@ -8,7 +8,10 @@ these tags are understood; nothing in the file is ever executed or unpickled.
 
 Versions: ``producer`` is the format version that wrote the file; ``min_consumer`` the
 oldest reader that understands it. A file whose min_consumer is newer than this reader
-is refused with a clear error.
+is refused with a clear error. Version 2 adds control flow: a ``contexts`` list (the cond
+branches and loop bodies, each with the names of its loop variables, outputs, captured
+and exposed tensors) and a ``context`` index on the nodes inside one; a graph without
+control flow is still written with min_consumer 1, so older readers load it.
 """
 from __future__ import annotations
 
@@ -18,11 +21,13 @@ import os
 import numpy as np
 
 from tensorflux.core import dtypes, errors
+from tensorflux.core.control_flow import ControlFlowContext
 from tensorflux.core.shapes import TensorShape
 
 FORMAT = "tensorflux-graph"
-PRODUCER = 1
+PRODUCER = 2
 MIN_CONSUMER = 1
+MIN_CONSUMER_CONTROL_FLOW = 2
 # Largest array a graph file may ask us to allocate, relative to the file's own size.
 _MAX_EXPANSION = 64
 
@@ -41,9 +46,13 @@ class GraphDef(dict):
 
 
 # --- attr values ------------------------------------------------------------------------
-def encode_attr(value):
+def encode_attr(value, contexts=None):
+    """An attr value as JSON-able data with a type tag; ``contexts`` numbers the graph's
+    control-flow contexts (attrs of If and While ops refer to them)."""
     if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, ControlFlowContext):
+        return {"t": "context", "v": contexts[value]}
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
@@ -61,7 +70,7 @@ def encode_attr(value):
     raise TypeError(f"Cannot serialize attr value {value!r} of type {type(value).__name__}")
 
 
-def decode_attr(value, where):
+def decode_attr(value, where, contexts=()):
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if not isinstance(value, dict) or "t" not in value:
@@ -94,6 +103,10 @@ def decode_attr(value, where):
             raise GraphFormatError(f"{where}: malformed {tag}")
         items = [decode_attr(i, where) for i in v]
         return tuple(items) if tag == "tuple" else items
+    if tag == "context":
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v < len(contexts):
+            raise GraphFormatError(f"{where}: control-flow context {v!r} does not exist")
+        return contexts[v]
     raise GraphFormatError(f"{where}: unknown attr type tag {tag!r}")
 
 
@@ -116,26 +129,58 @@ def _encode_collection_item(item):
     return None  # Python objects (e.g. a Saver) are not part of the graph file
 
 
+def _encode_context(ctx, index):
+    names = lambda tensors: [t.name for t in tensors]  # noqa: E731
+    return {"kind": ctx.kind, "name": ctx.name,
+            "parent": index.get(ctx.parent), "forward": index.get(ctx.forward),
+            "args": names(ctx.args),
+            "cond_output": ctx.cond_output.name if ctx.cond_output is not None else None,
+            "outputs": names(ctx.outputs), "captured": names(ctx.captured),
+            "exposed": names(ctx.exposed),
+            "control_outputs": [op.name for op in ctx.control_outputs]}
+
+
+def python_function_ops(graph):
+    """Ops holding Python code (tf.py_func): such a graph cannot be written to a file."""
+    return [op for op in graph.get_operations()
+            if any(callable(v) for v in op.attrs.values())]
+
+
 def graph_to_def(graph, clear_devices=False, saver_var_list=None) -> GraphDef:
+    code = python_function_ops(graph)
+    if code:
+        raise GraphFormatError(
+            f"The graph holds {len(code)} op(s) that call Python functions "
+            f"({', '.join(repr(op.name) for op in code[:3])}, type {code[0].type}): code is "
+            f"never written into graph files, so this graph cannot be exported. Export a "
+            f"graph without tf.py_func, or save only the checkpoint (write_meta_graph=False).")
+    contexts = {ctx: i for i, ctx in enumerate(graph._contexts)}
     nodes = []
     for op in graph.get_operations():
-        nodes.append({
+        node = {
             "name": op.name, "op": op.type, "version": op.op_def.version,
             "inputs": [t.name for t in op.inputs],
             "control_inputs": [c.name for c in op.control_inputs],
             "device": "" if clear_devices else op.device,
-            "attrs": {k: encode_attr(v) for k, v in op.attrs.items()},
+            "attrs": {k: encode_attr(v, contexts) for k, v in op.attrs.items()},
             "output_shapes": [encode_attr(t.shape) for t in op.outputs],
-        })
+        }
+        if op._context is not None:
+            node["context"] = contexts[op._context]
+        nodes.append(node)
     collections = {}
     for key in graph.get_all_collection_keys():
         items = [_encode_collection_item(i) for i in graph.get_collection(key)]
         items = [i for i in items if i is not None]
         if items:
             collections[key] = items
-    return GraphDef(format=FORMAT, producer=PRODUCER, min_consumer=MIN_CONSUMER,
-                    nodes=nodes, collections=collections, seed=graph.seed,
-                    saver=None if saver_var_list is None else dict(saver_var_list))
+    graph_def = GraphDef(format=FORMAT, producer=PRODUCER, min_consumer=MIN_CONSUMER,
+                         nodes=nodes, collections=collections, seed=graph.seed,
+                         saver=None if saver_var_list is None else dict(saver_var_list))
+    if contexts:
+        graph_def["min_consumer"] = MIN_CONSUMER_CONTROL_FLOW
+        graph_def["contexts"] = [_encode_context(ctx, contexts) for ctx in graph._contexts]
+    return graph_def
 
 
 # --- GraphDef -> ops ---------------------------------------------------------------------
@@ -177,7 +222,16 @@ def import_graph_def_into(graph, graph_def, prefix="", input_map=None, clear_dev
         raise GraphFormatError(f"{source}: 'nodes' must be a list")
     input_map = dict(input_map or {})
     created, tensors = {}, {}
-    with graph.as_default(), graph.name_scope(None):
+    contexts = _decode_contexts(graph_def.get("contexts", []), prefix, source)
+
+    def tensor(ref, where):
+        if ref in input_map:
+            return input_map[ref]
+        if ref in tensors:
+            return tensors[ref]
+        raise GraphFormatError(f"{where}: tensor {ref!r} is not defined before it")
+
+    with graph.as_default(), graph.control_dependencies(None), graph.name_scope(None):
         for node in nodes:
             _check_node(node, source)
             name, op_type = node["name"], node["op"]
@@ -192,15 +246,18 @@ def import_graph_def_into(graph, graph_def, prefix="", input_map=None, clear_dev
                 raise GraphFormatError(f"{source}: op {name!r} needs {op_type} version "
                                        f"{version}; the installed one is {opdef.version}")
             where = f"{source}: op {name!r} ({op_type})"
-            attrs = {k: decode_attr(v, where) for k, v in node["attrs"].items()}
-            inputs = []
-            for ref in node["inputs"]:
-                if ref in input_map:
-                    inputs.append(input_map[ref])
-                elif ref in tensors:
-                    inputs.append(tensors[ref])
-                else:
-                    raise GraphFormatError(f"{where}: input {ref!r} is not defined before it")
+            attrs = {k: decode_attr(v, where, [c for c, _ in contexts])
+                     for k, v in node["attrs"].items()}
+            owned = [c for c, _ in contexts if any(c is a for a in attrs.values())]
+            for ctx in owned:
+                _resolve_context(ctx, dict(contexts)[ctx], tensor, created, where)
+            if op_type == "If" and len(owned) == 2:  # both branches share these lists
+                owned[1].captured, owned[1].exposed = owned[0].captured, owned[0].exposed
+            context = node.get("context")
+            if context is not None and (not isinstance(context, int) or isinstance(context, bool)
+                                        or not 0 <= context < len(contexts)):
+                raise GraphFormatError(f"{where}: control-flow context {context!r} does not exist")
+            inputs = [tensor(ref, where) for ref in node["inputs"]]
             controls = []
             for ref in node["control_inputs"]:
                 if ref not in created:
@@ -210,16 +267,75 @@ def import_graph_def_into(graph, graph_def, prefix="", input_map=None, clear_dev
             if new_name not in graph._ops_by_name:
                 new_name += "/"  # the exact name (not made unique), as when it was saved
             try:
-                with graph.device(None if clear_devices else (node["device"] or None)):
+                with graph.device(None if clear_devices else (node["device"] or None)), \
+                        graph._control_flow_context(None if context is None else contexts[context][0]):
                     op = graph.create_op(op_type, inputs, attrs, name=new_name,
                                          control_inputs=controls)
-            except (TypeError, ValueError, KeyError) as exc:
+            except (TypeError, ValueError, KeyError, AttributeError) as exc:
                 raise GraphFormatError(f"{where}: {exc}") from None
+            for ctx in owned:
+                ctx.owner = op
+                graph._contexts.append(ctx)
             _mark_scopes_used(graph, op.name)
             created[name] = op
             for t in op.outputs:
                 tensors[f"{name}:{t.value_index}"] = t
     return created
+
+
+_CONTEXT_LISTS = ("args", "outputs", "captured", "exposed", "control_outputs")
+
+
+def _decode_contexts(records, prefix, source):
+    """ControlFlowContext objects for the ``contexts`` records, linked to their parents
+    and forward contexts; their tensors are filled in when their owner op is created.
+    Returns (context, record) pairs."""
+    if not isinstance(records, list):
+        raise GraphFormatError(f"{source}: 'contexts' must be a list")
+    out = []
+    for i, rec in enumerate(records):
+        where = f"{source}: control-flow context {i}"
+        if not isinstance(rec, dict) or rec.get("kind") not in ("cond", "while") \
+                or not isinstance(rec.get("name"), str):
+            raise GraphFormatError(f"{where} is malformed")
+        for key in _CONTEXT_LISTS:
+            if not isinstance(rec.get(key, []), list) or not all(
+                    isinstance(n, str) for n in rec.get(key, [])):
+                raise GraphFormatError(f"{where}: {key!r} must be a list of names")
+        name = f"{prefix}/{rec['name']}" if prefix else rec["name"]
+        out.append((ControlFlowContext(rec["kind"], name), rec))
+    for i, (ctx, rec) in enumerate(out):
+        for key in ("parent", "forward"):
+            ref = rec.get(key)
+            if ref is None:
+                continue
+            if not isinstance(ref, int) or isinstance(ref, bool) or not 0 <= ref < len(out) or ref == i:
+                raise GraphFormatError(f"{source}: control-flow context {i} has an invalid {key} {ref!r}")
+            setattr(ctx, key, out[ref][0])
+    for i, (ctx, _) in enumerate(out):  # parents must not loop
+        seen, walk = set(), ctx
+        while walk is not None:
+            if id(walk) in seen:
+                raise GraphFormatError(f"{source}: control-flow context {i} is its own ancestor")
+            seen.add(id(walk))
+            walk = walk.parent
+    return out
+
+
+def _resolve_context(ctx, rec, tensor, created, where):
+    """Fill in a context's tensors by name, once they exist (before its owner op)."""
+    for key in ("args", "outputs", "captured", "exposed"):
+        setattr(ctx, key, [tensor(n, where) for n in rec.get(key, [])])
+    cond_output = rec.get("cond_output")
+    ctx.cond_output = tensor(cond_output, where) if isinstance(cond_output, str) else None
+    if ctx.kind == "while" and ctx.cond_output is None:
+        raise GraphFormatError(f"{where}: the loop {ctx.name!r} has no cond output")
+    ops = []
+    for n in rec.get("control_outputs", []):
+        if n not in created:
+            raise GraphFormatError(f"{where}: control output {n!r} is not defined before it")
+        ops.append(created[n])
+    ctx.control_outputs = ops
 
 
 def _mark_scopes_used(graph, name):

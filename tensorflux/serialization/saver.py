@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import warnings
 
 import numpy as np
 
@@ -183,7 +184,11 @@ class Saver:
         if not os.path.isdir(save_dir):
             raise errors.NotFoundError(None, None, f"Parent directory of {save_path} doesn't exist, can't save.")
         write_checkpoint(save_path, entries, step)
-        if write_meta_graph:
+        if write_meta_graph and graph_format.python_function_ops(sess.graph):
+            warnings.warn(f"Saved {save_path} without its .{meta_graph_suffix} file: the graph "
+                          f"calls Python functions (tf.py_func), which are never written into "
+                          f"graph files", stacklevel=2)
+        elif write_meta_graph:
             export_meta_graph(f"{save_path}.{meta_graph_suffix}", graph=sess.graph,
                               saver_var_list=self._var_list_names())
         if write_state:
