@@ -307,6 +307,91 @@ CHECKS = {
 }
 
 
+# --- control flow: random small branches and loop bodies of differentiable ops ----------
+_SMOOTH = [tf.sin, tf.tanh, tf.sigmoid, lambda t: t * t * 0.5, lambda t: t * 0.7 + 0.2,
+           lambda t: tf.exp(t * 0.3)]
+
+
+def _chain(draw):
+    fs = [draw(st.sampled_from(_SMOOTH)) for _ in range(draw(st.integers(1, 3)))]
+
+    def apply(t):
+        for f in fs:
+            t = f(t)
+        return t
+    return apply
+
+
+def _cond(draw):
+    s = draw(shapes())
+    take = draw(st.booleans())
+    f, g = _chain(draw), _chain(draw)
+    nested = draw(st.booleans())
+
+    def build(a, b):
+        def true_fn():
+            inner = tf.cond(tf.constant(not take), lambda: g(a), lambda: a * b) if nested else a
+            return f(inner) * b
+        return tf.cond(tf.constant(take), true_fn, lambda: g(b) + a)
+    return [values(draw, s), values(draw, s)], build
+
+
+def _while(draw):
+    s = draw(shapes())
+    n = draw(st.integers(0, 3))
+    f = _chain(draw)
+    with_cond, with_inner = draw(st.booleans()), draw(st.booleans())
+
+    def build(a, b):
+        def body(i, v):
+            v = f(v) * b
+            if with_cond:
+                v = tf.cond(tf.equal(i % 2, 0), lambda: v + b, lambda: v * 0.9)
+            if with_inner:
+                v = tf.while_loop(lambda j, u: j < 2, lambda j, u: (j + 1, tf.sin(u) + b * 0.1), [0, v])[1]
+            return i + 1, v
+        return tf.while_loop(lambda i, v: i < n, body, [0, a])[1]
+    return [values(draw, s, -1.0, 1.0), values(draw, s, -1.0, 1.0)], build
+
+
+def _tensor_array(op_type):
+    """A graph using ``op_type`` on a TensorArray of the rows of a (2..3, k) input."""
+    def make(draw):
+        x = values(draw, (draw(st.integers(2, 3)), draw(st.integers(1, 3))))
+        n = x.shape[0]
+
+        def build(a):
+            ta = tf.TensorArray(tf.float64, size=n, clear_after_read=False)
+            if op_type in ("TensorArraySplitV3", "TensorArrayConcatV3"):
+                return tf.TensorArray(tf.float64, size=2).split(a, [1, n - 1]).concat()
+            if op_type == "TensorArrayWriteV3":
+                return ta.write(0, a[0] * 2.0).write(1, tf.sin(a[1])).stack()
+            if op_type == "TensorArrayScatterV3":
+                return ta.scatter(list(range(n))[::-1], a).stack()
+            rows = ta.unstack(a)
+            if op_type == "TensorArrayGatherV3":
+                return rows.gather([n - 1, 0])
+            if op_type == "TensorArrayMergeFlows":
+                from tensorflux.ops.tensor_array_ops import merge_flows
+                rows = rows._with_flow(merge_flows([rows.flow, rows.flow]))
+            if op_type in ("TensorArrayReadV3", "TensorArrayMergeFlows"):
+                return rows.read(0) * rows.read(1) + rows.read(0)
+            return rows.stack() * 3.0  # Unstack, Stack
+        return [x], build
+    return make
+
+
+CHECKS.update({"If": _cond, "While": _while})
+CHECKS.update({op: _tensor_array(op) for op in (
+    "TensorArrayWriteV3", "TensorArrayReadV3", "TensorArrayGatherV3", "TensorArrayStack",
+    "TensorArrayScatterV3", "TensorArrayUnstack", "TensorArrayConcatV3", "TensorArraySplitV3",
+    "TensorArrayMergeFlows")})
+CHECKS["CheckNumerics"] = unary(lambda x: tf.check_numerics(x * 2.0, "x"))
+# Control-flow ops run no kernel of their own: the ops of their branches or bodies show
+# where they ran.
+_RUN_INSIDE = {"If", "While"}
+
+
 # (delta, rtol) where float64 central differences need more room: Cast goes through float32.
 TOLERANCE = {"Cast": (1e-2, 1e-3)}
 
@@ -328,7 +413,11 @@ def test_gradient_matches_central_differences(op_type, backend, device, data):
         assert op_type in {op.type for op in g.get_operations()}, f"{op_type} not built"
         with tf.Session() as sess:
             y_shape = tuple(sess.run(y, dict(zip(xs, inputs))).shape)
-            placed = {sess._backend_for(op) for op in g.get_operations() if op.type == op_type}
+            placed = {sess._backend_for(op) for op in g.get_operations()
+                      if (op._context is not None
+                          and op.type not in ("Arg", "Const", "If", "While"))
+                      if op_type in _RUN_INSIDE} or {
+                sess._backend_for(op) for op in g.get_operations() if op.type == op_type}
             assert placed == {backend}, f"{op_type} ran on {placed}, not {backend}"
             delta, rtol = TOLERANCE.get(op_type, (1e-6, 1e-5))
             for i, (x, v) in enumerate(zip(xs, inputs)):

@@ -184,6 +184,44 @@ CASES = {
 }
 
 
+def _unstacked(values=A, **kwargs):
+    return tf.TensorArray(tf.float32, size=len(values), **kwargs).unstack(c(values))
+
+
+def _ta_gradient():
+    x = c(A)
+    ta = tf.TensorArray(tf.float32, size=3).unstack(x)
+    return tf.gradients(ta.read(0) * 2.0 + ta.read(2), x)[0]  # merges two gradient flows
+
+
+def _closed():
+    ta = _unstacked()
+    with tf.control_dependencies([ta.close()]):
+        return tf.identity(c(B))
+
+
+# Control flow, TensorArrays, py_func, check_numerics (more in test_control_flow.py and
+# test_tensor_array.py).
+CASES.update({
+    "cond": (lambda: tf.cond(c(True), lambda: c(A) * 2.0, lambda: c(B)), A * 2),
+    "while_loop": (lambda: tf.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s + c(A)[i]),
+                                         [0, tf.zeros([4])])[1], A.sum(0)),
+    "tensor_array_read": (lambda: _unstacked().read(1), A[1]),
+    "tensor_array_write_stack": (lambda: tf.TensorArray(tf.float32, size=2).write(0, c(A[0])).write(
+        1, c(B[0])).stack(), np.stack([A[0], B[0]])),
+    "tensor_array_gather": (lambda: _unstacked().gather([2, 0]), A[[2, 0]]),
+    "tensor_array_scatter": (lambda: tf.TensorArray(tf.float32, size=3).scatter(
+        [2, 0, 1], c(A)).stack(), A[[1, 2, 0]]),
+    "tensor_array_split_concat": (lambda: tf.TensorArray(tf.float32, size=2).split(
+        c(A), [1, 2]).concat(), A),
+    "tensor_array_size": (lambda: _unstacked().size(), np.int32(3)),
+    "tensor_array_gradient": (_ta_gradient, np.stack([np.full(4, 2.0), np.zeros(4), np.ones(4)]).astype(np.float32)),
+    "tensor_array_close": (_closed, B),
+    "py_func": (lambda: tf.py_func(lambda a: a * 3, [c(A)], tf.float32), A * 3),
+    "check_numerics": (lambda: tf.check_numerics(c(A), "A is finite"), A),
+})
+
+
 def _raw(op_type, *inputs, **attrs):
     return tf.get_default_graph().create_op(op_type, list(inputs), attrs or None).outputs[0]
 
@@ -199,7 +237,8 @@ def test_op_matches_numpy(name, backend, device):
         t = build()
     with backend_context(backend), tf.Session() as sess:
         got = sess.run(t)
-        if t.op.type != "Const":  # constants are folded when the graph is built
+        if t.op.type not in ("Const", "If", "While"):  # constants are folded when the graph
+            # is built; control-flow ops run their branch's or body's ops where those are
             assert sess._backend_for(t.op) == backend, f"{t.op.type} did not run on {backend}"
     expected = np.asarray(expected)
     assert np.asarray(got).dtype == t.dtype.np_dtype, f"{name}: kernel dtype differs from static dtype"

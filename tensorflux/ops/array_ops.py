@@ -455,9 +455,66 @@ def _index_spec(key):
 
 
 def strided_slice_index(tensor, key, name="strided_slice"):
-    """``tensor[key]`` for static keys."""
+    """``tensor[key]``: Python indexing with ints, slices, ``...`` and ``tf.newaxis``.
+    Static keys become one StridedSlice; scalar integer tensors (and slices with tensor
+    bounds), as in ``inputs[t]`` inside a loop, are gathered along their axis."""
     x = convert_to_tensor(tensor)
+    parts = key if isinstance(key, tuple) else (key,)
+    if any(_is_dynamic(k) for k in parts):
+        with name_scope(name):
+            return _dynamic_index(x, parts)
     return _op("StridedSlice", [x], {"spec": _index_spec(key)}, name=name)._outputs[0]
+
+
+def _is_dynamic(k) -> bool:
+    if isinstance(k, builtins.slice):
+        return any(_is_dynamic(v) for v in (k.start, k.stop))
+    if isinstance(k, Tensor) or hasattr(k, "_as_tensor"):
+        return constant_value(convert_to_tensor(k)) is None
+    return False
+
+
+def _dynamic_index(x, parts):
+    """Apply an index holding run-time tensors one dimension at a time."""
+    from tensorflux.ops.math_ops import maximum, minimum
+    if sum(1 for k in parts if k is Ellipsis) > 1:
+        raise ValueError("An index can only have a single ellipsis ('...')")
+    if Ellipsis in parts:
+        if x.shape.ndims is None:
+            raise ValueError(f"Indexing {x.name} with '...' and tensor indices needs a known rank")
+        used = sum(1 for k in parts if k is not None and k is not Ellipsis)
+        at = parts.index(Ellipsis)
+        parts = parts[:at] + (builtins.slice(None),) * (x.shape.ndims - used) + parts[at + 1:]
+    axis = 0
+    for k in parts:
+        if k is None:
+            x = expand_dims(x, axis)
+            axis += 1
+        elif isinstance(k, builtins.slice):
+            if not _is_dynamic(k):
+                spec = (("slice", None, None, None),) * axis + _index_spec(k)
+                x = _op("StridedSlice", [x], {"spec": spec}, name="strided_slice")._outputs[0]
+            else:
+                if k.step not in (None, 1):
+                    raise TypeError("Slices with tensor bounds must have step 1 (or None)")
+                n = shape(x)[axis]
+
+                def bound(v, default):
+                    if v is None:
+                        return default
+                    b = convert_to_tensor(v, dtype=dtypes.int32)
+                    return minimum(maximum(where(b < 0, b + n, b), 0), n)
+
+                start, stop = bound(k.start, 0), bound(k.stop, n)
+                x = gather(x, range(start, maximum(start, stop)), axis=axis)
+            axis += 1
+        else:
+            i = convert_to_tensor(k)
+            if not i.dtype.is_integer or i.shape.ndims not in (None, 0):
+                raise TypeError(f"Tensor indices must be integer scalars, got {i.name} of "
+                                f"dtype {i.dtype.name} and shape {i.shape}")
+            x = gather(x, where(i < 0, i + shape(x, out_type=i.dtype)[axis], i), axis=axis)
+    return x
 
 
 Tensor._override_operator("__getitem__", strided_slice_index)
