@@ -94,6 +94,26 @@ def test_indexing_with_ints_slices_ellipsis_and_newaxis():
         assert t.get_shape().as_list() == list(expected.shape)
 
 
+def test_indexing_with_tensors_computed_at_run_time():
+    v = np.arange(24.0).reshape(2, 3, 4)
+    x = tf.constant(v)
+    i, j = tf.placeholder(tf.int32, []), tf.placeholder(tf.int32, [])
+    cases = [(x[i], v[1]), (x[:, i], v[:, 1]), (x[..., i], v[..., 1]), (x[i, 1:, j], v[1, 1:, 3]),
+             (x[:, i:j], v[:, 1:3]), (x[-1, :, i:], v[-1, :, 1:]), (x[i, tf.newaxis], v[1, None]),
+             (x[:, j:i], v[:, 3:1]), (x[:, :j], v[:, :3])]
+    with tf.Session() as sess:
+        results = sess.run([c[0] for c in cases], {i: 1, j: 3})
+        assert np.array_equal(sess.run(x[i], {i: -1}), v[-1])
+        with pytest.raises(tf.errors.InvalidArgumentError):
+            sess.run(x[i], {i: 2})
+        g = sess.run(tf.gradients(tf.reduce_sum(x[:, i] * 2.0), x)[0], {i: 2})
+    for (_, expected), r in zip(cases, results):
+        np.testing.assert_array_equal(r, expected)
+    assert (g[:, 2] == 2).all() and g.sum() == 2 * 2 * 4
+    with pytest.raises(TypeError, match="integer scalars"):
+        x[tf.placeholder(tf.float32, [])]
+
+
 def test_bad_indices_raise_at_construction():
     x = tf.constant(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="out of bounds"):
