@@ -121,9 +121,10 @@ class Plan:
     Sub-plans (a cond branch, a loop's cond or body) are Plans too: ``fn(variables,
     *bound_values)`` returns the context's outputs."""
 
-    def __init__(self, fn, code, feed_specs, line_ops, line_inputs):
+    def __init__(self, fn, code, feed_specs, line_ops, line_inputs, source=""):
         self.fn = fn
         self.code = code
+        self.source = source  # the generated Python, for debugging
         self.feed_specs = feed_specs
         self.line_ops = line_ops
         self.line_inputs = line_inputs
@@ -427,7 +428,7 @@ class PlanBuilder:
         code = compile(source, f"<tensorflux {label}>", "exec")
         exec(code, self.env)
         fn = self.env["__plan"]
-        return Plan(fn, fn.__code__, list(feed_specs), line_ops, line_inputs)
+        return Plan(fn, fn.__code__, list(feed_specs), line_ops, line_inputs, source)
 
 
 def used_tensors(order, extra=()) -> set:

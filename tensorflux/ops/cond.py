@@ -146,7 +146,7 @@ def _make_if(graph, pred, then_ctx, else_ctx, scope, out_dtypes, out_shapes, inp
 
 
 @gradient("If")
-def _if_grad(op, *grads):
+def _if_grad(op, *grads, needed=None):
     """An If over the branches' gradients, with the same predicate. The gradient
     branches read the forward branches' values through the forward op's exposed
     outputs."""
@@ -155,7 +155,8 @@ def _if_grad(op, *grads):
     k = len(op.attrs["Tout"])
     out_grads = list(grads[:k])
     captured = then_ctx.captured
-    xs = [t for t in captured if _differentiable(t)]
+    needed = needed or [True] * len(op._inputs)
+    xs = [t for t, wanted in zip(captured, needed[1:]) if wanted and _differentiable(t)]
     if not xs or all(g is None for g in out_grads):
         return [None] * len(op._inputs)
     graph = op.graph

@@ -134,7 +134,7 @@ def _gradients(ys, xs, grad_ys, stops, context):
         out_grads = [_sum_grads(grads.get(t, []), f"{op.name}_grad_sum") for t in op._outputs]
         if any(in_needed) and any(g is not None for g in out_grads) and not any(
                 t in stops for t in op._outputs):
-            in_grads = _apply_gradient(op, out_grads)
+            in_grads = _apply_gradient(op, out_grads, in_needed)
             for t, g, needed in zip(op._inputs, in_grads, in_needed):
                 if needed and g is not None:
                     grads[t].append(g)
@@ -146,7 +146,7 @@ def _gradients(ys, xs, grad_ys, stops, context):
     return [_sum_grads(grads.get(x, []), "AddN") for x in xs]
 
 
-def _apply_gradient(op: Operation, out_grads):
+def _apply_gradient(op: Operation, out_grads, in_needed=None):
     fn = registry.get_op(op.type).gradient
     if fn is NOT_DIFFERENTIABLE:
         return [None] * len(op._inputs)
@@ -155,10 +155,13 @@ def _apply_gradient(op: Operation, out_grads):
         raise LookupError(f"No gradient defined for operation '{op.name}' (op type: "
                           f"{op.type}){where}. Register one with @tf.RegisterGradient"
                           f"({op.type!r}) or block it with tf.stop_gradient.")
-    if op.type not in _NONE_FOR_MISSING_GRADS:
+    kwargs = {}
+    if op.type in _CONTROL_FLOW_GRADS:
+        kwargs["needed"] = in_needed or [True] * len(op._inputs)
+    else:
         out_grads = [g if g is not None else _zero_grad(t) for g, t in zip(out_grads, op._outputs)]
     with name_scope(op.name + "_grad"):
-        result = fn(op, *out_grads)
+        result = fn(op, *out_grads, **kwargs)
     result = list(result) if isinstance(result, (list, tuple)) else [result]
     if len(result) != len(op._inputs):
         raise ValueError(f"Gradient function of {op.type} returned {len(result)} values for "
@@ -166,9 +169,11 @@ def _apply_gradient(op: Operation, out_grads):
     return result
 
 
-# Ops whose gradient functions take None for outputs nothing depends on (control flow:
-# its extra outputs are values saved for gradients, never differentiated).
-_NONE_FOR_MISSING_GRADS = {"If", "While"}
+# Control-flow ops: their gradient functions take None for outputs nothing depends on (an
+# If's or While's extra outputs are values saved for gradients, never differentiated),
+# and ``needed``, which inputs need a gradient: a loop computes only those, every
+# iteration.
+_CONTROL_FLOW_GRADS = {"If", "While"}
 
 
 def _zero_grad(t: Tensor):

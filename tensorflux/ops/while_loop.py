@@ -195,8 +195,9 @@ def _check_body_outputs(inits, outputs, invariants, loop_name):
 
 
 @gradient("While")
-def _while_grad(op, *grads):
-    """A loop that runs the body's gradient once per forward iteration, backwards."""
+def _while_grad(op, *grads, needed=None):
+    """A loop that runs the body's gradient once per forward iteration, backwards.
+    Only the outer tensors whose gradients are ``needed`` get sums."""
     from tensorflux.ops.gradients import _differentiable, _gradients, _zero_grad
     ctx = op.attrs["body"]
     n_inputs = len(op._inputs)
@@ -206,8 +207,10 @@ def _while_grad(op, *grads):
         return [None] * n_inputs
     captured = ctx.captured
     loop_vars = [i for i in range(k) if _differentiable(ctx.args[i])]
+    needed = needed or [True] * n_inputs
     captures = [j for j, t in enumerate(captured)
-                if _differentiable(t) and not (ctx.forward is not None and t.op._context is ctx.forward)]
+                if _differentiable(t) and needed[k + j]
+                and not (ctx.forward is not None and t.op._context is ctx.forward)]
     graph = op.graph
     scope = graph.get_name_scope() + "/"
     # Initial values, outside the gradient loop: the gradients of the loop's outputs and
