@@ -8,3 +8,5 @@ from tensorflux.ops import (array_ops, clip_ops, constant_op, control_flow_ops, 
                             optimizers,
                             random_ops, state_ops, summary_ops, training_ops, variable_scope,
                             variables)
+from tensorflux.ops import (candidate_sampling_ops, scatter_ops, segment_ops,  # noqa: F401
+                            sequence_ops)

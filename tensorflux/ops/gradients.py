@@ -12,6 +12,7 @@ import numpy as np
 
 from tensorflux.core.graph import Operation, Tensor, get_default_graph, name_scope
 from tensorflux.core.registry import NOT_DIFFERENTIABLE, registry
+from tensorflux.ops import indexed_slices
 from tensorflux.ops.constant_op import constant, convert_to_tensor
 
 
@@ -62,6 +63,8 @@ def _sum_grads(grads, name):
         return None
     if len(grads) == 1:
         return grads[0]
+    if any(isinstance(g, indexed_slices.IndexedSlices) for g in grads):
+        return indexed_slices.aggregate(grads, name)
     from tensorflux.ops.math_ops import add_n
     return add_n(grads, name=name)
 
@@ -143,7 +146,8 @@ def _apply_gradient(op: Operation, out_grads):
                           f"{op.type}){where}. Register one with @tf.RegisterGradient"
                           f"({op.type!r}) or block it with tf.stop_gradient.")
     from tensorflux.ops.array_ops import zeros_like
-    out_grads = [g if g is not None else zeros_like(t) for g, t in zip(out_grads, op._outputs)]
+    out_grads = [indexed_slices.for_gradient_of(op, g) if g is not None else zeros_like(t)
+                 for g, t in zip(out_grads, op._outputs)]
     with name_scope(op.name + "_grad"):
         result = fn(op, *out_grads)
     result = list(result) if isinstance(result, (list, tuple)) else [result]
