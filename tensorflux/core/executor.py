@@ -326,7 +326,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
                 where[o] = out_backend
                 outs.append(o)
         call = f"{kname}({', '.join(args)})"
-        if op.type in _ALIASING_OPS:
+        if op.type in _ALIASING_OPS or op._opdef.ref_inputs:  # outputs that are state
             aliased.update(o for o in outs if o != "_")
         if not outs:
             line = call
