@@ -295,7 +295,8 @@ def test_projection_and_residual_wrappers_compute_tf1s_formulas():
 
 
 def test_concatenated_states_give_the_tuple_states_numbers():
-    xs = [tf.constant(_rng(4).normal(size=(2, 3))) for _ in range(3)]
+    rng = _rng(4)
+    xs = [tf.constant(rng.normal(size=(2, 3))) for _ in range(3)]
     with tf.variable_scope("t", initializer=tf.random_uniform_initializer(-0.5, 0.5, seed=1)):
         tup = tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.BasicLSTMCell(3),
                                            tf.nn.rnn_cell.LSTMCell(2, num_proj=1)])
@@ -469,3 +470,33 @@ def test_static_bidirectional_rnn_matches_numpy():
         np.testing.assert_allclose(g, np.concatenate([f, b], 1), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(got_fw, final_fw[0], rtol=1e-12)
     np.testing.assert_allclose(got_bw, final_bw[0], rtol=1e-12)
+
+
+class LeakyCell(tf.nn.rnn_cell.RNNCell):
+    """A TF1-style custom cell: get_variable inside call, as many TF1 programs write."""
+
+    def __init__(self, units):
+        super().__init__()
+        self._units = units
+
+    state_size = property(lambda self: self._units)
+    output_size = property(lambda self: self._units)
+
+    def call(self, inputs, state):
+        w = tf.get_variable("w", [inputs.shape.as_list()[1], self._units], dtype=inputs.dtype)
+        new = 0.5 * state + tf.matmul(inputs, w)
+        return new, new
+
+
+def test_a_custom_cell_subclass_creates_its_variables_once():
+    values = _rng(9).normal(size=(3, 2, 3))
+    xs = [tf.constant(v) for v in values]
+    cell = LeakyCell(2)
+    outputs, state = tf.nn.static_rnn(cell, xs, dtype=tf.float64)
+    assert [v.name for v in tf.global_variables()] == ["rnn/leaky_cell/w:0"]
+    assert [v.name for v in cell.trainable_weights] == ["rnn/leaky_cell/w:0"]
+    got, w = _run([state, tf.global_variables()[0]])
+    h = np.zeros((2, 2))
+    for x in values:
+        h = 0.5 * h + x @ w
+    np.testing.assert_allclose(got, h, rtol=1e-12)
