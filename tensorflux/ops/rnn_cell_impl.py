@@ -14,7 +14,6 @@ Cells use no Python control flow on tensor values, so they run inside loop bodie
 from __future__ import annotations
 
 import collections
-import hashlib
 import numbers
 import re
 
@@ -142,9 +141,11 @@ class RNNCell:
     # --- the layer machinery ----------------------------------------------------------------
     name = property(lambda self: self._name or self._base_name)
     dtype = property(lambda self: self._dtype)
-    scope_name = property(lambda self: self._scope.name if self._scope else None)
 
     def __call__(self, inputs, state, scope=None):
+        """One step: ``(output, new_state)``. The first call captures the variable scope
+        (``scope``, else ``<current scope>/<cell name>``) and builds the variables there;
+        later calls re-enter it with reuse, whatever scope they are made in."""
         graph = get_default_graph()
         if self._scope is None:
             outer = get_variable_scope().custom_getter
@@ -592,6 +593,7 @@ class DropoutWrapper(_Wrapper):
     def _gen_seed(self, salt_prefix, index):
         if self._seed is None:
             return None
+        import hashlib
         digest = hashlib.md5(f"{self._seed}{salt_prefix}_{index}".encode("utf-8")).hexdigest()
         return int(digest[:8], 16) & 0x7FFFFFFF
 
