@@ -65,6 +65,11 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       model_variables, report_uninitialized_variables,
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
+from tensorflux.ops.indexed_slices import IndexedSlices, IndexedSlicesValue  # noqa: F401
+from tensorflux.ops.scatter_ops import scatter_add, scatter_sub, scatter_update  # noqa: F401
+from tensorflux.ops.segment_ops import (dynamic_partition, dynamic_stitch, unique,  # noqa: F401
+                                        unsorted_segment_sum)
+from tensorflux.ops.sequence_ops import reverse_sequence  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
                         summary, test, train)
 from tensorflux import tflogging as logging  # noqa: F401

@@ -1,4 +1,5 @@
-"""``tf.nn``: activations, softmax and cross entropies, dropout, convolution, pooling."""
+"""``tf.nn``: activations, softmax and cross entropies, dropout, convolution, pooling,
+RNN cells and static RNNs, embeddings and sampled losses."""
 from tensorflux.ops.math_ops import sigmoid, tanh  # noqa: F401
 from tensorflux.ops.nn_ops import (avg_pool, batch_normalization, bias_add, conv2d, crelu,  # noqa: F401
                                    dropout, elu, in_top_k, l2_loss, l2_normalize, leaky_relu,
@@ -7,3 +8,11 @@ from tensorflux.ops.nn_ops import (avg_pool, batch_normalization, bias_add, conv
                                    softmax_cross_entropy_with_logits,
                                    softmax_cross_entropy_with_logits_v2, softplus, softsign,
                                    sparse_softmax_cross_entropy_with_logits, top_k)
+from tensorflux import rnn_cell  # noqa: F401
+from tensorflux.ops.candidate_sampling_ops import (compute_accidental_hits,  # noqa: F401
+                                                   fixed_unigram_candidate_sampler,
+                                                   log_uniform_candidate_sampler,
+                                                   uniform_candidate_sampler)
+from tensorflux.ops.embedding_ops import embedding_lookup  # noqa: F401
+from tensorflux.ops.rnn import static_bidirectional_rnn, static_rnn  # noqa: F401
+from tensorflux.ops.sampled_losses import nce_loss, sampled_softmax_loss  # noqa: F401

@@ -250,6 +250,39 @@ def _relu_grad(draw):
     return [values(draw, s), y], lambda g, yy: tf.get_default_graph().create_op("ReluGrad", [g, yy]).outputs[0]
 
 
+def _segment_sum(draw):
+    n = draw(st.integers(1, 4))
+    ids = np.array(draw(st.lists(st.integers(-1, n - 1), min_size=1, max_size=4)))
+    return [values(draw, (len(ids), 2))], lambda x: tf.unsorted_segment_sum(x, ids, n)
+
+
+def _dynamic_partition(draw):
+    parts = np.array(draw(st.lists(st.integers(0, 2), min_size=1, max_size=5)), np.int32)
+    return [values(draw, (len(parts), 2))], lambda x: tf.concat(
+        tf.dynamic_partition(x, parts, 3), 0) * tf.constant(np.arange(1.0, len(parts) + 1)[:, None])
+
+
+def _dynamic_stitch(draw):
+    n = draw(st.integers(1, 4))  # a writes every row; b overwrites some (the last one wins)
+    a = np.arange(n, dtype=np.int32)
+    b = np.array(draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3)), np.int32)
+    return [values(draw, (n, 2)), values(draw, (len(b), 2))], lambda x, y: tf.dynamic_stitch(
+        [tf.constant(a), tf.constant(b)], [x, y])
+
+
+def _reverse_sequence(draw):
+    b, t = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    lengths = np.array(draw(st.lists(st.integers(0, t), min_size=b, max_size=b)))
+    return [values(draw, (t, b, 2))], lambda x: tf.reverse_sequence(x, lengths, seq_axis=0, batch_axis=1)
+
+
+# The RNN issue's ops (a block of its own).
+RNN_CHECKS = {
+    "UnsortedSegmentSum": _segment_sum, "DynamicPartition": _dynamic_partition,
+    "DynamicStitch": _dynamic_stitch, "ReverseSequence": _reverse_sequence,
+}
+
+
 CHECKS = {
     "Abs": unary(tf.abs, away=0.2), "Neg": unary(tf.negative), "Square": unary(tf.square),
     "Sqrt": unary(tf.sqrt, 0.5, 2.0), "Rsqrt": unary(tf.rsqrt, 0.5, 2.0),
@@ -304,6 +337,7 @@ CHECKS = {
     "MaxPool": _pool(tf.nn.max_pool), "AvgPool": _pool(tf.nn.avg_pool),
     "MaxPoolGrad": _pool_grad("MaxPoolGrad"), "AvgPoolGrad": _pool_grad("AvgPoolGrad"),
     "MaxPoolGradGrad": _pool_grad("MaxPoolGradGrad"),
+    **RNN_CHECKS,
 }
 
 

@@ -13,6 +13,9 @@ import functools
 from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.script_kernels import KERNELS as SCRIPT_KERNELS
+from tensorflux.backends.sequence_kernels import HOST_MEMORY as SEQUENCE_HOST_MEMORY
+from tensorflux.backends.sequence_kernels import make_sequence_kernels
+from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
                                                      HOST_OUTPUTS as TA_HOST_OUTPUTS,
@@ -29,6 +32,8 @@ HOST_MEMORY = {
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
     **{op: (inputs, False) for op, inputs in TA_HOST_INPUTS.items()},
     **{op: ((), True) for op in TA_HOST_OUTPUTS},
+    "UnsortedSegmentSum": ((2,), False),
+    **SEQUENCE_HOST_MEMORY,
 }
 
 
@@ -48,7 +53,8 @@ def op_types() -> tuple:
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp), **make_tensor_array_kernels(xp)}
+    return {**make_kernels(xp), **make_nn_kernels(xp), **make_tensor_array_kernels(xp),
+            **make_sparse_kernels(xp), **make_sequence_kernels(xp)}
 
 
 def register_array_kernels(register, backend: str, load_xp):

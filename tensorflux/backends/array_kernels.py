@@ -17,6 +17,40 @@ from tensorflux.backends.kernel_table import KernelTable, fuser
 from tensorflux.core import errors
 
 
+def make_updater(xp, fuse, n_refs, step, fusable=True):
+    """A builder for an op that updates variables in place (Apply*, Scatter*):
+    ``step(attrs, *slots, *values)`` updates the slots. Where the namespace fuses
+    (CuPy), a fusable step is one kernel launch, made once per attrs (CuPy caches a
+    fused function's kernels)."""
+    fused = {}
+
+    def b(op, ctx):
+        names = [ctx.var_name(op, i) for i in range(n_refs)]
+        store = ctx.variables
+        attrs = op.attrs
+        apply = functools.partial(step, attrs)
+        if fuse is not None and fusable:
+            key = tuple(sorted(attrs.items()))
+            if key not in fused:
+                fused[key] = fuse(kernel_name=f"tensorflux_{op.type}")(apply)
+            apply = fused[key]
+
+        def run(*values):
+            try:
+                slots = [store[n] for n in names]
+            except KeyError as exc:
+                raise errors.FailedPreconditionError(
+                    None, op, f"Attempting to use uninitialized value {exc.args[0]}") from None
+            for n, s in zip(names, slots):
+                # never update a buffer we do not own (CuPy arrays are always writable)
+                if not getattr(s.flags, "writeable", True):
+                    store[n] = s = xp.array(s, copy=True)
+            apply(*[store[n] for n in names], *values)
+            return store[names[0]]
+        return run
+    return b
+
+
 def make_kernels(xp):
     fuse = fuser(xp)
     K = KernelTable()
@@ -434,37 +468,7 @@ def make_kernels(xp):
         return lambda: np.array([n.encode() for n in names if n not in store], dtype=object)
 
     # --- optimizer updates (in place on the variable store) ------------------------------
-    def updater(n_refs, step, fusable=True):
-        """A builder for an Apply* op: ``step(attrs, *slots, *values)`` updates slots in
-        place. Where the namespace fuses (CuPy), a fusable step is one kernel launch,
-        made once per attrs (CuPy caches a fused function's kernels)."""
-        fused = {}
-
-        def b(op, ctx):
-            names = [ctx.var_name(op, i) for i in range(n_refs)]
-            store = ctx.variables
-            attrs = op.attrs
-            apply = functools.partial(step, attrs)
-            if fuse is not None and fusable:
-                key = tuple(sorted(attrs.items()))
-                if key not in fused:
-                    fused[key] = fuse(kernel_name=f"tensorflux_{op.type}")(apply)
-                apply = fused[key]
-
-            def run(*values):
-                try:
-                    slots = [store[n] for n in names]
-                except KeyError as exc:
-                    raise errors.FailedPreconditionError(
-                        None, op, f"Attempting to use uninitialized value {exc.args[0]}") from None
-                for n, s in zip(names, slots):
-                    # never update a buffer we do not own (CuPy arrays are always writable)
-                    if not getattr(s.flags, "writeable", True):
-                        store[n] = s = xp.array(s, copy=True)
-                apply(*[store[n] for n in names], *values)
-                return store[names[0]]
-            return run
-        return b
+    updater = functools.partial(make_updater, xp, fuse)
 
     def gd(attrs, var, alpha, delta):
         var -= alpha * delta

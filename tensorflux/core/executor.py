@@ -392,7 +392,7 @@ class PlanBuilder:
                 self.where[o] = backend
                 outs.append(o)
         call = f"{kname}({', '.join(args)})"
-        if op.type in _ALIASING_OPS:
+        if op.type in _ALIASING_OPS or op._opdef.ref_inputs:  # outputs that are state
             self.aliased.update(o for o in outs if o != "_")
         if not outs:
             line = call

@@ -105,6 +105,10 @@ class _FetchStructure:
         if isinstance(fetches, str) or hasattr(fetches, "_as_graph_element"):
             out.append(graph.as_graph_element(fetches))
             return None
+        parts = getattr(fetches, "_fetch_parts", None)
+        if parts is not None:  # an IndexedSlices: fetched as its value class
+            kind, items = parts()
+            return (kind, [_FetchStructure.flatten(v, graph, out) for v in items])
         if isinstance(fetches, Mapping):
             return (type(fetches), [(k, _FetchStructure.flatten(v, graph, out))
                                     for k, v in fetches.items()])

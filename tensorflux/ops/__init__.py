@@ -8,3 +8,5 @@ from tensorflux.ops import (array_ops, clip_ops, cond, constant_op,  # noqa: F40
                             learning_rate, math_ops, metrics, nn_ops, optimizers, random_ops,
                             script_ops, state_ops, summary_ops, tensor_array_ops,
                             training_ops, variable_scope, variables, while_loop)
+from tensorflux.ops import (candidate_sampling_ops, scatter_ops, segment_ops,  # noqa: F401
+                            sequence_ops)

@@ -887,8 +887,16 @@ def _strided_slice_grad_grad(op, grad):
 
 @gradient("GatherV2")
 def _gather_grad(op, grad):
+    """Along axis 0, as TF1: an IndexedSlices of the gathered rows (see indexed_slices)."""
     params, indices = op.inputs
-    return [_create("ScatterAddLike", [grad, indices, params], {"axis": op.attrs["axis"]}), None]
+    if op.attrs["axis"] != 0 or params.shape.ndims is None:
+        return [_create("ScatterAddLike", [grad, indices, params], {"axis": op.attrs["axis"]}), None]
+    from tensorflux.ops.indexed_slices import IndexedSlices, rows_shape
+    dense_shape = rows_shape(params)
+    rest = params.shape.as_list()[1:] if params.shape[1:].is_fully_defined() else dense_shape[1:]
+    flat = reshape(indices, [-1])
+    values = reshape(grad, concat([shape(flat), rest], 0) if isinstance(rest, Tensor) else [-1] + rest)
+    return [IndexedSlices(values, flat, dense_shape), None]
 
 
 @gradient("ScatterAddLike")

@@ -169,7 +169,8 @@ def _if_grad(op, *grads, needed=None):
             pairs = [(y, g) for y, g in zip(forward.outputs, out_grads)
                      if g is not None and _differentiable(y)]
             gs = _gradients([y for y, _ in pairs], xs, [g for _, g in pairs], set(), forward)
-            ctx.outputs = [g if g is not None else _zero_grad(x) for g, x in zip(gs, xs)]
+            ctx.outputs = [convert_to_tensor(g) if g is not None else _zero_grad(x)
+                           for g, x in zip(gs, xs)]
         branches.append(ctx)
     then_grad, else_grad = branches
 

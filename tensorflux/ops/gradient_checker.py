@@ -8,12 +8,15 @@ from tensorflux.core.session import get_default_session
 from tensorflux.ops.array_ops import placeholder
 from tensorflux.ops.constant_op import convert_to_tensor
 from tensorflux.ops.gradients import gradients
+from tensorflux.ops.indexed_slices import IndexedSlices
 
 
 def _jacobians(x, x_shape, y, y_shape, x_value, delta, feed, sess):
     x_size, y_size = int(np.prod(x_shape)), int(np.prod(y_shape))
     dy = placeholder(y.dtype, shape=y_shape)
     grad = gradients(y, x, grad_ys=dy)[0]
+    if isinstance(grad, IndexedSlices):  # compared as the dense tensor it stands for
+        grad = convert_to_tensor(grad)
     analytic = np.zeros((x_size, y_size))
     if grad is not None:
         for j in range(y_size):

@@ -13,6 +13,7 @@ import numpy as np
 from tensorflux.core import dtypes
 from tensorflux.core.graph import Operation, Tensor, get_default_graph, name_scope
 from tensorflux.core.registry import NOT_DIFFERENTIABLE, registry
+from tensorflux.ops import indexed_slices
 from tensorflux.ops.constant_op import constant, convert_to_tensor
 
 
@@ -66,6 +67,8 @@ def _sum_grads(grads, name):
         return None
     if len(grads) == 1:
         return grads[0]
+    if any(isinstance(g, indexed_slices.IndexedSlices) for g in grads):
+        return indexed_slices.aggregate(grads, name)
     if grads[0].dtype is dtypes.variant:  # gradients of one TensorArray: all one object
         from tensorflux.ops.tensor_array_ops import merge_flows
         return merge_flows(grads, name=name)
@@ -159,7 +162,8 @@ def _apply_gradient(op: Operation, out_grads, in_needed=None):
     if op.type in _CONTROL_FLOW_GRADS:
         kwargs["needed"] = in_needed or [True] * len(op._inputs)
     else:
-        out_grads = [g if g is not None else _zero_grad(t) for g, t in zip(out_grads, op._outputs)]
+        out_grads = [indexed_slices.for_gradient_of(op, g) if g is not None else _zero_grad(t)
+                     for g, t in zip(out_grads, op._outputs)]
     with name_scope(op.name + "_grad"):
         result = fn(op, *out_grads, **kwargs)
     result = list(result) if isinstance(result, (list, tuple)) else [result]

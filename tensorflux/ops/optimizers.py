@@ -1,7 +1,9 @@
 """``tf.train`` optimizers with TF1's update rules, slot names and API.
 
 ``minimize`` = ``compute_gradients`` (one backward pass) + ``apply_gradients`` (one fused
-in-place update op per variable, grouped). Slots are non-trainable global variables named
+in-place update op per variable, grouped). An IndexedSlices gradient (from
+``tf.gather`` / ``tf.nn.embedding_lookup``) is applied as TF1's ``_apply_sparse`` does,
+touching only the rows it names (Adam: see SparseApplyAdam). Slots are non-trainable global variables named
 ``<var>/<OptimizerName>`` (``theta/Momentum``, ``w/Adam``, ``w/Adam_1``) so Savers store
 them.
 """
@@ -12,11 +14,14 @@ from tensorflux.core.graph import GraphKeys, Tensor, get_default_graph, name_sco
 from tensorflux.ops import array_ops, control_flow_ops, variables as variables_mod
 from tensorflux.ops.constant_op import convert_to_tensor
 from tensorflux.ops.gradients import gradients
+from tensorflux.ops.indexed_slices import IndexedSlices
 from tensorflux.ops.variables import Variable
 
 
 class Optimizer:
-    """Base class. Subclasses implement ``_create_slots`` and ``_apply_dense``."""
+    """Base class. Subclasses implement ``_create_slots``, ``_apply_dense`` and, for
+    IndexedSlices gradients, ``_apply_sparse`` (which gets distinct indices) or
+    ``_apply_sparse_duplicate_indices``."""
 
     GATE_NONE, GATE_OP, GATE_GRAPH = 0, 1, 2
 
@@ -77,7 +82,8 @@ class Optimizer:
                 continue
             if not isinstance(v, Variable):
                 raise TypeError(f"Variable must be a tf.Variable, got {v!r}")
-            g = convert_to_tensor(g)
+            if not isinstance(g, IndexedSlices):
+                g = convert_to_tensor(g)
             if g.dtype != v.dtype:
                 raise TypeError(f"Gradient {g.name} has dtype {g.dtype.name} but variable "
                                 f"{v.name} has dtype {v.dtype.name}")
@@ -93,7 +99,8 @@ class Optimizer:
                 updates = []
                 for g, v in pairs:
                     with name_scope("update_" + v.op.name):
-                        updates.append(self._apply_dense(g, v))
+                        updates.append(self._apply_sparse_duplicate_indices(g, v)
+                                       if isinstance(g, IndexedSlices) else self._apply_dense(g, v))
                 finish = self._finish(updates, "update")
                 if global_step is None:
                     apply_op = control_flow_ops.group(finish, name=scope)
@@ -133,6 +140,18 @@ class Optimizer:
     def _apply_dense(self, grad, var):
         raise NotImplementedError
 
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        """Sum the rows of repeated indices, then ``_apply_sparse`` (TF1's contract).
+        The built-in optimizers override this: their kernels sum repeated rows."""
+        from tensorflux.ops.segment_ops import unique, unsorted_segment_sum
+        ids, positions = unique(grad.indices)
+        values = unsorted_segment_sum(grad.values, positions, array_ops.shape(ids)[0])
+        return self._apply_sparse(IndexedSlices(values, ids, grad.dense_shape), var)
+
+    def _apply_sparse(self, grad, var):
+        raise NotImplementedError(f"{type(self).__name__} has no sparse update; IndexedSlices "
+                                  f"gradients need _apply_sparse")
+
     def _slot(self, var, slot_name, op_name, value=0.0):
         """Create (once) a slot variable ``<var>/<op_name>`` filled with ``value``."""
         slots = self._slots.setdefault(slot_name, {})
@@ -167,6 +186,15 @@ class Optimizer:
         inputs = [r._variable for r in refs] + list(values)
         return graph.create_op(op_type, inputs, attrs, name=op_type)
 
+    def _fused(self, op_type, refs, before, grad, after=(), attrs=None):
+        """The fused update ``op_type`` for a dense gradient, ``Sparse<op_type>`` for an
+        IndexedSlices one (its rows and then its indices in the gradient's place)."""
+        if isinstance(grad, IndexedSlices):
+            op_type, grad_inputs = "Sparse" + op_type, [grad.values, grad.indices]
+        else:
+            grad_inputs = [grad]
+        return self._update(op_type, refs, list(before) + grad_inputs + list(after), attrs)
+
 
 class GradientDescentOptimizer(Optimizer):
     """var -= learning_rate * grad."""
@@ -178,6 +206,10 @@ class GradientDescentOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         lr = self._hyper(self._learning_rate, var, "learning_rate")
         return self._update("ApplyGradientDescent", [var], [lr, grad])
+
+    def _apply_sparse_duplicate_indices(self, grad, var):
+        lr = self._hyper(self._learning_rate, var, "learning_rate")
+        return self._update("ScatterSub", [var], [grad.indices, grad.values * lr])
 
 
 class MomentumOptimizer(Optimizer):
@@ -193,10 +225,12 @@ class MomentumOptimizer(Optimizer):
             self._slot(v, "momentum", self._name)
 
     def _apply_dense(self, grad, var):
-        return self._update("ApplyMomentum", [var, self.get_slot(var, "momentum")],
-                            [self._hyper(self._learning_rate, var, "learning_rate"), grad,
-                             self._hyper(self._momentum, var, "momentum")],
-                            {"use_nesterov": bool(self._nesterov)})
+        return self._fused("ApplyMomentum", [var, self.get_slot(var, "momentum")],
+                           [self._hyper(self._learning_rate, var, "learning_rate")], grad,
+                           [self._hyper(self._momentum, var, "momentum")],
+                           {"use_nesterov": bool(self._nesterov)})
+
+    _apply_sparse_duplicate_indices = _apply_dense
 
 
 class AdagradOptimizer(Optimizer):
@@ -212,8 +246,10 @@ class AdagradOptimizer(Optimizer):
             self._slot(v, "accumulator", self._name, self._initial)
 
     def _apply_dense(self, grad, var):
-        return self._update("ApplyAdagrad", [var, self.get_slot(var, "accumulator")],
-                            [self._hyper(self._learning_rate, var, "learning_rate"), grad])
+        return self._fused("ApplyAdagrad", [var, self.get_slot(var, "accumulator")],
+                           [self._hyper(self._learning_rate, var, "learning_rate")], grad)
+
+    _apply_sparse_duplicate_indices = _apply_dense
 
 
 class FtrlOptimizer(Optimizer):
@@ -252,8 +288,10 @@ class FtrlOptimizer(Optimizer):
             (self._l2, "l2_regularization_strength"),
             (self._l2_shrinkage, "l2_shrinkage_regularization_strength"),
             (self._lr_power, "learning_rate_power"))]
-        return self._update("ApplyFtrlV2", [var, self.get_slot(var, "accum"),
-                                            self.get_slot(var, "linear")], [grad] + hyper)
+        return self._fused("ApplyFtrlV2", [var, self.get_slot(var, "accum"),
+                                           self.get_slot(var, "linear")], [], grad, hyper)
+
+    _apply_sparse_duplicate_indices = _apply_dense
 
 
 class AdadeltaOptimizer(Optimizer):
@@ -268,11 +306,13 @@ class AdadeltaOptimizer(Optimizer):
             self._slot(v, "accum_update", self._name + "_1")
 
     def _apply_dense(self, grad, var):
-        return self._update("ApplyAdadelta", [var, self.get_slot(var, "accum"),
-                                              self.get_slot(var, "accum_update")],
-                            [self._hyper(self._learning_rate, var, "lr"),
-                             self._hyper(self._rho, var, "rho"),
-                             self._hyper(self._epsilon, var, "epsilon"), grad])
+        return self._fused("ApplyAdadelta", [var, self.get_slot(var, "accum"),
+                                             self.get_slot(var, "accum_update")],
+                           [self._hyper(self._learning_rate, var, "lr"),
+                            self._hyper(self._rho, var, "rho"),
+                            self._hyper(self._epsilon, var, "epsilon")], grad)
+
+    _apply_sparse_duplicate_indices = _apply_dense
 
 
 class RMSPropOptimizer(Optimizer):
@@ -295,11 +335,14 @@ class RMSPropOptimizer(Optimizer):
         hyper = [self._hyper(self._learning_rate, var, "learning_rate"),
                  self._hyper(self._decay, var, "decay"),
                  self._hyper(self._momentum, var, "momentum"),
-                 self._hyper(self._epsilon, var, "epsilon"), grad]
+                 self._hyper(self._epsilon, var, "epsilon")]
         rms, mom = self.get_slot(var, "rms"), self.get_slot(var, "momentum")
         if self._centered:
-            return self._update("ApplyCenteredRMSProp", [var, self.get_slot(var, "mg"), rms, mom], hyper)
-        return self._update("ApplyRMSProp", [var, rms, mom], hyper)
+            return self._fused("ApplyCenteredRMSProp", [var, self.get_slot(var, "mg"), rms, mom],
+                               hyper, grad)
+        return self._fused("ApplyRMSProp", [var, rms, mom], hyper, grad)
+
+    _apply_sparse_duplicate_indices = _apply_dense
 
 
 class AdamOptimizer(Optimizer):
@@ -322,12 +365,17 @@ class AdamOptimizer(Optimizer):
         return [cast(b1.value(), var.dtype), cast(b2.value(), var.dtype)]
 
     def _apply_dense(self, grad, var):
-        return self._update("ApplyAdam", [var, self.get_slot(var, "m"), self.get_slot(var, "v")],
-                            self._powers(var) + [
-                                self._hyper(self._learning_rate, var, "learning_rate"),
-                                self._hyper(self._beta1, var, "beta1"),
-                                self._hyper(self._beta2, var, "beta2"),
-                                self._hyper(self._epsilon, var, "epsilon"), grad])
+        attrs = {"lazy": self._lazy} if isinstance(grad, IndexedSlices) else None
+        return self._fused("ApplyAdam", [var, self.get_slot(var, "m"), self.get_slot(var, "v")],
+                           self._powers(var) + [
+                               self._hyper(self._learning_rate, var, "learning_rate"),
+                               self._hyper(self._beta1, var, "beta1"),
+                               self._hyper(self._beta2, var, "beta2"),
+                               self._hyper(self._epsilon, var, "epsilon")], grad, attrs=attrs)
+
+    # TF1's sparse Adam: m and v decay everywhere, so every row of var moves.
+    _apply_sparse_duplicate_indices = _apply_dense
+    _lazy = False
 
     def _finish(self, update_ops, name_scope_):
         b1, b2 = self._non_slot["beta1_power"], self._non_slot["beta2_power"]
@@ -336,6 +384,14 @@ class AdamOptimizer(Optimizer):
             u1 = b1.assign(b1.value() * self._beta1, name="update_beta1")
             u2 = b2.assign(b2.value() * self._beta2, name="update_beta2")
         return control_flow_ops.group(*update_ops, u1, u2, name=name_scope_)
+
+
+class LazyAdamOptimizer(AdamOptimizer):
+    """``tf.contrib.opt.LazyAdamOptimizer``: Adam whose sparse (IndexedSlices) update
+    changes only the rows of ``m``, ``v`` and the variable that have a gradient; dense
+    gradients are applied as by Adam."""
+
+    _lazy = True
 
 
 # --- global step --------------------------------------------------------------------------

@@ -37,3 +37,24 @@ _apply("ApplyAdam", ("var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1
 _apply("ApplyFtrlV2", ("var", "accum", "linear", "grad", "lr", "l1", "l2", "l2_shrinkage",
                        "lr_power"), 3,
        doc="FTRL-Proximal (McMahan et al. 2013) as TF1's FtrlOptimizer; l2_shrinkage 0 is ApplyFtrl")
+
+# Sparse variants, for IndexedSlices gradients: ``grad`` holds rows of the gradient at
+# ``indices``. As TF1's optimizers (which sum repeated indices first), the kernels add up
+# the rows of a repeated index, then update only the rows named (Adam: see below).
+_apply("SparseApplyMomentum", ("var", "accum", "lr", "grad", "indices", "momentum"), 2,
+       {"use_locking": False, "use_nesterov": False}, doc="ApplyMomentum on the rows at indices")
+_apply("SparseApplyAdagrad", ("var", "accum", "lr", "grad", "indices"), 2,
+       doc="ApplyAdagrad on the rows at indices")
+_apply("SparseApplyAdadelta", ("var", "accum", "accum_update", "lr", "rho", "epsilon", "grad",
+                               "indices"), 3, doc="ApplyAdadelta on the rows at indices")
+_apply("SparseApplyRMSProp", ("var", "ms", "mom", "lr", "rho", "momentum", "epsilon", "grad",
+                              "indices"), 3, doc="ApplyRMSProp on the rows at indices")
+_apply("SparseApplyCenteredRMSProp", ("var", "mg", "ms", "mom", "lr", "rho", "momentum",
+                                      "epsilon", "grad", "indices"), 4,
+       doc="ApplyCenteredRMSProp on the rows at indices")
+_apply("SparseApplyFtrlV2", ("var", "accum", "linear", "grad", "indices", "lr", "l1", "l2",
+                             "l2_shrinkage", "lr_power"), 3, doc="ApplyFtrlV2 on the rows at indices")
+_apply("SparseApplyAdam", ("var", "m", "v", "beta1_power", "beta2_power", "lr", "beta1", "beta2",
+                           "epsilon", "grad", "indices"), 3, {"use_locking": False, "lazy": False},
+       doc="TF1's AdamOptimizer._apply_sparse, fused: m and v decay everywhere, the rows at "
+           "indices get the gradient, every row of var moves; lazy (LazyAdam): only those rows")

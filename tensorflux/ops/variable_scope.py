@@ -4,7 +4,10 @@ Rules (TF1): ``get_variable`` names a variable by the variable scope, ignoring n
 scopes. Creating an existing variable without reuse, or reusing a missing one, raises
 ValueError. ``reuse=True`` is inherited and cannot be turned off inside; ``AUTO_REUSE``
 creates or reuses. Each entry of a variable scope by name opens a fresh name scope
-(``relu``, ``relu_1``, ...) for the other ops created inside.
+(``relu``, ``relu_1``, ...) for the other ops created inside. Default names of subscopes
+(``dense``, ``dense_1``) are unique until the enclosing scope, entered by name, is left:
+entering it again starts from ``dense`` (so a layer or RNN cell rebuilt there with
+``reuse=True`` finds its variables).
 """
 from __future__ import annotations
 
@@ -147,6 +150,7 @@ class variable_scope:  # noqa: N801 - TF1 name, used as a context manager
             base = parent
             self._saved_counts = None
         counts[new_name] = counts.get(new_name, 0) + 1
+        self._new_name = new_name
 
         if self._aux:
             if name_scope_name is not None:
@@ -184,9 +188,13 @@ class variable_scope:  # noqa: N801 - TF1 name, used as a context manager
     def __exit__(self, *exc):
         graph = self._graph
         graph._tls().var_scope = self._old_scope
+        counts = graph._variable_scope_counts
         if self._saved_counts is not None:
-            graph._variable_scope_counts.clear()
-            graph._variable_scope_counts.update(self._saved_counts)
+            counts.clear()
+            counts.update(self._saved_counts)
+        else:  # as TF1: leaving a scope by name frees its subscopes' default names
+            for k in [k for k in counts if k.startswith(self._new_name + "/")]:
+                counts[k] = 0
         if self._name_ctx is not None:
             self._name_ctx.__exit__(*exc)
         self._graph_ctx.__exit__(*exc)

@@ -215,8 +215,8 @@ def _while_grad(op, *grads, needed=None):
     scope = graph.get_name_scope() + "/"
     # Initial values, outside the gradient loop: the gradients of the loop's outputs and
     # zero sums for the outer tensors the body reads.
-    g_inits = [out_grads[i] if out_grads[i] is not None else _zero_grad(op._outputs[i])
-               for i in loop_vars]
+    g_inits = [convert_to_tensor(out_grads[i]) if out_grads[i] is not None
+               else _zero_grad(op._outputs[i]) for i in loop_vars]
     sum_inits = [_zero_grad(captured[j]) for j in captures]
     inits = g_inits + sum_inits
     invariants = [TensorShape(None) if t.dtype is dtypes.variant else t.shape for t in inits]
@@ -227,7 +227,8 @@ def _while_grad(op, *grads, needed=None):
         gs = _gradients([ctx.outputs[i] for i in loop_vars],
                         [ctx.args[i] for i in loop_vars] + [captured[j] for j in captures],
                         list(g_args), set(), ctx)
-        new_g = [g if g is not None else _zero_like_arg(a) for g, a in zip(gs, g_args)]
+        new_g = [convert_to_tensor(g) if g is not None else _zero_like_arg(a)
+                 for g, a in zip(gs, g_args)]
         new_sums = [_accumulate(s, g) for s, g in zip(sum_args, gs[len(loop_vars):])]
         gctx.cond_output = constant(True, name="always")
         gctx.outputs = new_g + new_sums
