@@ -14,5 +14,6 @@ from tensorflux.ops.candidate_sampling_ops import (compute_accidental_hits,  # n
                                                    log_uniform_candidate_sampler,
                                                    uniform_candidate_sampler)
 from tensorflux.ops.embedding_ops import embedding_lookup  # noqa: F401
-from tensorflux.ops.rnn import static_bidirectional_rnn, static_rnn  # noqa: F401
+from tensorflux.ops.rnn import (bidirectional_dynamic_rnn, dynamic_rnn,  # noqa: F401
+                                static_bidirectional_rnn, static_rnn)
 from tensorflux.ops.sampled_losses import nce_loss, sampled_softmax_loss  # noqa: F401

@@ -78,3 +78,20 @@ def map_structure(fn, *structures):
         assert_same_structure(structures[0], other)
     flats = [flatten(s) for s in structures]
     return pack_sequence_as(structures[0], [fn(*leaves) for leaves in zip(*flats)])
+
+
+def map_children(fn, *structures):
+    """``structures[0]`` rebuilt with ``fn`` applied to the direct children of each."""
+    kids = [_children(s) for s in structures]
+    return _rebuild(structures[0], [fn(*parts) for parts in zip(*kids)])
+
+
+def map_structure_up_to(shallow, fn, *structures):
+    """``fn`` applied to the parts of ``structures`` at the leaves of ``shallow`` (which
+    may stop above their leaves), in the shape of ``shallow``."""
+    def walk(s, parts):
+        if not is_sequence(s):
+            return fn(*parts)
+        kids = [_children(p) for p in parts]
+        return _rebuild(s, [walk(c, [k[i] for k in kids]) for i, c in enumerate(_children(s))])
+    return walk(shallow, list(structures))

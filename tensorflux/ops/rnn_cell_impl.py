@@ -20,7 +20,8 @@ import re
 from tensorflux.core import dtypes
 from tensorflux.core.graph import Tensor, device, get_default_graph, name_scope
 from tensorflux.core.shapes import TensorShape
-from tensorflux.ops import array_ops, init_ops, math_ops, nn_ops, random_ops, structure
+from tensorflux.core import nest
+from tensorflux.ops import array_ops, init_ops, math_ops, nn_ops, random_ops
 from tensorflux.ops.constant_op import constant, convert_to_tensor
 from tensorflux.ops.shape_fns import constant_value
 from tensorflux.ops.variable_scope import get_variable, get_variable_scope, variable_scope
@@ -65,7 +66,7 @@ def assert_like_rnncell(cell_name, cell):
 
 
 def _check_float(values):
-    for t in structure.flatten(values):
+    for t in nest.flatten(values):
         if not (t.dtype.is_floating or t.dtype.is_complex):
             raise ValueError(f"RNN cell only supports floating point inputs, but saw dtype: "
                              f"{t.dtype.name} ({t.name})")
@@ -88,7 +89,7 @@ def _zero_state(state_size, batch_size, dtype):
         out = array_ops.zeros(array_ops.concat([batch, dims], 0), dtype=dtype)
         out.set_shape([None] + dims)
         return out
-    return structure.map_structure(zeros, state_size)
+    return nest.map_structure(zeros, state_size)
 
 
 class LSTMStateTuple(collections.namedtuple("LSTMStateTuple", ("c", "h"))):
@@ -155,7 +156,7 @@ class RNNCell:
         reuse = True if self.built else self._reuse
         with variable_scope(self._scope, reuse=reuse, auxiliary_name_scope=False), \
                 graph.name_scope(self._scope.original_name_scope):
-            flat = structure.flatten(inputs)
+            flat = nest.flatten(inputs)
             if self._dtype is None and flat:
                 self._dtype = convert_to_tensor(flat[0]).dtype
             if not self.built:
@@ -444,7 +445,7 @@ class MultiRNNCell(RNNCell):
                           "and will share weights.", stacklevel=2)
         self._cells = list(cells)
         self._state_is_tuple = state_is_tuple
-        if not state_is_tuple and any(structure.is_sequence(c.state_size) for c in cells):
+        if not state_is_tuple and any(nest.is_sequence(c.state_size) for c in cells):
             raise ValueError(f"Some cells return tuples of states, but the flag state_is_tuple "
                              f"is not set.  State sizes are: {[c.state_size for c in cells]}")
 
@@ -483,7 +484,7 @@ class MultiRNNCell(RNNCell):
         for i, cell in enumerate(self._cells):
             with variable_scope(f"cell_{i}"):
                 if self._state_is_tuple:
-                    if not structure.is_sequence(state):
+                    if not nest.is_sequence(state):
                         raise ValueError(f"Expected state to be a tuple of length "
                                          f"{len(self.state_size)}, but received: {state}")
                     cell_state = state[i]
@@ -577,8 +578,8 @@ class DropoutWrapper(_Wrapper):
                 raise ValueError("When variational_recurrent=True, dtype must be provided")
 
             def noise(sizes, salt):
-                positions = iter(range(len(structure.flatten(sizes))))
-                return structure.map_structure(
+                positions = iter(range(len(nest.flatten(sizes))))
+                return nest.map_structure(
                     lambda s: random_ops.random_uniform(
                         [1] + TensorShape(s if not isinstance(s, int) else [s]).as_list(),
                         seed=self._gen_seed(salt, next(positions)), dtype=dtype), sizes)
@@ -599,9 +600,9 @@ class DropoutWrapper(_Wrapper):
 
     def _drop(self, values, salt, noise, keep_prob, mask=None):
         """Dropout on the leaves of ``values`` where ``mask`` (same structure) is True."""
-        leaves = structure.flatten(values)
-        masks = structure.flatten(mask) if mask is not None else [True] * len(leaves)
-        noises = structure.flatten(noise) if noise is not None else [None] * len(leaves)
+        leaves = nest.flatten(values)
+        masks = nest.flatten(mask) if mask is not None else [True] * len(leaves)
+        noises = nest.flatten(noise) if noise is not None else [None] * len(leaves)
         out = []
         for i, (v, m, n) in enumerate(zip(leaves, masks, noises)):
             if not m:
@@ -612,7 +613,7 @@ class DropoutWrapper(_Wrapper):
                 out[-1].set_shape(v.shape)
             else:
                 out.append(nn_ops.dropout(v, keep_prob=keep_prob, seed=self._gen_seed(salt, i)))
-        return structure.pack_sequence_as(values, out)
+        return nest.pack_sequence_as(values, out)
 
     def _state_mask(self, state):
         """Bools shaped like ``state``: which components get dropout. As TF1, the filter
@@ -620,11 +621,11 @@ class DropoutWrapper(_Wrapper):
         as a structure of bools, which of its parts to look inside."""
         verdict = self._state_filter(state)
         if isinstance(verdict, bool):
-            if not verdict or not structure.is_sequence(state):
-                return structure.map_structure(lambda _: verdict, state)
-            return structure.map_children(self._state_mask, state)
-        return structure.map_children(
-            lambda v, s: self._state_mask(s) if v else structure.map_structure(lambda _: False, s),
+            if not verdict or not nest.is_sequence(state):
+                return nest.map_structure(lambda _: verdict, state)
+            return nest.map_children(self._state_mask, state)
+        return nest.map_children(
+            lambda v, s: self._state_mask(s) if v else nest.map_structure(lambda _: False, s),
             verdict, state)
 
     def __call__(self, inputs, state, scope=None):
@@ -657,7 +658,7 @@ class ResidualWrapper(_Wrapper):
             x, y = convert_to_tensor(x), convert_to_tensor(y)
             x.shape.assert_is_compatible_with(y.shape)
             return x + y
-        return structure.map_structure(add, inputs, outputs), new_state
+        return nest.map_structure(add, inputs, outputs), new_state
 
 
 class DeviceWrapper(_Wrapper):
