@@ -3,10 +3,13 @@ same process, alternating in chunks (bench_core.compare).
 
     python benchmarks/bench_rnn.py [--repeat 9]
 
-- static_rnn: one Adam training step of a 28-step BasicRNNCell(150) over MNIST-shaped
-  rows (28 inputs, batch 150, softmax on the last state), against NumPy forward and
-  backpropagation through time with the same Adam update. (The issue's target is for
-  dynamic_rnn, which comes with control flow; this is the unrolled baseline.)
+- dynamic_rnn and static_rnn: one Adam training step of a 28-step BasicRNNCell(150) over
+  MNIST-shaped rows (28 inputs, batch 150, softmax on the last state), against NumPy
+  forward and backpropagation through time with the same Adam update. Target (issue
+  "Control flow"): dynamic_rnn at least 0.8x the NumPy throughput (a time ratio of at
+  most 1.25x). With ``--tf-python PATH`` (an interpreter with TensorFlow), the same
+  training step in TensorFlow compat.v1's dynamic_rnn is timed in a subprocess right
+  after (not interleaved: read its ratio as a rough one).
 - sparse Adagrad: one step of an embedding (50,000 x 128) looked up by 512 ids, loss
   sum(rows * target), against NumPy's lookup and sparse update (sum repeated ids, update
   those rows); the dense update of the whole matrix, what a dense gradient would cost,
@@ -18,14 +21,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 
 import numpy as np
 
-import tensorflux as tf
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import compare, report  # noqa: E402
+from timing import compare, report  # noqa: E402
 
 STEPS, INPUTS, UNITS, CLASSES, BATCH = 28, 28, 150, 10, 150
 
@@ -36,14 +38,22 @@ def rnn_data(seed=0):
             rng.integers(0, CLASSES, BATCH))
 
 
-def tensorflux_rnn_step(X_value, y_value):
+def tensorflux_rnn_step(X_value, y_value, dynamic=True, tf=None):
+    """One training step of the benchmark network (``tf`` may be TensorFlow's compat.v1:
+    the same code builds it there)."""
+    if tf is None:
+        import tensorflux as tf
     graph = tf.Graph()
     with graph.as_default():
         tf.set_random_seed(0)
         X = tf.placeholder(tf.float32, [None, STEPS, INPUTS])
         y = tf.placeholder(tf.int32, [None])
         cell = tf.nn.rnn_cell.BasicRNNCell(UNITS)
-        _, state = tf.nn.static_rnn(cell, tf.unstack(tf.transpose(X, [1, 0, 2])), dtype=tf.float32)
+        if dynamic:
+            _, state = tf.nn.dynamic_rnn(cell, X, dtype=tf.float32)
+        else:
+            _, state = tf.nn.static_rnn(cell, tf.unstack(tf.transpose(X, [1, 0, 2])),
+                                        dtype=tf.float32)
         logits = tf.layers.dense(state, CLASSES)
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
         train = tf.train.AdamOptimizer(0.001).minimize(loss)
@@ -98,18 +108,35 @@ class NumpyRNN:
             p[k] -= lr * self.m[k] / (np.sqrt(self.v[k]) + 1e-8)
 
 
-def bench_static_rnn(repeat):
+def bench_rnn(repeat, tf_python=None):
     X, y = rnn_data()
     net = NumpyRNN()
-    ours, ref = compare([tensorflux_rnn_step(X, y), lambda: net.step(X, y)], number=3,
-                        repeat=repeat)
-    report("static_rnn BasicRNNCell(150) Adam step", ours, ref)
+    dynamic, static, ref = compare([tensorflux_rnn_step(X, y), tensorflux_rnn_step(X, y, False),
+                                    lambda: net.step(X, y)], number=3, repeat=repeat)
+    others = [("static_rnn", static)]
+    if tf_python:
+        others.append(("tensorflow dynamic_rnn", tensorflow_time(tf_python, repeat)))
+    report("dynamic_rnn BasicRNNCell(150) Adam step", dynamic, ref, others=others)
+    print(f"{'':<42} throughput vs numpy: dynamic_rnn {ref / dynamic:.2f}x, static_rnn "
+          f"{ref / static:.2f}x", flush=True)
+
+
+def tensorflow_time(python, repeat):
+    """Median seconds per training step of the network in TensorFlow compat.v1."""
+    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})\n"
+            "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
+            "from bench_rnn import rnn_data, tensorflux_rnn_step; from timing import compare\n"
+            "X, y = rnn_data(); step = tensorflux_rnn_step(X, y, tf=tf1)\n"
+            f"print(compare([step], number=3, repeat={repeat})[0])\n")
+    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 VOCAB, DIM, IDS = 50_000, 128, 512
 
 
 def bench_sparse_adagrad(repeat):
+    import tensorflux as tf
     rng = np.random.default_rng(0)
     table = rng.normal(size=(VOCAB, DIM)).astype(np.float32)
     ids_value = rng.integers(0, VOCAB, IDS)
@@ -150,8 +177,9 @@ def bench_sparse_adagrad(repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--tf-python", help="a Python with TensorFlow, to time it too")
     args = parser.parse_args()
-    bench_static_rnn(args.repeat)
+    bench_rnn(args.repeat, args.tf_python)
     bench_sparse_adagrad(args.repeat)
 
 

@@ -1,0 +1,39 @@
+"""Timing helpers shared by the benchmarks (no tensorflux import, so that a benchmark can
+time TensorFlow in another interpreter with the same code)."""
+from __future__ import annotations
+
+import statistics
+import time
+
+
+def median_time(fn, number, repeat):
+    return compare([fn], number, repeat)[0]
+
+
+def compare(fns, number, repeat):
+    """Median seconds per call of each function, alternating them in chunks of ``number``
+    calls so that the noise of a shared machine hits them alike."""
+    for fn in fns:
+        fn()
+    samples = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, samples):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out.append((time.perf_counter() - t0) / number)
+    return [statistics.median(s) for s in samples]
+
+
+def report(name, ours, reference, ref_name="numpy", others=()):
+    line = f"{name:<42} tensorflux {ours * 1e6:9.1f} us   {ref_name} {reference * 1e6:9.1f} us   ratio {ours / reference:5.2f}x"
+    for other_name, t in others:
+        line += f"   {other_name} {t * 1e6:9.1f} us"
+    print(line, flush=True)
+
+
+def try_import(name):
+    try:
+        return __import__(name)
+    except Exception:
+        return None
