@@ -63,6 +63,22 @@ from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # n
                         summary, test, train)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
+from tensorflux.ops.elementwise_ops import (acos, acosh, angle, asin, asinh, atan, atan2,  # noqa: F401
+                                            atanh, betainc, complex, conj, cosh, digamma,
+                                            div_no_nan, erf, erfc, igamma, igammac, imag, is_inf,
+                                            lbeta, lgamma, log_sigmoid, polygamma, real, rint,
+                                            sinh, truncatediv, truncatemod, zeta)
+from tensorflux.ops.math_ops import (argmax as arg_max, argmin as arg_min,  # noqa: F401
+                                     floordiv as floor_div)
+from tensorflux.ops.reduction_ops import (accumulate_n, count_nonzero, cumprod, cumsum,  # noqa: F401
+                                          is_non_decreasing, is_strictly_increasing,
+                                          reduce_logsumexp, scalar_mul)
+from tensorflux.ops.segment_ops import (bincount, confusion_matrix, invert_permutation,  # noqa: F401
+                                        segment_max, segment_mean, segment_min, segment_prod,
+                                        segment_sum, unsorted_segment_max, unsorted_segment_mean,
+                                        unsorted_segment_min, unsorted_segment_prod,
+                                        unsorted_segment_sqrt_n, unsorted_segment_sum)
+from tensorflux import bitwise, math  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

@@ -307,6 +307,85 @@ CHECKS = {
 }
 
 
+# --- API breadth: tf.math, tf.linalg, array manipulation, tf.nn extras ---------------------
+def _const_first(fn, a_lo, a_hi, x_lo, x_hi):
+    """Ops differentiable in their last argument only: the others are constants."""
+    def make(draw):
+        s = draw(shapes())
+        a = values(draw, s, a_lo, a_hi)
+        return [values(draw, s, x_lo, x_hi)], lambda x: fn(tf.constant(a), x)
+    return make
+
+
+def _complex_part(part):
+    def make(draw):
+        s = draw(shapes())
+        return [values(draw, s, away_from_zero=0.2), values(draw, s, away_from_zero=0.2)], \
+            lambda x, y: part(tf.complex(x, y))
+    return make
+
+
+def _cumulative(fn):
+    def make(draw):
+        s = draw(shapes(1))
+        axis = draw(st.integers(-len(s), len(s) - 1))
+        exclusive, reverse = draw(st.booleans()), draw(st.booleans())
+        return [values(draw, s, 0.5, 2.0)], lambda x: fn(x, axis, exclusive=exclusive, reverse=reverse)
+    return make
+
+
+def _segment(fn, sorted_ids=True, gen=values):
+    def make(draw):
+        n = draw(st.integers(1, 5))
+        ids = sorted(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+        if not sorted_ids:
+            ids = list(np.random.default_rng(draw(st.integers(0, 99))).permutation(ids))
+        data = gen(draw, (n, 2)) if gen is distinct else values(draw, (n, 2), 0.5, 2.0)
+        if sorted_ids:
+            return [data], lambda d: fn(d, tf.constant(ids))
+        return [data], lambda d: fn(d, tf.constant(ids), 5)
+    return make
+
+
+def _segment_gather(draw):
+    idx = np.array(draw(st.lists(st.integers(-1, 4), min_size=1, max_size=5)))
+    return [values(draw, (3, 2))], lambda p: tf.get_default_graph().create_op(
+        "SegmentGather", [p, tf.constant(idx)]).outputs[0]
+
+
+CHECKS.update({
+    "Acos": unary(tf.acos, -0.8, 0.8), "Asin": unary(tf.asin, -0.8, 0.8), "Atan": unary(tf.atan),
+    "Sinh": unary(tf.sinh), "Cosh": unary(tf.cosh), "Asinh": unary(tf.asinh),
+    "Acosh": unary(tf.acosh, 1.2, 3.0), "Atanh": unary(tf.atanh, -0.8, 0.8),
+    "Erf": unary(tf.erf), "Erfc": unary(tf.erfc), "Erfinv": unary(tf.math.erfinv, -0.8, 0.8),
+    "Ndtri": unary(tf.math.ndtri, 0.1, 0.9), "Lgamma": unary(tf.lgamma, 0.5, 3.0),
+    "Digamma": unary(tf.digamma, 0.5, 3.0),
+    "BesselI0": unary(tf.math.bessel_i0), "BesselI0e": unary(tf.math.bessel_i0e, away=0.2),
+    "BesselI1": unary(tf.math.bessel_i1), "BesselI1e": unary(tf.math.bessel_i1e, away=0.2),
+    "Atan2": binary(tf.atan2, 0.5, 2.0),
+    "Xlogy": binary(tf.math.xlogy, 0.5, 2.0), "Xlog1py": binary(tf.math.xlog1py, 0.5, 2.0),
+    "Xdivy": binary(tf.math.xdivy, 0.5, 2.0), "DivNoNan": binary(tf.div_no_nan, 0.5, 2.0),
+    "MulNoNan": binary(tf.math.multiply_no_nan, 0.5, 2.0),
+    "Polygamma": _const_first(lambda a, x: tf.polygamma(tf.round(a), x), 0.0, 2.0, 0.5, 3.0),
+    "Zeta": _const_first(tf.zeta, 2.0, 4.0, 0.5, 3.0),
+    "Igamma": _const_first(tf.igamma, 0.5, 3.0, 0.5, 3.0),
+    "Igammac": _const_first(tf.igammac, 0.5, 3.0, 0.5, 3.0),
+    "Betainc": _const_first(lambda a, x: tf.betainc(a, a + 0.5, x), 0.5, 3.0, 0.1, 0.9),
+    "Complex": _complex_part(lambda z: tf.real(z) * 2.0 + tf.imag(z) * 3.0),
+    "Real": _complex_part(tf.real), "Imag": _complex_part(tf.imag),
+    "Conj": _complex_part(lambda z: tf.imag(tf.conj(z))), "Angle": _complex_part(tf.angle),
+    "Cumsum": _cumulative(tf.cumsum), "Cumprod": _cumulative(tf.cumprod),
+    "SegmentSum": _segment(tf.segment_sum), "SegmentMean": _segment(tf.segment_mean),
+    "SegmentMax": _segment(tf.segment_max, gen=distinct),
+    "SegmentMin": _segment(tf.segment_min, gen=distinct), "SegmentProd": _segment(tf.segment_prod),
+    "UnsortedSegmentSum": _segment(tf.unsorted_segment_sum, False),
+    "UnsortedSegmentMax": _segment(tf.unsorted_segment_max, False, distinct),
+    "UnsortedSegmentMin": _segment(tf.unsorted_segment_min, False, distinct),
+    "UnsortedSegmentProd": _segment(tf.unsorted_segment_prod, False),
+    "SegmentGather": _segment_gather,
+})
+
+
 # (delta, rtol) where float64 central differences need more room: Cast goes through float32.
 TOLERANCE = {"Cast": (1e-2, 1e-3)}
 

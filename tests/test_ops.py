@@ -6,6 +6,7 @@ import tensorflux as tf
 from tensorflux.core.registry import registry
 from tensorflux.testing import backend_context, backends_to_test
 
+import api_op_cases
 import nn_reference as ref
 
 R = np.random.default_rng(42)
@@ -182,6 +183,9 @@ CASES = {
     "scatter_add_like": (lambda: _raw("ScatterAddLike", c(B[:2]), c(np.array([2, 2])), c(A), axis=0),
                          np.stack([np.zeros(4), np.zeros(4), B[0] + B[1]]).astype(np.float32)),
 }
+
+
+CASES.update(api_op_cases.CASES)  # the ops of TF1's API breadth (tf.math, tf.linalg, ...)
 
 
 def _raw(op_type, *inputs, **attrs):

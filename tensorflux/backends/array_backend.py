@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.math_kernels import HOST_MEMORY as MATH_HOST_MEMORY
+from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
@@ -23,7 +25,11 @@ HOST_MEMORY = {
     "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
+    **MATH_HOST_MEMORY,
 }
+
+
+KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels)
 
 
 class _Names:
@@ -38,11 +44,11 @@ class _Names:
 
 @functools.lru_cache(maxsize=1)
 def op_types() -> tuple:
-    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))))
+    return tuple(sorted(set().union(*(make(_Names()) for make in KERNEL_MAKERS))))
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp)}
+    return {k: v for make in KERNEL_MAKERS for k, v in make(xp).items()}
 
 
 def register_array_kernels(register, backend: str, load_xp):

@@ -1,0 +1,173 @@
+"""Numeric cases of the ops added for TF1's API breadth (tf.math, tf.linalg, tf.bitwise,
+tf.strings, array manipulation, tf.nn extras), each against NumPy, SciPy or TF1's
+documented numbers. ``test_ops`` runs them on every backend with its own cases."""
+import math
+
+import numpy as np
+import scipy.special as sp
+
+import tensorflux as tf
+
+R = np.random.default_rng(7)
+A = R.normal(size=(3, 4))                     # float64
+F = A.astype(np.float32)
+U = R.uniform(0.1, 0.9, size=(3, 4))          # in (0, 1)
+P = R.uniform(0.5, 3.0, size=(3, 4))          # positive
+I = np.array([[7, -7, 12], [-3, 5, 0]], np.int32)
+J = np.array([[2, 2, -5], [2, -2, 3]], np.int32)
+Z = np.array([[1.0, 0.0, -2.0], [0.0, 3.0, 4.0]])
+SEG = np.array([0, 0, 1, 3])
+D = R.normal(size=(4, 2))
+
+
+def c(x):
+    return tf.constant(x)
+
+
+def _cum(x, axis, exclusive=False, reverse=False, fn=np.cumsum, identity=0.0):
+    x = np.flip(x, axis) if reverse else x
+    out = fn(x, axis=axis)
+    if exclusive:
+        out = np.moveaxis(out, axis, 0)
+        out = np.concatenate([np.full((1,) + out.shape[1:], identity), out[:-1]])
+        out = np.moveaxis(out, 0, axis)
+    return np.flip(out, axis) if reverse else out
+
+
+def _segments(data, ids, n, reduce, empty):
+    out = np.full((n,) + data.shape[1:], empty, dtype=data.dtype)
+    for s in range(n):
+        rows = data[ids == s]
+        if len(rows):
+            out[s] = reduce(rows, axis=0)
+    return out
+
+
+MATH_CASES = {
+    # elementwise: trigonometric and hyperbolic
+    "acos": (lambda: tf.acos(c(U)), np.arccos(U)),
+    "asin": (lambda: tf.math.asin(c(U)), np.arcsin(U)),
+    "atan": (lambda: tf.atan(c(A)), np.arctan(A)),
+    "sinh": (lambda: tf.sinh(c(A)), np.sinh(A)),
+    "cosh": (lambda: tf.cosh(c(A)), np.cosh(A)),
+    "asinh": (lambda: tf.asinh(c(A)), np.arcsinh(A)),
+    "acosh": (lambda: tf.acosh(c(P + 1)), np.arccosh(P + 1)),
+    "atanh": (lambda: tf.atanh(c(U)), np.arctanh(U)),
+    "atan2": (lambda: tf.atan2(c(A), c(A[::-1])), np.arctan2(A, A[::-1])),
+    # special functions (against scipy.special and math)
+    "erf": (lambda: tf.erf(c(F)), np.array([[math.erf(v) for v in row] for row in F], np.float32)),
+    "erfc": (lambda: tf.erfc(c(A)), np.array([[math.erfc(v) for v in row] for row in A])),
+    "erfinv": (lambda: tf.math.erfinv(c(U * 2 - 1)), sp.erfinv(U * 2 - 1)),
+    "erfcinv": (lambda: tf.math.erfcinv(c(U)), sp.erfcinv(U)),
+    "ndtri": (lambda: tf.math.ndtri(c(U)), sp.ndtri(U)),
+    "lgamma": (lambda: tf.lgamma(c(P)), np.array([[math.lgamma(v) for v in row] for row in P])),
+    "digamma": (lambda: tf.digamma(c(P)), sp.digamma(P)),
+    "polygamma": (lambda: tf.polygamma(c(np.full((3, 4), 2.0)), c(P)), sp.polygamma(2, P)),
+    "zeta": (lambda: tf.zeta(c(P + 1), c(P)), sp.zeta(P + 1, P)),
+    "igamma": (lambda: tf.igamma(c(P), c(P[::-1])), sp.gammainc(P, P[::-1])),
+    "igammac": (lambda: tf.igammac(c(P), c(P[::-1])), sp.gammaincc(P, P[::-1])),
+    "betainc": (lambda: tf.betainc(c(P), c(P[::-1]), c(U)), sp.betainc(P, P[::-1], U)),
+    "lbeta": (lambda: tf.lbeta(c(P)), np.array([sum(math.lgamma(v) for v in row) - math.lgamma(sum(row))
+                                                for row in P])),
+    "bessel_i0": (lambda: tf.math.bessel_i0(c(A)), np.i0(A)),
+    "bessel_i0e": (lambda: tf.math.bessel_i0e(c(A)), np.i0(A) * np.exp(-np.abs(A))),
+    "bessel_i1": (lambda: tf.math.bessel_i1(c(A)), sp.i1(A)),
+    "bessel_i1e": (lambda: tf.math.bessel_i1e(c(A)), sp.i1(A) * np.exp(-np.abs(A))),
+    "log_sigmoid": (lambda: tf.log_sigmoid(c(A * 50)), -np.logaddexp(0, -A * 50)),
+    # safe divisions and x*log(y)
+    "div_no_nan": (lambda: tf.div_no_nan(c(A[:2, :3]), c(Z)), np.where(Z == 0, 0, A[:2, :3] / np.where(Z == 0, 1, Z))),
+    "mul_no_nan": (lambda: tf.math.multiply_no_nan(c(np.array([np.inf, np.nan, 2.0])), c(np.array([0.0, 0.0, 3.0]))),
+                   np.array([0.0, 0.0, 6.0])),
+    "reciprocal_no_nan": (lambda: tf.math.reciprocal_no_nan(c(Z)), np.where(Z == 0, 0, 1 / np.where(Z == 0, 1, Z))),
+    "xlogy": (lambda: tf.math.xlogy(c(Z), c(np.abs(Z))), np.where(Z == 0, 0, Z * np.log(np.where(Z == 0, 1, np.abs(Z))))),
+    "xlog1py": (lambda: tf.math.xlog1py(c(Z), c(np.abs(Z))), np.where(Z == 0, 0, Z * np.log1p(np.abs(Z)))),
+    "xdivy": (lambda: tf.math.xdivy(c(Z), c(Z[::-1] + 0.5)), np.where(Z == 0, 0, Z / (Z[::-1] + 0.5))),
+    "nextafter": (lambda: tf.math.nextafter(c(A), c(np.zeros_like(A))), np.nextafter(A, 0)),
+    "truncatediv": (lambda: tf.truncatediv(c(I), c(J)), np.trunc(I / J).astype(np.int32)),
+    "truncatediv_float": (lambda: tf.truncatediv(c(A), c(P)), np.trunc(A / P)),
+    "truncatemod": (lambda: tf.truncatemod(c(I), c(J)), np.fmod(I, J)),
+    "rint": (lambda: tf.rint(c(np.array([0.5, 1.5, 2.5, -0.5, -1.7]))), np.array([0.0, 2.0, 2.0, -0.0, -2.0])),
+    "is_inf": (lambda: tf.is_inf(c(np.array([1.0, np.inf, -np.inf, np.nan]))), np.array([False, True, True, False])),
+    # complex numbers
+    "complex": (lambda: tf.complex(c(A), c(P)), A + 1j * P),
+    "complex64": (lambda: tf.complex(c(F), c(F)), (F + 1j * F).astype(np.complex64)),
+    "real": (lambda: tf.real(c(A + 1j * P)), A),
+    "imag": (lambda: tf.imag(c(A + 1j * P)), P),
+    "imag_of_real": (lambda: tf.imag(c(A)), np.zeros_like(A)),
+    "conj": (lambda: tf.conj(c(A + 1j * P)), A - 1j * P),
+    "angle": (lambda: tf.angle(c(A + 1j * P)), np.angle(A + 1j * P)),
+    "angle_of_real": (lambda: tf.angle(c(np.array([-2.0, 0.0, 3.0]))), np.array([np.pi, 0.0, 0.0])),
+    # bitwise
+    "bitwise_and": (lambda: tf.bitwise.bitwise_and(c(I), c(J)), I & J),
+    "bitwise_or": (lambda: tf.bitwise.bitwise_or(c(I), c(J)), I | J),
+    "bitwise_xor": (lambda: tf.bitwise.bitwise_xor(c(I), c(J)), I ^ J),
+    "invert": (lambda: tf.bitwise.invert(c(np.array([0, 5, 255], np.uint8))), np.array([255, 250, 0], np.uint8)),
+    "left_shift": (lambda: tf.bitwise.left_shift(c(I), c(np.int32(2))), I << 2),
+    "right_shift": (lambda: tf.bitwise.right_shift(c(I), c(np.int32(1))), I >> 1),
+    "population_count": (lambda: tf.bitwise.population_count(c(np.array([0, 7, -1], np.int16))),
+                         np.array([0, 3, 16], np.uint8)),
+    # cumulative
+    "cumsum": (lambda: tf.cumsum(c(A), axis=1), np.cumsum(A, 1)),
+    "cumsum_exclusive_reverse": (lambda: tf.cumsum(c(I), axis=1, exclusive=True, reverse=True),
+                                 _cum(I, 1, True, True).astype(np.int32)),
+    "cumsum_doc": (lambda: tf.cumsum([1, 2, 3], exclusive=True), np.array([0, 1, 3], np.int32)),
+    "cumprod": (lambda: tf.cumprod(c(A), axis=0, reverse=True), _cum(A, 0, reverse=True, fn=np.cumprod)),
+    "cumprod_exclusive": (lambda: tf.cumprod(c(A), axis=-1, exclusive=True),
+                          _cum(A, 1, exclusive=True, fn=np.cumprod, identity=1.0)),
+    "cumulative_logsumexp": (lambda: tf.math.cumulative_logsumexp(c(A * 100), axis=1),
+                             np.logaddexp.accumulate(A * 100, axis=1)),
+    # composite reductions
+    "reduce_logsumexp": (lambda: tf.reduce_logsumexp(c(A * 100), axis=1), sp.logsumexp(A * 100, axis=1)),
+    "reduce_logsumexp_all_keep": (lambda: tf.reduce_logsumexp(c(A), keepdims=True), sp.logsumexp(A, keepdims=True)),
+    "reduce_variance": (lambda: tf.math.reduce_variance(c(A), axis=0), A.var(0)),
+    "reduce_std": (lambda: tf.math.reduce_std(c(A), axis=1, keepdims=True), A.std(1, keepdims=True)),
+    "reduce_euclidean_norm": (lambda: tf.math.reduce_euclidean_norm(c(A), axis=0), np.linalg.norm(A, axis=0)),
+    "reduce_euclidean_norm_int": (lambda: tf.math.reduce_euclidean_norm(c(np.array([[1, 2, 3], [1, 1, 1]], np.int32))),
+                                  np.int32(4)),
+    "count_nonzero": (lambda: tf.count_nonzero(c(Z), axis=1), np.count_nonzero(Z, axis=1)),
+    "count_nonzero_strings": (lambda: tf.count_nonzero(c(np.array(["", "a", "bc"]))), np.int64(2)),
+    "zero_fraction": (lambda: tf.math.zero_fraction(c(Z)), np.float32(2 / 6)),
+    "scalar_mul": (lambda: tf.scalar_mul(2.5, c(A)), 2.5 * A),
+    "accumulate_n": (lambda: tf.accumulate_n([c(A), c(P), c(A)]), A + P + A),
+    "polyval": (lambda: tf.math.polyval([2.0, -1.0, 3.0], c(A)), np.polyval([2, -1, 3], A)),
+    "is_non_decreasing": (lambda: tf.is_non_decreasing(c(np.array([1, 1, 2, 5]))), np.bool_(True)),
+    "is_strictly_increasing": (lambda: tf.is_strictly_increasing(c(np.array([1, 1, 2, 5]))), np.bool_(False)),
+    "approx_max_k": (lambda: tf.math.approx_max_k(c(A), 2, reduction_dimension=0)[0], -np.sort(-A, axis=0)[:2]),
+    "approx_min_k": (lambda: tf.math.approx_min_k(c(A), 1)[1], np.argmin(A, axis=1)[:, None].astype(np.int32)),
+    # segment reductions (TF1's documented examples and a direct loop)
+    "segment_sum_doc": (lambda: tf.segment_sum(c(np.array([[1, 2, 3, 4], [4, 3, 2, 1], [5, 6, 7, 8]], np.int32)),
+                                               c(np.array([0, 0, 1]))),
+                        np.array([[5, 5, 5, 5], [5, 6, 7, 8]], np.int32)),
+    "segment_sum": (lambda: tf.segment_sum(c(D), c(SEG)), _segments(D, SEG, 4, np.sum, 0)),
+    "segment_mean": (lambda: tf.segment_mean(c(D), c(SEG)), _segments(D, SEG, 4, np.mean, 0)),
+    "segment_max": (lambda: tf.segment_max(c(D), c(SEG)), _segments(D, SEG, 4, np.max, 0)),
+    "segment_min": (lambda: tf.segment_min(c(D), c(SEG)), _segments(D, SEG, 4, np.min, 0)),
+    "segment_prod": (lambda: tf.segment_prod(c(D), c(SEG)), _segments(D, SEG, 4, np.prod, 1)),
+    "unsorted_segment_sum": (lambda: tf.unsorted_segment_sum(c(D), c(SEG[::-1]), 5),
+                             _segments(D, SEG[::-1], 5, np.sum, 0)),
+    "unsorted_segment_max": (lambda: tf.unsorted_segment_max(c(D), c(SEG[::-1]), 5),
+                             _segments(D, SEG[::-1], 5, np.max, np.finfo(np.float64).min)),
+    "unsorted_segment_min_int": (lambda: tf.unsorted_segment_min(c(I.T), c(np.array([1, -1, 1])), 2),
+                                 np.array([[np.iinfo(np.int32).max] * 2, [7, -3]], np.int32)),
+    "unsorted_segment_prod": (lambda: tf.unsorted_segment_prod(c(D), c(SEG[::-1]), 4),
+                              _segments(D, SEG[::-1], 4, np.prod, 1)),
+    "unsorted_segment_mean": (lambda: tf.unsorted_segment_mean(c(D), c(SEG), 4), _segments(D, SEG, 4, np.mean, 0)),
+    "unsorted_segment_sqrt_n": (lambda: tf.unsorted_segment_sqrt_n(c(D), c(SEG), 4),
+                                _segments(D, SEG, 4, lambda r, axis: r.sum(axis) / np.sqrt(len(r)), 0)),
+    "unsorted_segment_2d_ids": (lambda: tf.unsorted_segment_sum(c(A), c(np.array([[0, 1, 0, 1]] * 3)), 2),
+                                np.array([A[:, ::2].sum(), A[:, 1::2].sum()])),
+    "segment_gather": (lambda: tf.get_default_graph().create_op(
+        "SegmentGather", [c(D), c(np.array([3, -1, 0, 9]))]).outputs[0],
+        np.stack([D[3], np.zeros(2), D[0], np.zeros(2)])),
+    "invert_permutation": (lambda: tf.invert_permutation(c(np.array([3, 4, 0, 2, 1], np.int32))),
+                           np.array([2, 4, 3, 0, 1], np.int32)),
+    "bincount": (lambda: tf.bincount(c(np.array([1, 1, 4, 2, 1], np.int32))), np.bincount([1, 1, 4, 2, 1]).astype(np.int32)),
+    "bincount_weights_limits": (lambda: tf.math.bincount(c(np.array([1, 1, 4, 2], np.int32)), weights=c(A[0]),
+                                                         minlength=3, maxlength=3),
+                                np.array([0, A[0, 0] + A[0, 1], A[0, 3]])),
+    "confusion_matrix_doc": (lambda: tf.confusion_matrix([1, 2, 4], [2, 2, 4]),
+                             np.array([[0, 0, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 1, 0, 0],
+                                       [0, 0, 0, 0, 0], [0, 0, 0, 0, 1]], np.int32)),
+}
+
+CASES = {**MATH_CASES}

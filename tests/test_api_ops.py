@@ -1,0 +1,78 @@
+"""TF1's op namespaces: aliases are the top-level ops themselves, and bad input fails
+when the graph is built, with TF1's exception classes. (The values of the ops are
+checked on every backend by ``test_ops`` with the cases of ``api_op_cases``.)"""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import tensorflux as tf
+
+NAMES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "tf1_api_names.json")))
+
+
+@pytest.mark.parametrize("namespace", ["math", "nn", "bitwise"])
+def test_namespace_aliases_are_the_top_level_ops(namespace):
+    """Every name a namespace shares with the top level is the very same object."""
+    module = getattr(tf, namespace)
+    shared = [n for n in dir(module) if not n.startswith("_") and hasattr(tf, n)
+              and callable(getattr(module, n)) and n not in ("tensorflux",)]
+    different = [n for n in shared if getattr(module, n) is not getattr(tf, n)
+                 and n in NAMES.get("", [])]
+    assert not different, f"tf.{namespace} names that are not the top-level objects: {different}"
+
+
+def test_documented_math_aliases():
+    assert tf.math.add is tf.add and tf.math.erf is tf.erf and tf.math.cumsum is tf.cumsum
+    assert tf.math.divide_no_nan is tf.div_no_nan and tf.math.in_top_k is tf.nn.in_top_k
+    assert tf.math.segment_sum is tf.segment_sum and tf.math.log_softmax is tf.nn.log_softmax
+    assert tf.floor_div is tf.floordiv and tf.arg_max is tf.argmax
+
+
+@pytest.mark.parametrize("build, error, match", [
+    (lambda: tf.erf(tf.constant([1, 2])), TypeError, "DataType int32 not in the allowed"),
+    (lambda: tf.lgamma(tf.constant([1.0 + 2j])), TypeError, "complex64 not in the allowed"),
+    (lambda: tf.bitwise.bitwise_and(tf.constant([1.0]), tf.constant([2.0])), TypeError, "float32"),
+    (lambda: tf.atan2(tf.constant([1.0]), tf.constant([1.0], tf.float64)), TypeError, "does not match"),
+    (lambda: tf.zeta(tf.zeros([2, 3]), tf.zeros([4])), ValueError, "cannot be broadcast"),
+    (lambda: tf.complex(tf.constant([1]), tf.constant([2])), TypeError, "int32"),
+    (lambda: tf.cumsum(tf.zeros([2, 3]), axis=2), ValueError, "out of range"),
+    (lambda: tf.cumsum(tf.constant([True])), TypeError, "numeric"),
+    (lambda: tf.cumsum(tf.zeros([2]), axis=tf.placeholder(tf.int32)), ValueError, "known when the graph"),
+    (lambda: tf.segment_sum(tf.zeros([4, 2]), tf.zeros([3], tf.int32)), ValueError, "prefix"),
+    (lambda: tf.segment_sum(tf.zeros([4, 2]), tf.zeros([4, 2], tf.int32)), ValueError, "vector"),
+    (lambda: tf.segment_sum(tf.zeros([4]), tf.zeros([4])), TypeError, "integers"),
+    (lambda: tf.unsorted_segment_sum(tf.zeros([4]), tf.zeros([4], tf.int32), 2.5), TypeError, "num_segments"),
+    (lambda: tf.invert_permutation(tf.zeros([2, 2], tf.int32)), ValueError, "vector"),
+    (lambda: tf.bincount(tf.constant([1.0])), TypeError, "int32"),
+    (lambda: tf.scalar_mul(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0])), ValueError, "scalar"),
+    (lambda: tf.accumulate_n([tf.zeros([2]), tf.zeros([3])]), ValueError, "do not match"),
+])
+def test_bad_input_fails_when_the_graph_is_built(build, error, match):
+    with pytest.raises(error, match=match):
+        build()
+
+
+def test_build_errors_name_the_users_line():
+    with pytest.raises(TypeError, match="test_api_ops.py"):
+        tf.digamma(tf.constant([1, 2]))
+
+
+@pytest.mark.parametrize("build, match", [
+    (lambda: tf.segment_sum(tf.constant([1.0, 2.0]), tf.constant([1, 0])), "not increasing"),
+    (lambda: tf.unsorted_segment_sum(tf.constant([1.0, 2.0]), tf.constant([1, 5]), 3), "not in"),
+    (lambda: tf.invert_permutation(tf.constant([0, 0, 1])), "not a permutation"),
+])
+def test_bad_values_fail_when_the_graph_runs(build, match):
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
+        sess.run(build())
+
+
+def test_dynamic_num_segments_and_shapes():
+    ids = tf.placeholder(tf.int32, [None])
+    out = tf.unsorted_segment_sum(tf.ones_like(ids), ids, tf.reduce_max(ids) + 1)
+    assert out.shape.as_list() == [None]
+    assert tf.segment_sum(tf.zeros([3, 2]), tf.constant([0, 0, 2])).shape.as_list() == [3, 2]
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(out, {ids: [2, 0, 2]}), [1, 0, 2])
