@@ -78,7 +78,13 @@ from tensorflux.ops.segment_ops import (bincount, confusion_matrix, invert_permu
                                         segment_sum, unsorted_segment_max, unsorted_segment_mean,
                                         unsorted_segment_min, unsorted_segment_prod,
                                         unsorted_segment_sqrt_n, unsorted_segment_sum)
-from tensorflux import bitwise, math  # noqa: F401,E402
+from tensorflux.ops.linalg_ops import (cholesky, cholesky_solve, cross, diag, diag_part,  # noqa: F401
+                                       einsum, eye, matrix_band_part, matrix_diag,
+                                       matrix_diag_part, matrix_set_diag, matrix_solve,
+                                       matrix_solve_ls, matrix_transpose,
+                                       matrix_triangular_solve, norm, qr, self_adjoint_eig,
+                                       self_adjoint_eigvals, svd, tensordot, trace)
+from tensorflux import bitwise, linalg, math  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

@@ -170,4 +170,80 @@ MATH_CASES = {
                                        [0, 0, 0, 0, 0], [0, 0, 0, 0, 1]], np.int32)),
 }
 
-CASES = {**MATH_CASES}
+SQ = R.normal(size=(3, 3))
+SPD = SQ @ SQ.T + 3 * np.eye(3)
+BSPD = np.stack([SPD, SPD + np.eye(3)])          # a batch of 2
+RHS = R.normal(size=(3, 2))
+TALL = R.normal(size=(4, 3))
+WIDE = TALL.T
+V3 = R.normal(size=(2, 3))
+
+
+def _band(x, lower, upper):
+    i, j = np.indices(x.shape[-2:])
+    return np.where(((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper)), x, 0)
+
+
+LINALG_CASES = {
+    "cholesky": (lambda: tf.cholesky(c(BSPD)), np.linalg.cholesky(BSPD)),
+    "cholesky_solve": (lambda: tf.cholesky_solve(tf.cholesky(c(SPD)), c(RHS)), np.linalg.solve(SPD, RHS)),
+    "matrix_solve": (lambda: tf.matrix_solve(c(SQ), c(RHS)), np.linalg.solve(SQ, RHS)),
+    "matrix_solve_adjoint": (lambda: tf.linalg.solve(c(SQ), c(RHS), adjoint=True), np.linalg.solve(SQ.T, RHS)),
+    "matrix_solve_broadcast": (lambda: tf.matrix_solve(c(BSPD), c(RHS)), np.linalg.solve(BSPD, RHS)),
+    "triangular_solve": (lambda: tf.matrix_triangular_solve(c(SQ), c(RHS)), np.linalg.solve(np.tril(SQ), RHS)),
+    "triangular_solve_upper_adjoint": (lambda: tf.linalg.triangular_solve(c(SQ), c(RHS), lower=False, adjoint=True),
+                                       np.linalg.solve(np.triu(SQ).T, RHS)),
+    "slogdet_sign": (lambda: tf.linalg.slogdet(c(SQ))[0], np.linalg.slogdet(SQ)[0]),
+    "slogdet_logabs": (lambda: tf.linalg.slogdet(c(BSPD))[1], np.linalg.slogdet(BSPD)[1]),
+    "logdet": (lambda: tf.linalg.logdet(c(BSPD)), np.log(np.linalg.det(BSPD))),
+    "qr_r": (lambda: tf.qr(c(TALL))[1], np.linalg.qr(TALL)[1]),
+    "qr_q_full": (lambda: tf.qr(c(TALL), full_matrices=True)[0], np.linalg.qr(TALL, mode="complete")[0]),
+    "svd_s": (lambda: tf.svd(c(WIDE), compute_uv=False), np.linalg.svd(WIDE, compute_uv=False)),
+    "svd_reconstructs": (lambda: (lambda s, u, v: tf.matmul(u * s[..., None, :], v, adjoint_b=True))(*tf.svd(c(TALL))),
+                         TALL),
+    "svd_u_abs": (lambda: tf.abs(tf.svd(c(np.stack([TALL, 2 * TALL])))[1]),
+                  np.abs(np.linalg.svd(np.stack([TALL, 2 * TALL]), full_matrices=False)[0])),
+    "eigh_values": (lambda: tf.self_adjoint_eig(c(BSPD))[0], np.linalg.eigvalsh(BSPD)),
+    "eigh_vectors_abs": (lambda: tf.abs(tf.linalg.eigh(c(SPD))[1]), np.abs(np.linalg.eigh(SPD)[1])),
+    "eigvalsh": (lambda: tf.self_adjoint_eigvals(c(SPD)), np.linalg.eigvalsh(SPD)),
+    "band_part": (lambda: tf.matrix_band_part(c(TALL), 1, 0), _band(TALL, 1, 0)),
+    "band_part_upper": (lambda: tf.linalg.band_part(c(TALL), 0, -1), np.triu(TALL)),
+    "matrix_diag": (lambda: tf.matrix_diag(c(V3)), np.stack([np.diag(v) for v in V3])),
+    "matrix_diag_part": (lambda: tf.matrix_diag_part(c(TALL)), np.diagonal(TALL)),
+    "matrix_set_diag": (lambda: tf.matrix_set_diag(c(TALL), c(np.arange(3.0))),
+                        np.where(np.eye(4, 3, dtype=bool), np.eye(4, 3) * np.arange(3.0), TALL)),
+    "diag": (lambda: tf.diag(c(np.array([1, 2, 3, 4], np.int32))), np.diag([1, 2, 3, 4]).astype(np.int32)),
+    "diag_rank2": (lambda: tf.diag(c(V3)), np.einsum("ij,ik,jl->ijkl", V3, np.eye(2), np.eye(3))),
+    "diag_part": (lambda: tf.diag_part(c(np.diag([1.0, 2.0, 3.0]))), np.array([1.0, 2.0, 3.0])),
+    "trace": (lambda: tf.trace(c(BSPD)), np.trace(BSPD, axis1=-2, axis2=-1)),
+    "cross": (lambda: tf.cross(c(V3), c(V3[::-1])), np.cross(V3, V3[::-1])),
+    "einsum_matmul": (lambda: tf.einsum("ij,jk->ik", c(TALL), c(SQ)), TALL @ SQ),
+    "einsum_batch_trace": (lambda: tf.einsum("bij,bjk->bik", c(BSPD), c(BSPD)), BSPD @ BSPD),
+    "einsum_implicit": (lambda: tf.einsum("ij,ij", c(SQ), c(SQ)), np.einsum("ij,ij", SQ, SQ)),
+    "einsum_ellipsis": (lambda: tf.einsum("...ij->...ji", c(BSPD)), np.swapaxes(BSPD, -1, -2)),
+    "eye": (lambda: tf.eye(2, 3, batch_shape=[2]), np.broadcast_to(np.eye(2, 3, dtype=np.float32), (2, 2, 3))),
+    "eye_dynamic": (lambda: tf.eye(tf.placeholder_with_default(3, [])), np.eye(3, dtype=np.float32)),
+    "matvec": (lambda: tf.linalg.matvec(c(SQ), c(V3[0])), SQ @ V3[0]),
+    "tensordot": (lambda: tf.tensordot(c(BSPD), c(TALL.T), axes=1), np.tensordot(BSPD, TALL.T, axes=1)),
+    "tensordot_lists": (lambda: tf.tensordot(c(BSPD), c(BSPD), axes=[[0, 2], [0, 1]]),
+                        np.tensordot(BSPD, BSPD, axes=[[0, 2], [0, 1]])),
+    "matrix_transpose": (lambda: tf.matrix_transpose(c(BSPD[:, :2])), np.swapaxes(BSPD[:, :2], -1, -2)),
+    "adjoint": (lambda: tf.linalg.adjoint(c(SQ + 1j * SQ.T)), (SQ + 1j * SQ.T).conj().T),
+    "norm_euclidean": (lambda: tf.norm(c(TALL)), np.linalg.norm(TALL)),
+    "norm_vector_axis": (lambda: tf.norm(c(TALL), ord=1, axis=1), np.linalg.norm(TALL, 1, axis=1)),
+    "norm_vector_p3": (lambda: tf.norm(c(TALL), ord=3, axis=0, keepdims=True), np.linalg.norm(TALL, 3, axis=0, keepdims=True)),
+    "norm_inf": (lambda: tf.norm(c(TALL), ord=np.inf, axis=-1), np.linalg.norm(TALL, np.inf, axis=-1)),
+    "norm_matrix_1": (lambda: tf.norm(c(BSPD), ord=1, axis=[-2, -1]), np.linalg.norm(BSPD, 1, axis=(-2, -1))),
+    "norm_matrix_inf": (lambda: tf.norm(c(TALL), ord=np.inf, axis=(0, 1)), np.linalg.norm(TALL, np.inf)),
+    "norm_matrix_2": (lambda: tf.norm(c(TALL), ord=2, axis=[0, 1]), np.linalg.norm(TALL, 2)),
+    "normalize": (lambda: tf.linalg.normalize(c(TALL), axis=1)[0], TALL / np.linalg.norm(TALL, axis=1, keepdims=True)),
+    "lstsq_tall": (lambda: tf.linalg.lstsq(c(TALL), c(R.normal(size=(4, 2)) * 0 + np.arange(8.0).reshape(4, 2))),
+                   np.linalg.lstsq(TALL, np.arange(8.0).reshape(4, 2), rcond=None)[0]),
+    "lstsq_wide_regularized": (lambda: tf.matrix_solve_ls(c(WIDE), c(np.ones((3, 1))), l2_regularizer=0.5),
+                               WIDE.T @ np.linalg.solve(WIDE @ WIDE.T + 0.5 * np.eye(3), np.ones((3, 1)))),
+    "pinv": (lambda: tf.linalg.pinv(c(TALL)), np.linalg.pinv(TALL)),
+    "matrix_rank": (lambda: tf.linalg.matrix_rank(c(np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]))), np.int32(1)),
+    "tensor_diag_part": (lambda: tf.linalg.tensor_diag_part(c(np.diag([1.0, 2.0]))), np.array([1.0, 2.0])),
+}
+
+CASES = {**MATH_CASES, **LINALG_CASES}

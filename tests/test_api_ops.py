@@ -12,12 +12,17 @@ import tensorflux as tf
 NAMES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "tf1_api_names.json")))
 
 
-@pytest.mark.parametrize("namespace", ["math", "nn", "bitwise"])
+# Names TF1 gives a different meaning in a namespace: tf.linalg.diag is tf.matrix_diag
+# (tf.diag makes a D + D tensor), tf.linalg.transpose is tf.matrix_transpose.
+DIFFERENT_IN_TF1 = {"linalg": {"diag", "diag_part", "transpose"}}
+
+
+@pytest.mark.parametrize("namespace", ["math", "linalg", "nn", "bitwise"])
 def test_namespace_aliases_are_the_top_level_ops(namespace):
     """Every name a namespace shares with the top level is the very same object."""
     module = getattr(tf, namespace)
     shared = [n for n in dir(module) if not n.startswith("_") and hasattr(tf, n)
-              and callable(getattr(module, n)) and n not in ("tensorflux",)]
+              and callable(getattr(module, n)) and n not in DIFFERENT_IN_TF1.get(namespace, ())]
     different = [n for n in shared if getattr(module, n) is not getattr(tf, n)
                  and n in NAMES.get("", [])]
     assert not different, f"tf.{namespace} names that are not the top-level objects: {different}"
@@ -28,6 +33,9 @@ def test_documented_math_aliases():
     assert tf.math.divide_no_nan is tf.div_no_nan and tf.math.in_top_k is tf.nn.in_top_k
     assert tf.math.segment_sum is tf.segment_sum and tf.math.log_softmax is tf.nn.log_softmax
     assert tf.floor_div is tf.floordiv and tf.arg_max is tf.argmax
+    assert tf.linalg.inv is tf.matrix_inverse and tf.linalg.band_part is tf.matrix_band_part
+    assert tf.linalg.diag is tf.matrix_diag and tf.linalg.tensor_diag is tf.diag
+    assert tf.linalg.eigh is tf.self_adjoint_eig and tf.linalg.lstsq is tf.matrix_solve_ls
 
 
 @pytest.mark.parametrize("build, error, match", [
@@ -48,6 +56,19 @@ def test_documented_math_aliases():
     (lambda: tf.bincount(tf.constant([1.0])), TypeError, "int32"),
     (lambda: tf.scalar_mul(tf.constant([1.0, 2.0]), tf.constant([1.0, 2.0])), ValueError, "scalar"),
     (lambda: tf.accumulate_n([tf.zeros([2]), tf.zeros([3])]), ValueError, "do not match"),
+    (lambda: tf.cholesky(tf.zeros([2, 3])), ValueError, "square"),
+    (lambda: tf.cholesky(tf.zeros([3])), ValueError, "rank >= 2"),
+    (lambda: tf.cholesky(tf.zeros([2, 2], tf.int32)), TypeError, "float or complex"),
+    (lambda: tf.matrix_solve(tf.zeros([3, 3]), tf.zeros([2, 1])), ValueError, "incompatible"),
+    (lambda: tf.matrix_set_diag(tf.zeros([3, 3]), tf.zeros([2])), ValueError, "does not fit"),
+    (lambda: tf.diag_part(tf.zeros([2, 3])), ValueError, "D \\+ D"),
+    (lambda: tf.cross(tf.zeros([2, 4]), tf.zeros([2, 4])), ValueError, "3 elements"),
+    (lambda: tf.einsum("ij,jk->ik", tf.zeros([2, 3]), tf.zeros([4, 2])), ValueError, "sizes 3 and 4"),
+    (lambda: tf.einsum("ij->i", tf.zeros([2, 3, 4])), ValueError, "rank"),
+    (lambda: tf.einsum("ij,jk", tf.zeros([2, 3])), ValueError, "2 operands"),
+    (lambda: tf.tensordot(tf.zeros([2, 3]), tf.zeros([4, 2]), 1), ValueError, "do not match"),
+    (lambda: tf.norm(tf.zeros([2, 3]), ord=0.5), ValueError, "ord"),
+    (lambda: tf.matrix_band_part(tf.zeros([2, 2]), tf.placeholder(tf.int64), 0), ValueError, "known"),
 ])
 def test_bad_input_fails_when_the_graph_is_built(build, error, match):
     with pytest.raises(error, match=match):
@@ -63,10 +84,20 @@ def test_build_errors_name_the_users_line():
     (lambda: tf.segment_sum(tf.constant([1.0, 2.0]), tf.constant([1, 0])), "not increasing"),
     (lambda: tf.unsorted_segment_sum(tf.constant([1.0, 2.0]), tf.constant([1, 5]), 3), "not in"),
     (lambda: tf.invert_permutation(tf.constant([0, 0, 1])), "not a permutation"),
+    (lambda: tf.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]])), "Cholesky decomposition was not successful"),
+    (lambda: tf.matrix_solve(tf.ones([2, 2]), tf.ones([2, 1])), "not invertible"),
 ])
 def test_bad_values_fail_when_the_graph_runs(build, match):
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
         sess.run(build())
+
+
+def test_gradients_tf1_does_not_have_say_so():
+    x = tf.placeholder(tf.float64, [3, 2])
+    with pytest.raises(LookupError, match="QR gradient"):
+        tf.gradients(tf.qr(tf.transpose(x))[1], x)
+    with pytest.raises(LookupError, match="full_matrices=False"):
+        tf.gradients(tf.svd(x, full_matrices=True)[0], x)
 
 
 def test_dynamic_num_segments_and_shapes():

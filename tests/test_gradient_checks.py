@@ -353,6 +353,43 @@ def _segment_gather(draw):
         "SegmentGather", [p, tf.constant(idx)]).outputs[0]
 
 
+def _spd(x):
+    """A symmetric positive definite matrix made from x (so perturbations stay symmetric)."""
+    n = x.shape.as_list()[-1]
+    return (x + tf.linalg.matrix_transpose(x)) * 0.5 + tf.constant(2.0 * np.eye(n))
+
+
+def _matrices(build, shape_of=lambda d: (d(st.integers(1, 3)),) * 2, n_inputs=1):
+    def make(draw):
+        shape = shape_of(draw)
+        return [values(draw, shape, -0.5, 0.5) for _ in range(n_inputs)], build
+    return make
+
+
+def _tall(draw):
+    n = draw(st.integers(1, 3))
+    return (n + draw(st.integers(0, 2)), n)
+
+
+def _solve(fn):
+    def make(draw):
+        n, k = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        return [values(draw, (n, n), -0.5, 0.5) + 2 * np.eye(n), values(draw, (n, k))], fn
+    return make
+
+
+def _svd_parts(x):
+    s, u, v = tf.svd(x)
+    return tf.concat([s, tf.reshape(u * u, [-1]), tf.reshape(v * v, [-1])], 0)
+
+
+def _einsum(draw):
+    equation, shapes_ = draw(st.sampled_from([
+        ("ij,jk->ik", [(2, 3), (3, 2)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 1)]),
+        ("ij->j", [(3, 2)]), ("i,j->ij", [(2,), (3,)]), ("ijk->kji", [(1, 2, 3)])]))
+    return [values(draw, s) for s in shapes_], lambda *xs: tf.einsum(equation, *xs)
+
+
 CHECKS.update({
     "Acos": unary(tf.acos, -0.8, 0.8), "Asin": unary(tf.asin, -0.8, 0.8), "Atan": unary(tf.atan),
     "Sinh": unary(tf.sinh), "Cosh": unary(tf.cosh), "Asinh": unary(tf.asinh),
@@ -383,6 +420,23 @@ CHECKS.update({
     "UnsortedSegmentMin": _segment(tf.unsorted_segment_min, False, distinct),
     "UnsortedSegmentProd": _segment(tf.unsorted_segment_prod, False),
     "SegmentGather": _segment_gather,
+    "Cholesky": _matrices(lambda x: tf.cholesky(_spd(x))),
+    "MatrixSolve": _solve(lambda a, b: tf.matrix_solve(a, b) + tf.matrix_solve(a, b, adjoint=True)),
+    "MatrixTriangularSolve": _solve(lambda a, b: tf.matrix_triangular_solve(a, b) + tf.matrix_triangular_solve(
+        a, b, lower=False, adjoint=True)),
+    "LogMatrixDeterminant": _matrices(lambda x: tf.linalg.slogdet(x + tf.constant(np.eye(x.shape.as_list()[0])))[1]),
+    "Qr": _matrices(lambda x: tf.concat(tf.qr(x), 0), _tall),
+    "Svd": _matrices(_svd_parts, _tall),
+    "SelfAdjointEigV2": _matrices(lambda x: (lambda e, v: tf.concat([e[None], v * v], 0))(*tf.self_adjoint_eig(
+        _spd(x) + tf.constant(np.diag(np.arange(x.shape.as_list()[0]) * 1.0))))),
+    "MatrixBandPart": _matrices(lambda x: tf.matrix_band_part(x, 1, 0), _tall),
+    "MatrixDiag": shape_op(lambda x, s, d: tf.matrix_diag(x)),
+    "MatrixDiagPart": _matrices(tf.matrix_diag_part, _tall),
+    "MatrixSetDiag": _matrices(lambda x, y: tf.matrix_set_diag(x, tf.matrix_diag_part(y) * 2.0), n_inputs=2),
+    "Diag": shape_op(lambda x, s, d: tf.diag(x)),
+    "DiagPart": shape_op(lambda x, s, d: tf.diag_part(tf.diag(x) * 3.0)),
+    "Cross": _matrices(tf.cross, lambda d: (d(st.integers(1, 2)), 3), n_inputs=2),
+    "Einsum": _einsum,
 })
 
 

@@ -12,6 +12,7 @@ import functools
 
 from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.math_kernels import HOST_MEMORY as MATH_HOST_MEMORY
+from tensorflux.backends.linalg_kernels import make_linalg_kernels
 from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
@@ -29,7 +30,7 @@ HOST_MEMORY = {
 }
 
 
-KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels)
+KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels)
 
 
 class _Names:

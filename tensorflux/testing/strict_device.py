@@ -112,8 +112,10 @@ def _wrap(x):
         return DeviceArray(x)
     if isinstance(x, np.generic):  # CuPy returns 0-d arrays where NumPy returns scalars
         return DeviceArray(np.asarray(x))
-    if type(x) in (list, tuple):
-        return type(x)(_wrap(i) for i in x)
+    if type(x) is list:
+        return [_wrap(i) for i in x]
+    if isinstance(x, tuple):  # NumPy's named results (EighResult, ...) are tuples in CuPy
+        return tuple(_wrap(i) for i in x)
     return x
 
 
