@@ -84,6 +84,28 @@ from tensorflux.ops.linalg_ops import (cholesky, cholesky_solve, cross, diag, di
                                        matrix_solve_ls, matrix_transpose,
                                        matrix_triangular_solve, norm, qr, self_adjoint_eig,
                                        self_adjoint_eigvals, svd, tensordot, trace)
+from tensorflux.ops.manip_ops import (argsort, batch_gather, batch_scatter_update,  # noqa: F401
+                                      batch_to_space, batch_to_space_nd, bitcast, boolean_mask,
+                                      broadcast_dynamic_shape, broadcast_static_shape,
+                                      broadcast_to, clip_by_average_norm, depth_to_space,
+                                      dynamic_partition, dynamic_stitch, ensure_shape, gather_nd,
+                                      histogram_fixed_width, histogram_fixed_width_bins,
+                                      identity_n, meshgrid, parallel_stack, repeat, reverse,
+                                      reverse_sequence, roll, saturate_cast, scatter_add,
+                                      scatter_div, scatter_max, scatter_min, scatter_mul,
+                                      scatter_nd, scatter_nd_add, scatter_nd_sub,
+                                      scatter_nd_update, scatter_sub, scatter_update,
+                                      searchsorted, sequence_mask, setdiff1d, shape_n, sort,
+                                      space_to_batch, space_to_batch_nd, space_to_depth,
+                                      strided_slice, tensor_scatter_nd_add, tensor_scatter_nd_max,
+                                      tensor_scatter_nd_min, tensor_scatter_nd_sub,
+                                      tensor_scatter_nd_update, timestamp, to_complex64,
+                                      to_complex128, unique, unique_with_counts, unravel_index,
+                                      where_v2)
+from tensorflux.ops.manip_ops import (reverse as reverse_v2,  # noqa: F401
+                                      tensor_scatter_nd_add as tensor_scatter_add,
+                                      tensor_scatter_nd_sub as tensor_scatter_sub,
+                                      tensor_scatter_nd_update as tensor_scatter_update)
 from tensorflux import bitwise, linalg, math  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

@@ -246,4 +246,131 @@ LINALG_CASES = {
     "tensor_diag_part": (lambda: tf.linalg.tensor_diag_part(c(np.diag([1.0, 2.0]))), np.array([1.0, 2.0])),
 }
 
-CASES = {**MATH_CASES, **LINALG_CASES}
+X3 = R.normal(size=(2, 3, 4))
+IMG = np.arange(2 * 4 * 4 * 2, dtype=np.float64).reshape(2, 4, 4, 2)
+IDX2 = np.array([[1, 2], [0, 0], [1, 2]])
+
+
+def _scatter_nd(indices, updates, shape):
+    out = np.zeros(shape, updates.dtype)
+    for i, u in zip(indices.reshape(-1, indices.shape[-1]), updates.reshape((-1,) + tuple(shape[indices.shape[-1]:]))):
+        out[tuple(i)] += u
+    return out
+
+
+def _combine_at(x, indices, updates, fn):
+    out = x.copy()
+    for i, u in zip(indices, updates):
+        out[tuple(i)] = fn(out[tuple(i)], u)
+    return out
+
+
+def _space_to_batch(x, b, pads):
+    """TF's documented definition, element by element."""
+    x = np.pad(x, [(0, 0)] + list(pads) + [(0, 0)])
+    n, h, w, c = x.shape
+    out = np.zeros((n * b * b, h // b, w // b, c))
+    for bi in range(b * b):
+        oy, ox = divmod(bi, b)
+        out[bi * n:(bi + 1) * n] = x[:, oy::b, ox::b]
+    return out
+
+
+def _reverse_sequence(x, lengths):
+    out = x.copy()
+    for i, n in enumerate(lengths):
+        out[i, :n] = x[i, :n][::-1]
+    return out
+
+
+MANIP_CASES = {
+    "boolean_mask": (lambda: tf.boolean_mask(c(A), c(A[:, 0] > 0)), A[A[:, 0] > 0]),
+    "boolean_mask_2d": (lambda: tf.boolean_mask(c(X3), c(X3[..., 0] > 0)), X3[X3[..., 0] > 0]),
+    "boolean_mask_axis": (lambda: tf.boolean_mask(c(X3), c(np.array([True, False, True, True])), axis=2),
+                          X3[:, :, [0, 2, 3]]),
+    "gather_nd": (lambda: tf.gather_nd(c(X3), c(IDX2)), X3[IDX2[:, 0], IDX2[:, 1]]),
+    "gather_nd_full": (lambda: tf.gather_nd(c(A), c(np.array([[0, 1], [2, 3]]))), A[[0, 2], [1, 3]]),
+    "scatter_nd": (lambda: tf.scatter_nd(c(IDX2), c(A), [2, 3, 4]), _scatter_nd(IDX2, A, (2, 3, 4))),
+    "scatter_nd_doc": (lambda: tf.scatter_nd(c(np.array([[4], [3], [1], [7]])), c(np.array([9, 10, 11, 12], np.int32)), [8]),
+                       np.array([0, 11, 0, 10, 9, 0, 0, 12], np.int32)),
+    "tensor_scatter_update": (lambda: tf.tensor_scatter_nd_update(c(X3), c(IDX2[:2]), c(A[:2])),
+                              _combine_at(X3, IDX2[:2], A[:2], lambda old, new: new)),
+    "tensor_scatter_add": (lambda: tf.tensor_scatter_nd_add(c(X3), c(IDX2), c(A)), X3 + _scatter_nd(IDX2, A, (2, 3, 4))),
+    "tensor_scatter_sub": (lambda: tf.tensor_scatter_nd_sub(c(X3), c(IDX2), c(A)), X3 - _scatter_nd(IDX2, A, (2, 3, 4))),
+    "tensor_scatter_max": (lambda: tf.tensor_scatter_nd_max(c(X3), c(IDX2), c(A)), _combine_at(X3, IDX2, A, np.maximum)),
+    "tensor_scatter_min": (lambda: tf.tensor_scatter_nd_min(c(A), c(np.array([[1], [1]])), c(A[:2])),
+                           _combine_at(A, np.array([[1], [1]]), A[:2], np.minimum)),
+    "batch_gather": (lambda: tf.batch_gather(c(X3), c(np.array([[3, 0], [1, 1], [2, 0]] * 2).reshape(2, 3, 2))),
+                     np.take_along_axis(X3, np.array([[3, 0], [1, 1], [2, 0]] * 2).reshape(2, 3, 2), -1)),
+    "reverse": (lambda: tf.reverse(c(X3), [0, -1]), X3[::-1, :, ::-1]),
+    "reverse_v2": (lambda: tf.reverse_v2(c(A), [1]), A[:, ::-1]),
+    "roll": (lambda: tf.roll(c(X3), [1, -2], [1, 2]), np.roll(X3, (1, -2), (1, 2))),
+    "reverse_sequence": (lambda: tf.reverse_sequence(c(X3), [2, 0], seq_axis=1, batch_axis=0),
+                         _reverse_sequence(X3, [2, 0])),
+    "unique_y": (lambda: tf.unique(c(np.array([1, 1, 2, 4, 4, 4, 7, 8, 8])))[0], np.array([1, 2, 4, 7, 8])),
+    "unique_idx_order": (lambda: tf.unique(c(np.array([5, 3, 5, 1, 3], np.int32)))[1], np.array([0, 1, 0, 2, 1], np.int32)),
+    "unique_counts": (lambda: tf.unique_with_counts(c(np.array([5, 3, 5, 1, 3], np.int32)))[2], np.array([2, 2, 1], np.int32)),
+    "setdiff1d": (lambda: tf.setdiff1d([1, 2, 3, 4, 5, 6], [1, 3, 5])[0], np.array([2, 4, 6], np.int32)),
+    "setdiff1d_idx": (lambda: tf.setdiff1d([1, 2, 3, 4, 5, 6], [1, 3, 5])[1], np.array([1, 3, 5], np.int32)),
+    "searchsorted": (lambda: tf.searchsorted(c(np.sort(A, 1)), c(A[:, :2] + 0.1)),
+                     np.stack([np.searchsorted(r, v) for r, v in zip(np.sort(A, 1), A[:, :2] + 0.1)]).astype(np.int32)),
+    "searchsorted_right": (lambda: tf.searchsorted([[1, 2, 2, 3]], [[2, 0]], side="right"), np.array([[3, 0]], np.int32)),
+    "unravel_index": (lambda: tf.unravel_index(c(np.array([2, 5, 7], np.int32)), c(np.array([3, 3], np.int32))),
+                      np.array(np.unravel_index([2, 5, 7], (3, 3)), np.int32)),
+    "dynamic_partition": (lambda: tf.dynamic_partition(c(A), c(np.array([1, 0, 1], np.int32)), 2)[1], A[[0, 2]]),
+    "dynamic_stitch": (lambda: tf.dynamic_stitch([c(np.array([0, 2])), c(np.array([[1, 3]]))], [c(A[:2]), c(A[None, 1:])]),
+                       np.stack([A[0], A[1], A[1], A[2]])),
+    "broadcast_to": (lambda: tf.broadcast_to(c(A[:1]), [2, 3, 4]), np.broadcast_to(A[:1], (2, 3, 4))),
+    "broadcast_dynamic_shape": (lambda: tf.broadcast_dynamic_shape([2, 1, 4], [3, 1]), np.array([2, 3, 4], np.int32)),
+    "where_v2": (lambda: tf.where_v2(c(A[0] > 0), c(A), c(np.float64(-1))), np.where(A[0] > 0, A, -1)),
+    "ensure_shape": (lambda: tf.ensure_shape(tf.placeholder_with_default(c(A), [None, 4]), [3, None]), A),
+    "sequence_mask": (lambda: tf.sequence_mask([1, 3, 2], 5), np.arange(5) < np.array([[1], [3], [2]])),
+    "sequence_mask_float": (lambda: tf.sequence_mask(c(np.array([[1, 3], [2, 0]])), dtype=tf.float32),
+                            (np.arange(3) < np.array([[1, 3], [2, 0]])[..., None]).astype(np.float32)),
+    "meshgrid_xy": (lambda: tf.meshgrid([1, 2, 3], [4, 5])[0], np.meshgrid([1, 2, 3], [4, 5])[0].astype(np.int32)),
+    "meshgrid_ij": (lambda: tf.meshgrid([1, 2, 3], [4, 5], [6], indexing="ij")[1],
+                    np.meshgrid([1, 2, 3], [4, 5], [6], indexing="ij")[1].astype(np.int32)),
+    "sort": (lambda: tf.sort(c(X3), axis=1), np.sort(X3, axis=1)),
+    "sort_descending_int": (lambda: tf.sort(c(I), direction="DESCENDING"), -np.sort(-I, axis=-1)),
+    "argsort": (lambda: tf.argsort(c(np.array([3.0, 1.0, 2.0, 1.0]))), np.array([1, 3, 2, 0], np.int32)),
+    "space_to_batch_nd": (lambda: tf.space_to_batch_nd(c(IMG), [2, 2], [[0, 0], [2, 0]]),
+                          _space_to_batch(IMG, 2, [(0, 0), (2, 0)])),
+    "batch_to_space_nd": (lambda: tf.batch_to_space_nd(c(_space_to_batch(IMG, 2, [(0, 0), (2, 0)])), [2, 2], [[0, 0], [2, 0]]),
+                          IMG),
+    "space_to_batch": (lambda: tf.space_to_batch(c(IMG), [[1, 1], [1, 1]], 2), _space_to_batch(IMG, 2, [(1, 1), (1, 1)])),
+    "batch_to_space": (lambda: tf.batch_to_space(tf.space_to_batch(c(IMG), [[1, 1], [1, 1]], 2), [[1, 1], [1, 1]], 2), IMG),
+    "space_to_depth_doc": (lambda: tf.space_to_depth(c(np.array([[[[1], [2]], [[3], [4]]]], np.int32)), 2),
+                           np.array([[[[1, 2, 3, 4]]]], np.int32)),
+    "depth_to_space_doc": (lambda: tf.depth_to_space(c(np.array([[[[1, 2, 3, 4]]]], np.int32)), 2),
+                           np.array([[[[1], [2]], [[3], [4]]]], np.int32)),
+    "depth_to_space_roundtrip": (lambda: tf.depth_to_space(tf.space_to_depth(c(IMG), 2), 2), IMG),
+    "identity_n": (lambda: tf.identity_n([c(A), c(I)])[1], I),
+    "parallel_stack": (lambda: tf.parallel_stack([c(A), c(P)]), np.stack([A, P])),
+    "shape_n": (lambda: tf.shape_n([c(A), c(X3)])[1], np.array([2, 3, 4], np.int32)),
+    "repeat": (lambda: tf.repeat(c(A), [1, 0, 2], axis=0), np.repeat(A, [1, 0, 2], axis=0)),
+    "repeat_flat": (lambda: tf.repeat(c(I), 2), np.repeat(I, 2)),
+    "saturate_cast": (lambda: tf.saturate_cast(c(np.array([-300.0, 12.7, 300.0])), tf.uint8), np.array([0, 12, 255], np.uint8)),
+    "to_complex64": (lambda: tf.to_complex64(c(F)), F.astype(np.complex64)),
+    "clip_by_average_norm": (lambda: tf.clip_by_average_norm(c(A), 0.05),
+                             A * 0.05 / max(np.linalg.norm(A) / A.size, 0.05)),
+    "strided_slice_masks": (lambda: tf.strided_slice(c(X3), [1, 0, 0], [2, -1, 3], [1, 1, 2], begin_mask=2,
+                                                     shrink_axis_mask=1), X3[1, :-1, 0:3:2]),
+    "strided_slice_newaxis_ellipsis": (lambda: tf.strided_slice(c(X3), [0, 0, 1], [1, 1, 3], ellipsis_mask=2,
+                                                                new_axis_mask=1), X3[None, ..., 1:3]),
+    "bitcast": (lambda: tf.bitcast(c(np.array([1.0], np.float32)), tf.int32), np.array([1.0], np.float32).view(np.int32)),
+    "bitcast_wider": (lambda: tf.bitcast(c(np.array([[1, 2], [3, 4]], np.int16)), tf.int32),
+                      np.array([[1, 2], [3, 4]], np.int16).view(np.int32).reshape(2)),
+    "histogram_fixed_width_doc": (lambda: tf.histogram_fixed_width(c(np.array([-1.0, 0.0, 1.5, 2.0, 5.0, 15])),
+                                                                   [0.0, 5.0], nbins=5),
+                                  np.array([2, 1, 1, 0, 2], np.int32)),
+    "histogram_fixed_width_bins": (lambda: tf.histogram_fixed_width_bins(c(np.array([-1.0, 0.0, 1.5, 2.0, 5.0, 15])),
+                                                                         [0.0, 5.0], nbins=5),
+                                   np.array([0, 0, 1, 2, 4, 4], np.int32)),
+}
+
+CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES}
+
+# Ops with session state, tested in test_api_ops: the scatter updates of variables and
+# the timestamp.
+TESTED_ELSEWHERE = {f"Scatter{k}" for k in ("Update", "Add", "Sub", "Mul", "Div", "Max", "Min")} | {
+    "ScatterNdUpdate", "ScatterNdAdd", "ScatterNdSub", "Timestamp"}

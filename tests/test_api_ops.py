@@ -4,10 +4,15 @@ checked on every backend by ``test_ops`` with the cases of ``api_op_cases``.)"""
 import json
 import os
 
+import time
+
 import numpy as np
 import pytest
 
 import tensorflux as tf
+from tensorflux.testing import backend_context, backends_to_test
+
+BACKENDS = backends_to_test()
 
 NAMES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "tf1_api_names.json")))
 
@@ -36,6 +41,7 @@ def test_documented_math_aliases():
     assert tf.linalg.inv is tf.matrix_inverse and tf.linalg.band_part is tf.matrix_band_part
     assert tf.linalg.diag is tf.matrix_diag and tf.linalg.tensor_diag is tf.diag
     assert tf.linalg.eigh is tf.self_adjoint_eig and tf.linalg.lstsq is tf.matrix_solve_ls
+    assert tf.reverse_v2 is tf.reverse and tf.tensor_scatter_update is tf.tensor_scatter_nd_update
 
 
 @pytest.mark.parametrize("build, error, match", [
@@ -69,6 +75,23 @@ def test_documented_math_aliases():
     (lambda: tf.tensordot(tf.zeros([2, 3]), tf.zeros([4, 2]), 1), ValueError, "do not match"),
     (lambda: tf.norm(tf.zeros([2, 3]), ord=0.5), ValueError, "ord"),
     (lambda: tf.matrix_band_part(tf.zeros([2, 2]), tf.placeholder(tf.int64), 0), ValueError, "known"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), tf.zeros([4, 3], tf.int32)), ValueError, "exceeds the rank"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), tf.zeros([4, 1])), TypeError, "integers"),
+    (lambda: tf.scatter_nd([[0], [1]], [1.0, 2.0, 3.0], [4]), ValueError, "do not match"),
+    (lambda: tf.tensor_scatter_nd_add(tf.zeros([4], tf.int32), [[0]], tf.constant([1.0])), TypeError, "dtype"),
+    (lambda: tf.reverse(tf.zeros([2, 3]), [2]), ValueError, "out of range"),
+    (lambda: tf.roll(tf.zeros([2, 3]), [1, 2], [0]), ValueError, "same length"),
+    (lambda: tf.unique(tf.zeros([2, 3])), ValueError, "vector"),
+    (lambda: tf.broadcast_to(tf.zeros([2, 3]), [4, 3]), ValueError, "cannot be broadcast"),
+    (lambda: tf.ensure_shape(tf.zeros([2, 3]), [3, None]), ValueError, "not compatible"),
+    (lambda: tf.boolean_mask(tf.zeros([2, 3]), tf.constant([True, False, True])), ValueError, "incompatible"),
+    (lambda: tf.boolean_mask(tf.zeros([2, 3]), tf.constant([1, 0])), TypeError, "bool"),
+    (lambda: tf.space_to_depth(tf.zeros([1, 3, 3, 1]), 2), ValueError, "divisible"),
+    (lambda: tf.space_to_batch_nd(tf.zeros([1, 3, 3, 1]), [2, 2], [[0, 0], [0, 0]]), ValueError, "divisible"),
+    (lambda: tf.bitcast(tf.zeros([3], tf.int16), tf.int32), ValueError, "last dimension of 2"),
+    (lambda: tf.searchsorted(tf.zeros([2, 3]), tf.zeros([3, 1])), ValueError, "leading dimensions"),
+    (lambda: tf.sort(tf.zeros([3]), direction="UP"), ValueError, "ASCENDING"),
+    (lambda: tf.dynamic_partition(tf.zeros([3, 2]), tf.zeros([2], tf.int32), 2), ValueError, "prefix"),
 ])
 def test_bad_input_fails_when_the_graph_is_built(build, error, match):
     with pytest.raises(error, match=match):
@@ -86,6 +109,9 @@ def test_build_errors_name_the_users_line():
     (lambda: tf.invert_permutation(tf.constant([0, 0, 1])), "not a permutation"),
     (lambda: tf.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]])), "Cholesky decomposition was not successful"),
     (lambda: tf.matrix_solve(tf.ones([2, 2]), tf.ones([2, 1])), "not invertible"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[2, 0]]), "outside the shape"),
+    (lambda: tf.ensure_shape(tf.placeholder_with_default(tf.zeros([2, 3]), [None, 3]), [3, 3]), "not compatible"),
+    (lambda: tf.dynamic_partition(tf.zeros([2]), [0, 3], 2), "partitions must be in"),
 ])
 def test_bad_values_fail_when_the_graph_runs(build, match):
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
@@ -107,3 +133,64 @@ def test_dynamic_num_segments_and_shapes():
     assert tf.segment_sum(tf.zeros([3, 2]), tf.constant([0, 0, 2])).shape.as_list() == [3, 2]
     with tf.Session() as sess:
         np.testing.assert_array_equal(sess.run(out, {ids: [2, 0, 2]}), [1, 0, 2])
+
+
+def _scatter_reference(kind, value, indices, updates):
+    out = value.copy()
+    for i, u in zip(indices, updates):
+        i = tuple(i) if np.ndim(i) else i
+        out[i] = {"update": lambda a, b: b, "add": np.add, "sub": np.subtract, "mul": np.multiply,
+                  "div": np.divide, "max": np.maximum, "min": np.minimum}[kind](out[i], u)
+    return out
+
+
+@pytest.mark.parametrize("backend, device", BACKENDS, ids=[b for b, _ in BACKENDS])
+def test_variable_scatter_updates(backend, device):
+    rng = np.random.default_rng(3)
+    start = rng.uniform(1, 2, size=(4, 3))
+    rows = np.array([2, 0, 2])
+    updates = rng.uniform(1, 2, size=(3, 3))
+    cells = np.array([[1, 1], [3, 0], [1, 1]])
+    cell_updates = np.array([5.0, 6.0, 7.0])
+    with backend_context(backend), tf.device(device):
+        v = tf.Variable(start)
+        ops = {k: getattr(tf, f"scatter_{k}")(v, rows, updates)
+               for k in ("update", "add", "sub", "mul", "div", "max", "min")}
+        nd_ops = {k: getattr(tf, f"scatter_nd_{k}")(v, cells, cell_updates) for k in ("update", "add", "sub")}
+        batch = tf.batch_scatter_update(v, [[0], [2], [1], [0]], [[9.0], [8.0], [7.0], [6.0]])
+        with tf.Session() as sess:
+            for kind, op in {**ops, **{f"nd_{k}": o for k, o in nd_ops.items()}}.items():
+                sess.run(v.initializer)
+                got = sess.run(op)
+                assert sess._backend_for(op.op) == backend
+                if kind.startswith("nd_"):
+                    want = _scatter_reference(kind[3:], start, cells, cell_updates)
+                else:
+                    want = _scatter_reference(kind, start, rows, updates)
+                np.testing.assert_allclose(got, want, err_msg=kind)
+                np.testing.assert_allclose(sess.run(v), want, err_msg=kind)
+            sess.run(v.initializer)
+            want = start.copy()
+            want[[0, 1, 2, 3], [0, 2, 1, 0]] = [9, 8, 7, 6]
+            np.testing.assert_allclose(sess.run(batch), want)
+
+
+def test_variable_scatter_errors():
+    v = tf.Variable(np.zeros((3, 2)))
+    with pytest.raises(TypeError, match="tf.Variable"):
+        tf.scatter_add(tf.zeros([3, 2]), [0], [[1.0, 2.0]])
+    with pytest.raises(ValueError, match="do not match indices"):
+        tf.scatter_add(v, [0, 1], [[1.0, 2.0]])
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized"):
+            sess.run(tf.scatter_update(v, [0], [[1.0, 2.0]]))
+        sess.run(v.initializer)
+        with pytest.raises(tf.errors.InvalidArgumentError, match="outside the shape"):
+            sess.run(tf.scatter_update(v, [3], [[1.0, 2.0]]))
+
+
+def test_timestamp_is_the_time_the_op_runs():
+    with tf.Session() as sess:
+        before = time.time()
+        stamp = sess.run(tf.timestamp())
+        assert before <= stamp <= time.time() and stamp.dtype == np.float64

@@ -390,6 +390,59 @@ def _einsum(draw):
     return [values(draw, s) for s in shapes_], lambda *xs: tf.einsum(equation, *xs)
 
 
+def _nd_indices(draw, shape, depth, n):
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    return np.stack([rng.integers(0, shape[k], n) for k in range(depth)], -1)
+
+
+def _gather_nd(draw):
+    s = draw(shapes(2, 3))
+    idx = _nd_indices(draw, s, draw(st.integers(1, len(s))), draw(st.integers(1, 4)))
+    return [values(draw, s)], lambda x: tf.gather_nd(x, idx)
+
+
+def _scatter_nd_check(draw):
+    s = draw(shapes(1, 3))
+    idx = _nd_indices(draw, s, 1, draw(st.integers(1, 4)))
+    return [values(draw, (len(idx),) + s[1:])], lambda u: tf.scatter_nd(idx, u, s)
+
+
+def _tensor_scatter(fn, distinct_values=False, unique=False):
+    def make(draw):
+        s = draw(shapes(1, 3))
+        n = draw(st.integers(1, s[0] if unique else 3))
+        idx = _nd_indices(draw, s, 1, n)
+        if unique:  # which of two updates of one entry wins is undefined, as in TF
+            idx = np.random.default_rng(draw(st.integers(0, 99))).permutation(s[0])[:n, None]
+        gen = distinct(draw, (s[0] + n,) + s[1:]) if distinct_values else values(draw, (s[0] + n,) + s[1:])
+        return [gen[:s[0]], gen[s[0]:]], lambda x, u: fn(x, idx, u)
+    return make
+
+
+def _reverse_sequence_check(draw):
+    b, t = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    lengths = draw(st.lists(st.integers(0, t), min_size=b, max_size=b))
+    return [values(draw, (b, t, 2))], lambda x: tf.reverse_sequence(x, lengths, seq_axis=1, batch_axis=0)
+
+
+def _dynamic_partition(draw):
+    n = draw(st.integers(1, 4))
+    parts = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int32)
+    return [values(draw, (n, 2))], lambda x: tf.concat(tf.dynamic_partition(x, parts, 3), 0)
+
+
+def _dynamic_stitch(draw):
+    perm = np.random.default_rng(draw(st.integers(0, 99))).permutation(5)
+    return [values(draw, (2, 3)), values(draw, (3, 3))], lambda a, b: tf.dynamic_stitch(
+        [perm[:2], perm[2:]], [a, b])
+
+
+def _select_v2(draw):
+    s = draw(shapes())
+    cond = values(draw, broadcastable(draw, s)) > 0
+    return [values(draw, s), values(draw, broadcastable(draw, s))], lambda x, y: tf.where_v2(cond, x, y)
+
+
 CHECKS.update({
     "Acos": unary(tf.acos, -0.8, 0.8), "Asin": unary(tf.asin, -0.8, 0.8), "Atan": unary(tf.atan),
     "Sinh": unary(tf.sinh), "Cosh": unary(tf.cosh), "Asinh": unary(tf.asinh),
@@ -437,6 +490,19 @@ CHECKS.update({
     "DiagPart": shape_op(lambda x, s, d: tf.diag_part(tf.diag(x) * 3.0)),
     "Cross": _matrices(tf.cross, lambda d: (d(st.integers(1, 2)), 3), n_inputs=2),
     "Einsum": _einsum,
+    "GatherNd": _gather_nd, "ScatterNd": _scatter_nd_check,
+    "TensorScatterUpdate": _tensor_scatter(tf.tensor_scatter_nd_update, unique=True),
+    "TensorScatterAdd": _tensor_scatter(tf.tensor_scatter_nd_add),
+    "TensorScatterSub": _tensor_scatter(tf.tensor_scatter_nd_sub),
+    "TensorScatterMax": _tensor_scatter(tf.tensor_scatter_nd_max, True),
+    "TensorScatterMin": _tensor_scatter(tf.tensor_scatter_nd_min, True),
+    "ReverseV2": shape_op(lambda x, s, d: tf.reverse(x, [0, -1]), min_rank=2),
+    "Roll": shape_op(lambda x, s, d: tf.roll(x, [1, -1], [0, -1])),
+    "ReverseSequence": _reverse_sequence_check,
+    "DynamicPartition": _dynamic_partition, "DynamicStitch": _dynamic_stitch,
+    "BroadcastTo": binary(lambda x, y: tf.broadcast_to(y, x.shape) * x),
+    "SelectV2": _select_v2,
+    "EnsureShape": unary(lambda x: tf.ensure_shape(x, x.shape)),
 })
 
 

@@ -13,6 +13,8 @@ import functools
 from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.math_kernels import HOST_MEMORY as MATH_HOST_MEMORY
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
+from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
+from tensorflux.backends.manip_kernels import make_manip_kernels
 from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
@@ -26,11 +28,12 @@ HOST_MEMORY = {
     "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
-    **MATH_HOST_MEMORY,
+    **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY,
 }
 
 
-KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels)
+KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
+                 make_manip_kernels)
 
 
 class _Names:

@@ -30,6 +30,29 @@ XP_ELEMENTWISE = {
 }
 
 
+def scan_reduce(xp, combine, ids, vals, out, merge=False):
+    """out[id] = combine-reduction of the vals with that id (combined with out[id] too
+    when ``merge``): sort by id, then a segmented inclusive scan in log2(n) elementwise
+    steps (no ufunc.at, which CuPy lacks for max, min and multiply); the last entry of
+    each run holds its result."""
+    m = ids.size
+    if not m:
+        return out
+    order = xp.argsort(ids, kind="stable")
+    ids, vals = ids[order], vals[order]
+    tail = (1,) * (vals.ndim - 1)
+    step = 1
+    while step < m:
+        same = (ids[step:] == ids[:-step]).reshape((m - step,) + tail)
+        scanned = vals.copy()
+        scanned[step:] = xp.where(same, combine(vals[step:], vals[:-step]), vals[step:])
+        vals, step = scanned, step * 2
+    last = xp.concatenate([ids[1:] != ids[:-1], xp.ones(1, dtype=bool)])
+    targets = ids[last]
+    out[targets] = combine(out[targets], vals[last]) if merge else vals[last]
+    return out
+
+
 def make_math_kernels(xp):
     K = KernelTable()
     fn, builder = K.fn, K.builder
@@ -101,26 +124,6 @@ def make_math_kernels(xp):
     K["Cumprod"] = ("builder", cumulative(xp.cumprod, 1))
 
     # --- segment reductions ----------------------------------------------------------------
-    def scan_reduce(combine, ids, vals, out):
-        """out[id] = combine-reduction of the vals with that id: sort by id, then a
-        segmented inclusive scan in log2(n) elementwise steps (no ufunc.at, which CuPy
-        lacks for max, min and multiply); the last entry of each run holds its result."""
-        m = ids.size
-        if not m:
-            return out
-        order = xp.argsort(ids, kind="stable")
-        ids, vals = ids[order], vals[order]
-        tail = (1,) * (vals.ndim - 1)
-        step = 1
-        while step < m:
-            same = (ids[step:] == ids[:-step]).reshape((m - step,) + tail)
-            scanned = vals.copy()
-            scanned[step:] = xp.where(same, combine(vals[step:], vals[:-step]), vals[step:])
-            vals, step = scanned, step * 2
-        last = xp.concatenate([ids[1:] != ids[:-1], xp.ones(1, dtype=bool)])
-        out[ids[last]] = vals[last]
-        return out
-
     def segment_kernel(kind, data, ids, n, empty):
         rest = data.shape[ids.ndim:]
         flat_ids = ids.reshape(-1)
@@ -139,7 +142,7 @@ def make_math_kernels(xp):
                 out /= xp.maximum(count, data.dtype.type(1)).reshape((n,) + (1,) * len(rest))
             return out
         combine = {"Max": xp.maximum, "Min": xp.minimum, "Prod": xp.multiply}[kind]
-        return scan_reduce(combine, flat_ids, flat, out)
+        return scan_reduce(xp, combine, flat_ids, flat, out)
 
     def limits(dtype):
         info = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
