@@ -106,7 +106,9 @@ from tensorflux.ops.manip_ops import (reverse as reverse_v2,  # noqa: F401
                                       tensor_scatter_nd_add as tensor_scatter_add,
                                       tensor_scatter_nd_sub as tensor_scatter_sub,
                                       tensor_scatter_nd_update as tensor_scatter_update)
-from tensorflux import bitwise, linalg, math  # noqa: F401,E402
+from tensorflux.ops.random_dist_ops import multinomial, random_gamma, random_poisson  # noqa: F401
+from tensorflux.ops.random_ops import get_seed  # noqa: F401
+from tensorflux import bitwise, linalg, math, random  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

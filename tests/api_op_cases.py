@@ -370,7 +370,11 @@ MANIP_CASES = {
 
 CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES}
 
-# Ops with session state, tested in test_api_ops: the scatter updates of variables and
-# the timestamp.
+# Ops with session state or randomness: the scatter updates of variables and the
+# timestamp (tested in test_api_ops), the samplers (in test_api_random).
 TESTED_ELSEWHERE = {f"Scatter{k}" for k in ("Update", "Add", "Sub", "Mul", "Div", "Max", "Min")} | {
-    "ScatterNdUpdate", "ScatterNdAdd", "ScatterNdSub", "Timestamp"}
+    "ScatterNdUpdate", "ScatterNdAdd", "ScatterNdSub", "Timestamp", "RandomGamma", "RandomPoissonV2",
+    "Multinomial", "StatelessMultinomial", "StatelessRandomGetKeyCounter", "StatelessRandomUniform",
+    "StatelessRandomNormal", "StatelessTruncatedNormal", "StatelessRandomUniformInt",
+    "StatelessRandomGammaV2", "StatelessRandomPoisson", "StatelessRandomBinomial",
+    "StatelessParameterizedTruncatedNormal"}

@@ -17,6 +17,8 @@ from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
 from tensorflux.backends.manip_kernels import make_manip_kernels
 from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
+from tensorflux.backends.random_kernels import make_random_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
@@ -28,12 +30,12 @@ HOST_MEMORY = {
     "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
-    **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY,
+    **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY, **RANDOM_HOST_MEMORY,
 }
 
 
 KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
-                 make_manip_kernels)
+                 make_manip_kernels, make_random_kernels)
 
 
 class _Names:
