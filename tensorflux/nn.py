@@ -7,3 +7,10 @@ from tensorflux.ops.nn_ops import (avg_pool, batch_normalization, bias_add, conv
                                    softmax_cross_entropy_with_logits,
                                    softmax_cross_entropy_with_logits_v2, softplus, softsign,
                                    sparse_softmax_cross_entropy_with_logits, top_k)
+from tensorflux.ops.nn_impl_ops import (batch_norm_with_global_normalization,  # noqa: F401,E402
+                                        compute_average_loss, fused_batch_norm, log_poisson_loss,
+                                        normalize_moments, relu_layer, scale_regularization_loss,
+                                        silu, sufficient_statistics, swish,
+                                        weighted_cross_entropy_with_logits, weighted_moments,
+                                        xw_plus_b)
+from tensorflux.ops.reduction_ops import approx_max_k, approx_min_k, zero_fraction  # noqa: F401,E402

@@ -368,7 +368,51 @@ MANIP_CASES = {
                                    np.array([0, 0, 1, 2, 4, 4], np.int32)),
 }
 
-CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES}
+NHWC = R.normal(size=(2, 3, 3, 2))
+GAMMA, BETA = np.array([1.5, 0.5]), np.array([0.1, -0.2])
+LABELS01 = (R.uniform(size=(3, 4)) > 0.5).astype(np.float64)
+W42 = R.normal(size=(4, 2))
+
+
+def _bn(x, mean, var, eps=1e-3):
+    return (x - mean) / np.sqrt(var + eps) * GAMMA + BETA
+
+
+NN_CASES = {
+    "swish": (lambda: tf.nn.swish(c(A)), A / (1 + np.exp(-A))),
+    "silu_beta": (lambda: tf.nn.silu(c(A), beta=2.0), A / (1 + np.exp(-2 * A))),
+    "xw_plus_b": (lambda: tf.nn.xw_plus_b(c(A), c(W42), c(np.array([1.0, 2.0]))),
+                  A @ W42 + [1.0, 2.0]),
+    "relu_layer": (lambda: tf.nn.relu_layer(c(A), c(W42), c(np.array([1.0, 2.0]))),
+                   np.maximum(A @ W42 + [1.0, 2.0], 0)),
+    "weighted_cross_entropy": (lambda: tf.nn.weighted_cross_entropy_with_logits(labels=c(LABELS01), logits=c(A * 30),
+                                                                                pos_weight=3.0),
+                               LABELS01 * np.logaddexp(0, -A * 30) * 3 + (1 - LABELS01) * np.logaddexp(0, A * 30)),
+    "log_poisson_loss": (lambda: tf.nn.log_poisson_loss(c(P), c(A)), np.exp(A) - A * P),
+    "log_poisson_loss_full": (lambda: tf.nn.log_poisson_loss(c(P), c(A), compute_full_loss=True),
+                              np.exp(A) - A * P + np.where(P > 1, P * np.log(P) - P + 0.5 * np.log(2 * np.pi * P), 0)),
+    "sufficient_statistics_sum": (lambda: tf.nn.sufficient_statistics(c(A), [0], shift=1.0)[1], (A - 1).sum(0)),
+    "sufficient_statistics_count": (lambda: tf.nn.sufficient_statistics(tf.placeholder_with_default(c(A), [None, 4]),
+                                                                        [0])[0], np.float64(3)),
+    "normalize_moments": (lambda: tf.nn.normalize_moments(*tf.nn.sufficient_statistics(c(A), [1], shift=0.5))[1],
+                          A.var(1)),
+    "weighted_moments_mean": (lambda: tf.nn.weighted_moments(c(A), [1], c(P))[0], (A * P).sum(1) / P.sum(1)),
+    "weighted_moments_var": (lambda: tf.nn.weighted_moments(c(A), [0], c(P[:, :1]), keepdims=True)[1],
+                             np.average((A - np.average(A, 0, P[:, 0])) ** 2, 0, P[:, 0])[None]),
+    "fused_batch_norm_y": (lambda: tf.nn.fused_batch_norm(c(NHWC), c(GAMMA), c(BETA))[0],
+                           _bn(NHWC, NHWC.mean((0, 1, 2)), NHWC.var((0, 1, 2)))),
+    "fused_batch_norm_var": (lambda: tf.nn.fused_batch_norm(c(NHWC), c(GAMMA), c(BETA))[2],
+                             NHWC.reshape(-1, 2).var(0, ddof=1)),
+    "fused_batch_norm_inference": (lambda: tf.nn.fused_batch_norm(c(NHWC), c(GAMMA), c(BETA), c(BETA), c(GAMMA),
+                                                                  is_training=False)[0], _bn(NHWC, BETA, GAMMA)),
+    "batch_norm_global": (lambda: tf.nn.batch_norm_with_global_normalization(c(NHWC), c(BETA), c(GAMMA), c(BETA), c(GAMMA),
+                                                                             1e-3, True), _bn(NHWC, BETA, GAMMA)),
+    "compute_average_loss": (lambda: tf.nn.compute_average_loss(c(P[:, 0]), global_batch_size=6), P[:, 0].sum() / 6),
+    "scale_regularization_loss": (lambda: tf.nn.scale_regularization_loss([c(1.5), c(2.0)]), np.float32(3.5)),
+    "nn_zero_fraction": (lambda: tf.nn.zero_fraction(c(Z)), np.float32(1 / 3)),
+}
+
+CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES, **NN_CASES}
 
 # Ops with session state or randomness: the scatter updates of variables and the
 # timestamp (tested in test_api_ops), the samplers (in test_api_random).

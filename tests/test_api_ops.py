@@ -93,6 +93,12 @@ def test_documented_math_aliases():
     (lambda: tf.searchsorted(tf.zeros([2, 3]), tf.zeros([3, 1])), ValueError, "leading dimensions"),
     (lambda: tf.sort(tf.zeros([3]), direction="UP"), ValueError, "ASCENDING"),
     (lambda: tf.dynamic_partition(tf.zeros([3, 2]), tf.zeros([2], tf.int32), 2), ValueError, "prefix"),
+    (lambda: tf.nn.fused_batch_norm(tf.zeros([2, 3]), [1.0] * 3, [0.0] * 3), ValueError, "4-D"),
+    (lambda: tf.nn.fused_batch_norm(tf.zeros([1, 2, 2, 3]), [1.0] * 3, [0.0] * 3, is_training=False),
+     ValueError, "needs mean and variance"),
+    (lambda: tf.nn.weighted_cross_entropy_with_logits(tf.zeros([2]), tf.zeros([3]), 2.0), ValueError, "same shape"),
+    (lambda: tf.nn.log_poisson_loss(tf.zeros([2]), tf.zeros([3])), ValueError, "same shape"),
+    (lambda: tf.nn.swish(tf.constant([1, 2])), TypeError, "float"),
 ])
 def test_bad_input_fails_when_the_graph_is_built(build, error, match):
     with pytest.raises(error, match=match):
