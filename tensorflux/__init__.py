@@ -108,7 +108,12 @@ from tensorflux.ops.manip_ops import (reverse as reverse_v2,  # noqa: F401
                                       tensor_scatter_nd_update as tensor_scatter_update)
 from tensorflux.ops.random_dist_ops import multinomial, random_gamma, random_poisson  # noqa: F401
 from tensorflux.ops.random_ops import get_seed  # noqa: F401
-from tensorflux import bitwise, linalg, math, random  # noqa: F401,E402
+from tensorflux.ops.string_ops import (as_string, reduce_join, regex_replace,  # noqa: F401
+                                       string_join, substr)
+from tensorflux.ops.string_ops import strip as string_strip  # noqa: F401
+from tensorflux.ops.string_ops import to_hash_bucket_strong as string_to_hash_bucket_strong  # noqa: F401
+from tensorflux.ops.string_ops import to_number as string_to_number  # noqa: F401
+from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

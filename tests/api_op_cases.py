@@ -2,6 +2,7 @@
 tf.strings, array manipulation, tf.nn extras), each against NumPy, SciPy or TF1's
 documented numbers. ``test_ops`` runs them on every backend with its own cases."""
 import math
+import re
 
 import numpy as np
 import scipy.special as sp
@@ -412,7 +413,77 @@ NN_CASES = {
     "nn_zero_fraction": (lambda: tf.nn.zero_fraction(c(Z)), np.float32(1 / 3)),
 }
 
-CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES, **NN_CASES}
+WORDS = np.array([[b"Hello", b"  tf  "], [b"\xc3\xa9t\xc3\xa9", b"a1b22"]], dtype=object)
+
+
+def _b(*items):
+    return np.array(items, dtype=object)
+
+
+def _vec(t):
+    """A scalar string tensor as a vector (a fetched scalar string is a bytes object),
+    through a string op, which runs on the host as the op under test does."""
+    return tf.strings.join([t, tf.constant([""])])
+
+
+STRING_CASES = {
+    "strings_join": (lambda: tf.strings.join([c(WORDS), "!"], separator="-"),
+                     np.vectorize(lambda w: w + b"-!", otypes=[object])(WORDS)),
+    "string_join_broadcast": (lambda: tf.string_join([c(_b(b"a", b"b")), c(b"c")]), _b(b"ac", b"bc")),
+    "strings_length": (lambda: tf.strings.length(c(WORDS)), np.vectorize(len, otypes=[np.int32])(WORDS)),
+    "strings_length_chars": (lambda: tf.strings.length(c(WORDS), unit="UTF8_CHAR"),
+                             np.vectorize(lambda w: len(w.decode()), otypes=[np.int32])(WORDS)),
+    "strings_lower": (lambda: tf.strings.lower(c(_b(b"HeLLo \xc3\x89"))), _b(b"hello \xc3\x89")),
+    "strings_upper_utf8": (lambda: tf.strings.upper(c(_b("été".encode())), encoding="utf-8"), _b("ÉTÉ".encode())),
+    "strings_strip": (lambda: tf.strings.strip(c(WORDS)), np.vectorize(bytes.strip, otypes=[object])(WORDS)),
+    "reduce_join_doc": (lambda: tf.reduce_join(c(_b(b"a", b"b", b"c", b"d").reshape(2, 2)), 0), _b(b"ac", b"bd")),
+    "reduce_join_all_sep": (lambda: _vec(tf.strings.reduce_join(c(_b(b"a", b"b", b"c", b"d").reshape(2, 2)),
+                                                                separator=".")), _b(b"a.b.c.d")),
+    "reduce_join_keepdims": (lambda: tf.strings.reduce_join(c(_b(b"a", b"b", b"c", b"d").reshape(2, 2)), axis=1,
+                                                            keepdims=True), _b(b"ab", b"cd").reshape(2, 1)),
+    "regex_full_match": (lambda: tf.strings.regex_full_match(c(WORDS), r"[a-z0-9]+"),
+                         np.array([[False, False], [False, True]])),
+    "regex_replace": (lambda: tf.regex_replace(c(WORDS), r"(\d)", r"<\1>"),
+                      np.vectorize(lambda w: re.sub(rb"(\d)", rb"<\1>", w), otypes=[object])(WORDS)),
+    "regex_replace_first": (lambda: tf.strings.regex_replace(c(_b(b"aaa")), "a", "b", replace_global=False), _b(b"baa")),
+    "substr": (lambda: tf.substr(c(_b(b"Hello", b"World")), [1, -3], 3), _b(b"ell", b"rld")),
+    "substr_chars": (lambda: tf.strings.substr(c(_b("été!".encode())), 1, 2, unit="UTF8_CHAR"), _b("té".encode())),
+    "to_number": (lambda: tf.strings.to_number(c(_b(b"1.5", b"-2e3", b" 7 "))), np.array([1.5, -2000.0, 7.0], np.float32)),
+    "string_to_number_int": (lambda: tf.string_to_number(c(_b(b"12", b"-3")), out_type=tf.int64), np.array([12, -3])),
+    "as_string": (lambda: tf.as_string(c(np.array([1.5, -0.25], np.float32))), _b(b"1.500000", b"-0.250000")),
+    "as_string_precision_width": (lambda: tf.strings.as_string(c(np.array([3.14159])), precision=2, width=7, fill="0"),
+                                  _b(b"0003.14")),
+    "as_string_int_bool": (lambda: tf.as_string(c(np.array([True, False]))), _b(b"true", b"false")),
+    "as_string_scientific": (lambda: tf.as_string(c(np.array([12345.678])), scientific=True, precision=3), _b(b"1.235e+04")),
+    "as_string_ints": (lambda: tf.as_string(c(I), width=3), np.vectorize(lambda v: b"%3d" % v, otypes=[object])(I)),
+    "to_hash_bucket_strong_doc": (lambda: tf.strings.to_hash_bucket_strong(["Hello", "TF"], 3, [1, 2]),
+                                  np.array([2, 0], np.int64)),
+    "format_doc": (lambda: _vec(tf.strings.format("tensor: {}, suffix", tf.range(10))),
+                   _b(b"tensor: [0 1 2 ... 7 8 9], suffix")),
+    "format_doc_2d": (lambda: _vec(tf.strings.format("tensor: {}, suffix", tf.reshape(tf.range(100), [10, 10]),
+                                                     summarize=2)),
+                      _b(b"tensor: [[0 1 ... 8 9]\n [10 11 ... 18 19]\n ...\n [80 81 ... 88 89]\n"
+                         b" [90 91 ... 98 99]], suffix")),
+    "format_scalars": (lambda: _vec(tf.strings.format("{} and {}", [c(2.5), c("x")])), _b(b'2.5 and "x"')),
+    "unicode_encode": (lambda: tf.strings.unicode_encode(c(np.array([[72, 233, 0x1F600], [97, 98, 99]], np.int32)), "UTF-8"),
+                       _b("Hé\U0001F600".encode(), b"abc")),
+    "unicode_encode_utf16": (lambda: tf.strings.unicode_encode(c(np.array([[72, 0x110000]], np.int32)), "UTF-16-BE"),
+                             _b("H\ufffd".encode("utf-16-be"))),
+    "unicode_transcode": (lambda: tf.strings.unicode_transcode(c(_b("Hé".encode(), b"\xff")), "UTF-8", "UTF-16-BE"),
+                          _b("Hé".encode("utf-16-be"), "\ufffd".encode("utf-16-be"))),
+    "ngrams": (lambda: tf.strings.ngrams(c(_b(b"A", b"B", b"C", b"D")), 2), _b(b"A B", b"B C", b"C D")),
+    "ngrams_padded": (lambda: tf.strings.ngrams(c(_b(b"a", b"b")), 3, separator="|", pad_values=("<", ">"), padding_width=1),
+                      _b(b"<|a|b", b"a|b|>")),
+    "ngrams_short": (lambda: tf.strings.ngrams(c(_b(b"a", b"b").reshape(1, 2)), 3, preserve_short_sequences=True),
+                     _b(b"a b").reshape(1, 1)),
+    "unsorted_segment_join_doc": (lambda: tf.strings.unsorted_segment_join(
+        c(_b(b"this", b"is", b"a", b"test")), c(np.array([0, 0, 0, 0])), 1, separator=" "),
+        _b(b"this is a test")),
+    "unsorted_segment_join": (lambda: tf.strings.unsorted_segment_join(c(WORDS), c(np.array([1, 1])), 3, separator=":"),
+                              _b(b"", b"", b"Hello:\xc3\xa9t\xc3\xa9", b"  tf  :a1b22", b"", b"").reshape(3, 2)),
+}
+
+CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES, **NN_CASES, **STRING_CASES}
 
 # Ops with session state or randomness: the scatter updates of variables and the
 # timestamp (tested in test_api_ops), the samplers (in test_api_random).

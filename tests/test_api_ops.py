@@ -23,7 +23,7 @@ NAMES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "tf1_api_
 DIFFERENT_IN_TF1 = {"linalg": {"diag", "diag_part", "transpose"}, "random": {"split"}}
 
 
-@pytest.mark.parametrize("namespace", ["math", "linalg", "random", "nn", "bitwise"])
+@pytest.mark.parametrize("namespace", ["math", "linalg", "random", "strings", "nn", "bitwise"])
 def test_namespace_aliases_are_the_top_level_ops(namespace):
     """Every name a namespace shares with the top level is the very same object."""
     module = getattr(tf, namespace)
@@ -99,6 +99,16 @@ def test_documented_math_aliases():
     (lambda: tf.nn.weighted_cross_entropy_with_logits(tf.zeros([2]), tf.zeros([3]), 2.0), ValueError, "same shape"),
     (lambda: tf.nn.log_poisson_loss(tf.zeros([2]), tf.zeros([3])), ValueError, "same shape"),
     (lambda: tf.nn.swish(tf.constant([1, 2])), TypeError, "float"),
+    (lambda: tf.strings.length(tf.constant([1, 2])), TypeError, "must be a string tensor"),
+    (lambda: tf.strings.join([tf.constant(["a"]), tf.constant([1])]), TypeError, "string tensor"),
+    (lambda: tf.strings.regex_replace("a", "(", "b"), ValueError, "Invalid regular expression"),
+    (lambda: tf.strings.length("a", unit="CHAR"), ValueError, "unit"),
+    (lambda: tf.strings.to_number("1", out_type=tf.int8), TypeError, "out_type"),
+    (lambda: tf.as_string(tf.constant([1]), precision=2), ValueError, "floats only"),
+    (lambda: tf.strings.format("{} {}", [tf.constant(1)]), ValueError, "placeholders"),
+    (lambda: tf.strings.to_hash_bucket_strong("a", 3, [1]), ValueError, "two ints"),
+    (lambda: tf.strings.unicode_encode(tf.constant([1.0]), "UTF-8"), TypeError, "int32"),
+    (lambda: tf.strings.unicode_transcode("a", "latin-1", "UTF-8"), ValueError, "input_encoding"),
 ])
 def test_bad_input_fails_when_the_graph_is_built(build, error, match):
     with pytest.raises(error, match=match):
@@ -119,6 +129,9 @@ def test_build_errors_name_the_users_line():
     (lambda: tf.gather_nd(tf.zeros([2, 3]), [[2, 0]]), "outside the shape"),
     (lambda: tf.ensure_shape(tf.placeholder_with_default(tf.zeros([2, 3]), [None, 3]), [3, 3]), "not compatible"),
     (lambda: tf.dynamic_partition(tf.zeros([2]), [0, 3], 2), "partitions must be in"),
+    (lambda: tf.strings.to_number(["1.5", "x"]), "could not correctly convert string: x"),
+    (lambda: tf.strings.substr("abc", 5, 1), "out of range"),
+    (lambda: tf.strings.unicode_transcode([b"\xff"], "UTF-8", "UTF-8", errors="strict"), "Invalid formatting"),
 ])
 def test_bad_values_fail_when_the_graph_runs(build, match):
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match=match):
@@ -201,3 +214,19 @@ def test_timestamp_is_the_time_the_op_runs():
         before = time.time()
         stamp = sess.run(tf.timestamp())
         assert before <= stamp <= time.time() and stamp.dtype == np.float64
+
+
+def test_siphash_matches_the_reference_vector():
+    """SipHash-2-4's paper: key 00..0f, message 00..0e gives a129ca6149be45e5."""
+    from tensorflux.backends.string_kernels import siphash24
+    k0 = int.from_bytes(bytes(range(8)), "little")
+    k1 = int.from_bytes(bytes(range(8, 16)), "little")
+    assert siphash24(k0, k1, bytes(range(15))) == 0xA129CA6149BE45E5
+    assert siphash24(k0, k1, b"") == 0x726FDB47DD0E0E31
+
+
+def test_string_ops_run_on_the_host_wherever_placed():
+    with backend_context("strictgpu"), tf.device("/device:GPU:0"):
+        n = tf.strings.length(tf.constant(["ab", "c"])) * 2
+        with tf.Session() as sess:
+            np.testing.assert_array_equal(sess.run(n), [4, 2])

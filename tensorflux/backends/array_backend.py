@@ -19,6 +19,7 @@ from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
 from tensorflux.backends.random_kernels import make_random_kernels
+from tensorflux.backends.string_kernels import KERNELS as STRING_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
@@ -75,6 +76,7 @@ def register_array_kernels(register, backend: str, load_xp):
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
     # Summaries build protocol buffers: they run on the host, as TF's do, wherever placed.
-    for op_type, summary_builder in SUMMARY_KERNELS.items():
-        register(op_type, backend=backend, builder=summary_builder,
+    # So do the string ops, as TF's string kernels do.
+    for op_type, host_builder in {**SUMMARY_KERNELS, **STRING_KERNELS}.items():
+        register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)
