@@ -113,6 +113,7 @@ from tensorflux.ops.string_ops import (as_string, reduce_join, regex_replace,  #
 from tensorflux.ops.string_ops import strip as string_strip  # noqa: F401
 from tensorflux.ops.string_ops import to_hash_bucket_strong as string_to_hash_bucket_strong  # noqa: F401
 from tensorflux.ops.string_ops import to_number as string_to_number  # noqa: F401
+from tensorflux.ops.linalg_ops import sqrtm as matrix_square_root  # noqa: F401
 from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

@@ -11,6 +11,9 @@ from tensorflux.ops.linalg_ops import (adjoint, cholesky, cholesky_solve, cross,
                                        triangular_solve, matvec, norm, normalize, pinv, qr,
                                        self_adjoint_eig as eigh, slogdet, svd, tensordot, trace)
 from tensorflux.ops.linalg_ops import matrix_transpose as transpose  # noqa: F401
+from tensorflux.ops.linalg_ops import (eigh_tridiagonal, expm, lu, lu_matrix_inverse,  # noqa: F401
+                                       lu_reconstruct, lu_solve, sqrtm, tridiagonal_matmul,
+                                       tridiagonal_solve)
 from tensorflux.ops.math_ops import (matrix_determinant as det,  # noqa: F401
                                      matrix_inverse as inv)
 from tensorflux.ops.nn_ops import l2_normalize  # noqa: F401

@@ -5,6 +5,7 @@ import math
 import re
 
 import numpy as np
+import scipy.linalg as sp_linalg
 import scipy.special as sp
 
 import tensorflux as tf
@@ -245,6 +246,23 @@ LINALG_CASES = {
     "pinv": (lambda: tf.linalg.pinv(c(TALL)), np.linalg.pinv(TALL)),
     "matrix_rank": (lambda: tf.linalg.matrix_rank(c(np.array([[1.0, 2.0], [2.0, 4.0], [0.0, 0.0]]))), np.int32(1)),
     "tensor_diag_part": (lambda: tf.linalg.tensor_diag_part(c(np.diag([1.0, 2.0]))), np.array([1.0, 2.0])),
+    "lu_packed": (lambda: tf.linalg.lu(c(SQ))[0], sp_linalg.lu_factor(SQ)[0]),
+    "lu_perm_rows": (lambda: (lambda lu, p: tf.gather(c(BSPD[0]), p) - tf.matmul(
+        tf.matrix_set_diag(tf.matrix_band_part(lu, -1, 0), tf.ones([3], tf.float64)), tf.matrix_band_part(lu, 0, -1)))(
+        *tf.linalg.lu(c(BSPD[0]))), np.zeros((3, 3))),
+    "lu_reconstruct_batch": (lambda: tf.linalg.lu_reconstruct(*tf.linalg.lu(c(np.stack([SQ, SQ.T])))), np.stack([SQ, SQ.T])),
+    "lu_solve": (lambda: tf.linalg.lu_solve(*tf.linalg.lu(c(SQ)), c(RHS)), np.linalg.solve(SQ, RHS)),
+    "lu_matrix_inverse_batch": (lambda: tf.linalg.lu_matrix_inverse(*tf.linalg.lu(c(BSPD))), np.linalg.inv(BSPD)),
+    "expm": (lambda: tf.linalg.expm(c(np.stack([SQ, 3 * SQ]))), np.stack([sp_linalg.expm(SQ), sp_linalg.expm(3 * SQ)])),
+    "sqrtm": (lambda: tf.matrix_square_root(c(BSPD)), np.stack([sp_linalg.sqrtm(m).real for m in BSPD])),
+    "tridiagonal_matmul": (lambda: tf.linalg.tridiagonal_matmul(c(np.stack([[1.0, 2.0, 0.0], [4.0, 5.0, 6.0], [0.0, 7.0, 8.0]])),
+                                                                c(RHS)),
+                           np.array([[4.0, 1.0, 0.0], [7.0, 5.0, 2.0], [0.0, 8.0, 6.0]]) @ RHS),
+    "tridiagonal_solve": (lambda: tf.linalg.tridiagonal_solve([c(np.array([1.0, 2.0, 0.0])), c(np.array([4.0, 5.0, 6.0])),
+                                                               c(np.array([0.0, 7.0, 8.0]))], c(RHS), diagonals_format="sequence"),
+                          np.linalg.solve(np.array([[4.0, 1.0, 0.0], [7.0, 5.0, 2.0], [0.0, 8.0, 6.0]]), RHS)),
+    "eigh_tridiagonal": (lambda: tf.linalg.eigh_tridiagonal(c(np.array([2.0, 3.0, 4.0])), c(np.array([1.0, 0.5]))),
+                         np.linalg.eigvalsh(np.array([[2.0, 1.0, 0.0], [1.0, 3.0, 0.5], [0.0, 0.5, 4.0]]))),
 }
 
 X3 = R.normal(size=(2, 3, 4))

@@ -94,6 +94,10 @@ def test_documented_math_aliases():
     (lambda: tf.sort(tf.zeros([3]), direction="UP"), ValueError, "ASCENDING"),
     (lambda: tf.dynamic_partition(tf.zeros([3, 2]), tf.zeros([2], tf.int32), 2), ValueError, "prefix"),
     (lambda: tf.nn.fused_batch_norm(tf.zeros([2, 3]), [1.0] * 3, [0.0] * 3), ValueError, "4-D"),
+    (lambda: tf.linalg.expm(tf.zeros([2, 3])), ValueError, "square"),
+    (lambda: tf.linalg.tridiagonal_solve(tf.zeros([3, 3]), tf.zeros([3, 1]), diagonals_format="banded"),
+     ValueError, "diagonals_format"),
+    (lambda: tf.linalg.eigh_tridiagonal([1.0, 2.0], [0.5], select="i"), NotImplementedError, "select='a'"),
     (lambda: tf.nn.fused_batch_norm(tf.zeros([1, 2, 2, 3]), [1.0] * 3, [0.0] * 3, is_training=False),
      ValueError, "needs mean and variance"),
     (lambda: tf.nn.weighted_cross_entropy_with_logits(tf.zeros([2]), tf.zeros([3]), 2.0), ValueError, "same shape"),
@@ -131,6 +135,7 @@ def test_build_errors_name_the_users_line():
     (lambda: tf.dynamic_partition(tf.zeros([2]), [0, 3], 2), "partitions must be in"),
     (lambda: tf.strings.to_number(["1.5", "x"]), "could not correctly convert string: x"),
     (lambda: tf.strings.substr("abc", 5, 1), "out of range"),
+    (lambda: tf.linalg.lu(tf.zeros([2, 2])), "not invertible"),
     (lambda: tf.strings.unicode_transcode([b"\xff"], "UTF-8", "UTF-8", errors="strict"), "Invalid formatting"),
 ])
 def test_bad_values_fail_when_the_graph_runs(build, match):

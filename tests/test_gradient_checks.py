@@ -490,6 +490,7 @@ CHECKS.update({
     "DiagPart": shape_op(lambda x, s, d: tf.diag_part(tf.diag(x) * 3.0)),
     "Cross": _matrices(tf.cross, lambda d: (d(st.integers(1, 2)), 3), n_inputs=2),
     "Einsum": _einsum,
+    "MatrixExponential": _matrices(tf.linalg.expm),
     "GatherNd": _gather_nd, "ScatterNd": _scatter_nd_check,
     "TensorScatterUpdate": _tensor_scatter(tf.tensor_scatter_nd_update, unique=True),
     "TensorScatterAdd": _tensor_scatter(tf.tensor_scatter_nd_add),

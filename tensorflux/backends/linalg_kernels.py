@@ -165,6 +165,49 @@ def make_linalg_kernels(xp):
     fn("DiagPart", tensor_diag_part)
     fn("Cross", lambda a, b: xp.cross(a, b))
 
+    @builder("Lu")
+    def _lu(op, ctx):
+        dt = op.attrs["output_idx_type"].np_dtype
+
+        def run(a):
+            """Doolittle's elimination with partial pivoting, over the whole batch at once."""
+            n = a.shape[-1]
+            lu = xp.array(a, copy=True)
+            perm = xp.array(xp.broadcast_to(xp.arange(n, dtype=dt), a.shape[:-1]), copy=True)
+            flat, flat_perm = lu.reshape((-1, n, n)), perm.reshape((-1, n))
+            rows = xp.arange(flat.shape[0])
+            for k in range(n):
+                pivot_row = k + xp.argmax(xp.abs(flat[:, k:, k]), axis=1)
+                for m in (flat, flat_perm):  # swap rows k and pivot_row
+                    top, bottom = m[rows, k].copy(), m[rows, pivot_row].copy()
+                    m[rows, k], m[rows, pivot_row] = bottom, top
+                pivot = flat[:, k, k]
+                if bool((pivot == 0).any()):
+                    raise errors.InvalidArgumentError(None, op, "Input is not invertible.")
+                factors = flat[:, k + 1:, k] / pivot.reshape(-1, 1)
+                flat[:, k + 1:, k] = factors
+                flat[:, k + 1:, k + 1:] -= factors.reshape(factors.shape + (1,)) * \
+                    flat[:, k, k + 1:].reshape((flat.shape[0], 1, n - k - 1))
+            return lu, perm
+        return run
+
+    def expm(a):
+        """Scaling and squaring: the Taylor series of A / 2^s (norm <= 1/2, 18 terms,
+        below float64 rounding), squared s times."""
+        norm = float(xp.abs(a).sum(axis=-2).max()) if a.size else 0.0
+        s = max(0, int(np.ceil(np.log2(norm / 0.5)))) if norm > 0.5 else 0
+        x = a / a.dtype.type(2.0 ** s)
+        term = xp.array(xp.broadcast_to(xp.eye(a.shape[-1], dtype=a.dtype), a.shape), copy=True)
+        result = term.copy()
+        for k in range(1, 19):
+            term = xp.matmul(term, x) / a.dtype.type(k)
+            result = result + term
+        for _ in range(s):
+            result = xp.matmul(result, result)
+        return result
+
+    fn("MatrixExponential", expm)
+
     @builder("Einsum")
     def _einsum(op, ctx):
         equation = op.attrs["equation"]

@@ -14,7 +14,7 @@ from tensorflux.core.shapes import TensorShape
 from tensorflux.ops import array_ops, math_ops
 from tensorflux.ops.constant_op import constant, convert_to_tensor
 from tensorflux.ops.math_ops import _graph_of, _op, binary_operands, matmul
-from tensorflux.ops.op_def import defop, gradient
+from tensorflux.ops.op_def import defop, gradient, not_differentiable
 from tensorflux.ops.shape_fns import broadcast_dims, constant_value, same_shape
 
 
@@ -745,3 +745,158 @@ def _einsum_grad(op, grad):
                 g = array_ops.expand_dims(g, pos)
         grads.append(array_ops.broadcast_like(g, x) if kept != term else g)
     return grads
+
+
+# --- LU, matrix exponential and square root, tridiagonal systems -----------------------------
+def _lu_shape(op):
+    dims = _square(op)
+    return [op.inputs[0].shape, TensorShape(None) if dims is None else TensorShape(dims[:-1])]
+
+
+defop("Lu", ("input",), attrs={"output_idx_type": dtypes.int32}, num_outputs=2, shape_fn=_lu_shape,
+      dtype_fn=lambda op: [_float_dtype(op)[0], op.attrs["output_idx_type"]],
+      doc="(lu, p): the LU decomposition with partial pivoting, L (unit diagonal) and U "
+          "packed in one matrix, and the row permutation p with input[p] = L @ U.")
+defop("MatrixExponential", ("input",), shape_fn=_square_same_shape, dtype_fn=_float_dtype,
+      doc="exp(A) by scaling and squaring of its Taylor series.")
+not_differentiable("Lu")
+
+
+def lu(input, output_idx_type=dtypes.int32, name=None):  # noqa: A002
+    """(lower_upper, perm) with ``input[perm] == L @ U`` (L unit lower triangular)."""
+    op = get_op("Lu", [_matrix_input(input)], {"output_idx_type": dtypes.as_dtype(output_idx_type)}, name)
+    return op.outputs[0], op.outputs[1]
+
+
+def _lu_factors(lower_upper):
+    lower = matrix_set_diag(matrix_band_part(lower_upper, -1, 0),
+                            array_ops.ones_like(matrix_diag_part(lower_upper)))
+    return lower, matrix_band_part(lower_upper, 0, -1)
+
+
+def _gather_rows(x, perm):
+    """x[..., perm[..., j], :] for each j: rows picked per batch entry."""
+    from tensorflux.ops.manip_ops import batch_gather
+    if perm.shape.ndims == 1:
+        return array_ops.gather(x, perm, axis=-2 % x.shape.ndims)
+    return _transpose_last(batch_gather(_transpose_last(x, False), _broadcast_perm(perm, x)), False)
+
+
+def _broadcast_perm(perm, x):
+    rows = array_ops.expand_dims(perm, -2)  # [..., 1, M]
+    return rows + array_ops.zeros(array_ops.concat([array_ops.shape(x)[:-2], array_ops.shape(x)[-1:],
+                                                    array_ops.shape(perm)[-1:]], 0), perm.dtype)
+
+
+def lu_reconstruct(lower_upper, perm, validate_args=False, name=None):
+    """The matrix whose LU decomposition is (lower_upper, perm)."""
+    from tensorflux.ops.manip_ops import argsort
+    with name_scope(name, "lu_reconstruct", [lower_upper, perm]) as scope:
+        lower_upper, perm = convert_to_tensor(lower_upper), convert_to_tensor(perm)
+        lower, upper = _lu_factors(lower_upper)
+        inverse = math_ops.cast(argsort(perm), perm.dtype)  # of a permutation: its inverse
+        return array_ops.identity(_gather_rows(matmul(lower, upper), inverse), name=scope)
+
+
+def lu_solve(lower_upper, perm, rhs, validate_args=False, name=None):
+    """X with A X = rhs, given (lower_upper, perm) = lu(A)."""
+    with name_scope(name, "lu_solve", [lower_upper, perm, rhs]) as scope:
+        lower_upper, perm = convert_to_tensor(lower_upper), convert_to_tensor(perm)
+        rhs = convert_to_tensor(rhs, dtype=lower_upper.dtype)
+        lower, upper = _lu_factors(lower_upper)
+        y = matrix_triangular_solve(lower, _gather_rows(rhs, perm), lower=True)
+        return matrix_triangular_solve(upper, y, lower=False, name=scope)
+
+
+def lu_matrix_inverse(lower_upper, perm, validate_args=False, name=None):
+    """The inverse of the matrix whose LU decomposition is (lower_upper, perm)."""
+    with name_scope(name, "lu_matrix_inverse", [lower_upper, perm]) as scope:
+        lower_upper = convert_to_tensor(lower_upper)
+        identity = array_ops.broadcast_like(_eye_like(lower_upper), lower_upper)
+        return array_ops.identity(lu_solve(lower_upper, perm, identity), name=scope)
+
+
+def expm(input, name=None):  # noqa: A002
+    """The matrix exponential of square matrices."""
+    return _op("MatrixExponential", [_matrix_input(input)], name=name or "MatrixExponential")
+
+
+@gradient("MatrixExponential")
+def _expm_grad(op, grad):
+    """The adjoint of the Fréchet derivative: the top-right block of
+    expm([[A^H, G], [0, A^H]])."""
+    a = op.inputs[0]
+    n = a.shape.as_tuple()[-1] if a.shape.ndims is not None else None
+    if n is None:
+        raise LookupError("The matrix exponential gradient needs matrices of known size")
+    at = _adj(a)
+    block = array_ops.concat([array_ops.concat([at, grad], -1),
+                              array_ops.concat([array_ops.zeros_like(at), at], -1)], -2)
+    return [expm(block)[..., :n, n:]]
+
+
+def sqrtm(input, name=None):  # noqa: A002
+    """The principal square root of matrices without eigenvalues on the closed negative
+    real axis, by the Denman-Beavers iteration (differentiable through its inverses)."""
+    from tensorflux.ops.math_ops import matrix_inverse
+    with name_scope(name, "MatrixSquareRoot", [input]) as scope:
+        y = _matrix_input(input)
+        z = array_ops.broadcast_like(_eye_like(y), y)
+        for _ in range(30):
+            y, z = 0.5 * (y + matrix_inverse(z)), 0.5 * (z + matrix_inverse(y))
+        return array_ops.identity(y, name=scope)
+
+
+def _tridiagonal_dense(diagonals, diagonals_format):
+    if diagonals_format == "matrix":
+        return convert_to_tensor(diagonals)
+    if diagonals_format == "sequence":
+        superdiag, maindiag, subdiag = (convert_to_tensor(d) for d in diagonals)
+    elif diagonals_format == "compact":
+        d = convert_to_tensor(diagonals)
+        superdiag, maindiag, subdiag = d[..., 0, :], d[..., 1, :], d[..., 2, :]
+    else:
+        raise ValueError(f"diagonals_format must be 'compact', 'sequence' or 'matrix', got "
+                         f"{diagonals_format!r}")
+    rank = maindiag.shape.ndims
+    if rank is None:
+        raise ValueError("tridiagonal ops need diagonals of known rank")
+    lead = [[0, 0]] * (rank - 1)
+    upper = array_ops.pad(matrix_diag(superdiag[..., :-1]), lead + [[0, 1], [1, 0]])
+    lower = array_ops.pad(matrix_diag(subdiag[..., 1:]), lead + [[1, 0], [0, 1]])
+    return matrix_diag(maindiag) + upper + lower
+
+
+def tridiagonal_matmul(diagonals, rhs, diagonals_format="compact", name=None):
+    """The product of tridiagonal matrices (given by their diagonals) and ``rhs``."""
+    with name_scope(name, "tridiagonal_matmul", [rhs]) as scope:
+        return matmul(_tridiagonal_dense(diagonals, diagonals_format), rhs, name=scope)
+
+
+def tridiagonal_solve(diagonals, rhs, diagonals_format="compact", transpose_rhs=False,
+                      conjugate_rhs=False, name=None, partial_pivoting=True):
+    """X with T X = rhs for tridiagonal matrices T (given by their diagonals)."""
+    with name_scope(name, "tridiagonal_solve", [rhs]) as scope:
+        rhs = convert_to_tensor(rhs)
+        if transpose_rhs:
+            rhs = _transpose_last(rhs, conjugate_rhs)
+        elif conjugate_rhs:
+            rhs = _conj(rhs)
+        return matrix_solve(_tridiagonal_dense(diagonals, diagonals_format), rhs, name=scope)
+
+
+def eigh_tridiagonal(alpha, beta, eigvals_only=True, select="a", select_range=None, tol=None,
+                     name=None):
+    """Eigenvalues (and with eigvals_only=False eigenvectors) of the symmetric
+    tridiagonal matrix with diagonal ``alpha`` and off-diagonal ``beta``."""
+    if select != "a":
+        raise NotImplementedError("eigh_tridiagonal supports select='a' (all eigenvalues) only")
+    with name_scope(name, "eigh_tridiagonal", [alpha, beta]):
+        alpha = convert_to_tensor(alpha, preferred_dtype="float32")
+        beta = convert_to_tensor(beta, dtype=alpha.dtype)
+        padded = array_ops.concat([beta, array_ops.zeros([1], alpha.dtype)], 0)
+        dense = _tridiagonal_dense([padded, alpha, array_ops.concat([array_ops.zeros([1], alpha.dtype), beta], 0)],
+                                   "sequence")
+        if eigvals_only:
+            return self_adjoint_eigvals(dense)
+        return self_adjoint_eig(dense)
