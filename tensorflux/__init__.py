@@ -114,6 +114,10 @@ from tensorflux.ops.string_ops import strip as string_strip  # noqa: F401
 from tensorflux.ops.string_ops import to_hash_bucket_strong as string_to_hash_bucket_strong  # noqa: F401
 from tensorflux.ops.string_ops import to_number as string_to_number  # noqa: F401
 from tensorflux.ops.linalg_ops import sqrtm as matrix_square_root  # noqa: F401
+from tensorflux.ops.manip_ops import (grad_pass_through, guarantee_const,  # noqa: F401
+                                      required_space_to_batch_paddings)
+from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
+from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
 from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

@@ -501,7 +501,25 @@ STRING_CASES = {
                               _b(b"", b"", b"Hello:\xc3\xa9t\xc3\xa9", b"  tf  :a1b22", b"", b"").reshape(3, 2)),
 }
 
-CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES, **NN_CASES, **STRING_CASES}
+CX = A + 1j * P
+CX3 = X3 + 1j * X3[::-1]
+MORE_CASES = {
+    "fft": (lambda: tf.fft(c(CX)), np.fft.fft(CX)),
+    "ifft": (lambda: tf.ifft(c(CX)), np.fft.ifft(CX)),
+    "fft2d": (lambda: tf.fft2d(c(CX3)), np.fft.fft2(CX3)),
+    "ifft2d": (lambda: tf.ifft2d(c(CX3)), np.fft.ifft2(CX3)),
+    "fft3d": (lambda: tf.fft3d(c(CX3)), np.fft.fftn(CX3)),
+    "ifft3d": (lambda: tf.ifft3d(c(CX3)), np.fft.ifftn(CX3)),
+    "approx_top_k_min": (lambda: tf.approx_top_k(c(A), 2, is_max_k=False)[0], np.sort(A, axis=1)[:, :2]),
+    "required_space_to_batch_paddings": (lambda: tf.concat(tf.required_space_to_batch_paddings([5, 7], [2, 3]), 1),
+                                         np.array([[0, 1, 0, 1], [0, 2, 0, 2]], np.int32)),
+    "required_space_to_batch_paddings_base": (lambda: tf.concat(tf.required_space_to_batch_paddings(
+        [5, 7], [2, 3], [[1, 0], [0, 2]]), 1), np.array([[1, 0, 0, 0], [0, 2, 0, 0]], np.int32)),
+    "guarantee_const": (lambda: tf.guarantee_const(c(A)), A),
+    "grad_pass_through_value": (lambda: tf.grad_pass_through(tf.round)(c(A)), np.round(A)),
+}
+
+CASES = {**MATH_CASES, **LINALG_CASES, **MANIP_CASES, **NN_CASES, **STRING_CASES, **MORE_CASES}
 
 # Ops with session state or randomness: the scatter updates of variables and the
 # timestamp (tested in test_api_ops), the samplers (in test_api_random).

@@ -95,6 +95,8 @@ def test_documented_math_aliases():
     (lambda: tf.dynamic_partition(tf.zeros([3, 2]), tf.zeros([2], tf.int32), 2), ValueError, "prefix"),
     (lambda: tf.nn.fused_batch_norm(tf.zeros([2, 3]), [1.0] * 3, [0.0] * 3), ValueError, "4-D"),
     (lambda: tf.linalg.expm(tf.zeros([2, 3])), ValueError, "square"),
+    (lambda: tf.fft(tf.zeros([4])), TypeError, "complex"),
+    (lambda: tf.fft2d(tf.zeros([4], tf.complex64)), ValueError, "rank >= 2"),
     (lambda: tf.linalg.tridiagonal_solve(tf.zeros([3, 3]), tf.zeros([3, 1]), diagonals_format="banded"),
      ValueError, "diagonals_format"),
     (lambda: tf.linalg.eigh_tridiagonal([1.0, 2.0], [0.5], select="i"), NotImplementedError, "select='a'"),
@@ -219,6 +221,13 @@ def test_timestamp_is_the_time_the_op_runs():
         before = time.time()
         stamp = sess.run(tf.timestamp())
         assert before <= stamp <= time.time() and stamp.dtype == np.float64
+
+
+def test_grad_pass_through_passes_the_gradient_through():
+    x = tf.constant([0.3, 1.7])
+    y = tf.grad_pass_through(tf.round)(x)
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.gradients(tf.reduce_sum(y * 3.0), x)[0]), [3.0, 3.0])
 
 
 def test_siphash_matches_the_reference_vector():

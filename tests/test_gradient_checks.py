@@ -317,9 +317,9 @@ def _const_first(fn, a_lo, a_hi, x_lo, x_hi):
     return make
 
 
-def _complex_part(part):
+def _complex_part(part, min_rank=0):
     def make(draw):
-        s = draw(shapes())
+        s = draw(shapes(min_rank))
         return [values(draw, s, away_from_zero=0.2), values(draw, s, away_from_zero=0.2)], \
             lambda x, y: part(tf.complex(x, y))
     return make
@@ -491,6 +491,11 @@ CHECKS.update({
     "Cross": _matrices(tf.cross, lambda d: (d(st.integers(1, 2)), 3), n_inputs=2),
     "Einsum": _einsum,
     "MatrixExponential": _matrices(tf.linalg.expm),
+    **{op: _complex_part(lambda z, f=f: tf.real(f(z)) * 2.0 + tf.imag(f(z)) * 3.0, min_rank=1)
+       for op, f in (("FFT", tf.fft), ("IFFT", tf.ifft))},
+    **{op: _matrices(lambda x, y, f=f: (lambda z: tf.real(z) * 2.0 + tf.imag(z) * 3.0)(f(tf.complex(x, y))),
+                     lambda d: (d(st.integers(1, 2)),) * 3, n_inputs=2)
+       for op, f in (("FFT2D", tf.fft2d), ("IFFT2D", tf.ifft2d), ("FFT3D", tf.fft3d), ("IFFT3D", tf.ifft3d))},
     "GatherNd": _gather_nd, "ScatterNd": _scatter_nd_check,
     "TensorScatterUpdate": _tensor_scatter(tf.tensor_scatter_nd_update, unique=True),
     "TensorScatterAdd": _tensor_scatter(tf.tensor_scatter_nd_add),

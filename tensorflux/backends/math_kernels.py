@@ -181,6 +181,18 @@ def make_math_kernels(xp):
 
     fn("SegmentGather", segment_gather)
 
+    def fft(rank, inverse):
+        def b(op, ctx):
+            f = xp.fft.ifftn if inverse else xp.fft.fftn
+            axes = tuple(range(-rank, 0))
+            dt = op.outputs[0].dtype.np_dtype
+            return lambda x: f(x, axes=axes).astype(dt, copy=False)
+        return b
+
+    for op_type, inverse in (("FFT", False), ("IFFT", True)):
+        for rank, suffix in ((1, ""), (2, "2D"), (3, "3D")):
+            K[op_type + suffix] = ("builder", fft(rank, inverse))
+
     @builder("InvertPermutation")
     def _invert_permutation(op, ctx):
         def run(x):

@@ -6,7 +6,7 @@ them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 from tensorflux.ops import (array_ops, clip_ops, constant_op, control_flow_ops,  # noqa: F401
                             elementwise_ops, gradients, init_ops, learning_rate, math_ops,
                             linalg_ops, manip_ops, nn_impl_ops, random_dist_ops, reduction_ops,
-                            string_ops,
+                            spectral_ops, string_ops,
                             segment_ops,
                             metrics, nn_ops,
                             optimizers,

@@ -944,3 +944,36 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=dtypes.int32, na
     with name_scope(name, "histogram_fixed_width", [values, value_range]) as scope:
         bins = array_ops.reshape(histogram_fixed_width_bins(values, value_range, nbins, dtypes.int32), [-1])
         return unsorted_segment_sum(array_ops.ones_like(bins, dtype=dtype), bins, nbins, name=scope)
+
+
+def required_space_to_batch_paddings(input_shape, block_shape, base_paddings=None, name=None):
+    """(paddings, crops) that make the spatial ``input_shape`` (plus base_paddings)
+    divisible by ``block_shape``, for space_to_batch_nd and batch_to_space_nd."""
+    with name_scope(name, "required_space_to_batch_paddings", [input_shape, block_shape]):
+        shape = convert_to_tensor(input_shape, dtype=dtypes.int32)
+        block = convert_to_tensor(block_shape, dtype=dtypes.int32)
+        m = block.shape.as_tuple()[0] if block.shape.ndims == 1 else None
+        if m is None:
+            raise ValueError("required_space_to_batch_paddings needs a block_shape of known length")
+        base = (array_ops.zeros([m, 2], dtypes.int32) if base_paddings is None
+                else convert_to_tensor(base_paddings, dtype=dtypes.int32))
+        start, end = base[:, 0], base[:, 1]
+        full = shape + start + end
+        extra = math_ops.floormod(block - math_ops.floormod(full, block), block)
+        paddings = array_ops.stack([start, end + extra], axis=1, name="paddings")
+        crops = array_ops.stack([array_ops.zeros_like(extra), extra], axis=1, name="crops")
+        return paddings, crops
+
+
+def guarantee_const(input, name=None):  # noqa: A002
+    """``input`` itself (TF1 promises the runtime it is constant; nothing to do here)."""
+    return array_ops.identity(input, name=name or "GuaranteeConst")
+
+
+def grad_pass_through(f):
+    """``f`` whose gradient is taken to be the identity: y = x + stop_gradient(f(x) - x)."""
+    def wrapped(*args, **kwargs):
+        x = convert_to_tensor(args[0])
+        y = convert_to_tensor(f(*args, **kwargs))
+        return x + array_ops.stop_gradient(y - x)
+    return wrapped

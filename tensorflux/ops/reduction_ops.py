@@ -244,3 +244,9 @@ def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
                  reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
     """(values, indices) of the k smallest entries along ``reduction_dimension`` (exact)."""
     return _top_k_along(operand, k, reduction_dimension, False, name)
+
+
+def approx_top_k(input, k, reduction_dimension=-1, recall_target=0.95, is_max_k=True,  # noqa: A002
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """approx_max_k (``is_max_k``) or approx_min_k; exact here."""
+    return _top_k_along(input, k, reduction_dimension, bool(is_max_k), name)
