@@ -106,24 +106,16 @@ def _tensor_scatter(kind, tensor, indices, updates, name):
                    name=name or f"TensorScatter{kind}")
 
 
-def tensor_scatter_nd_update(tensor, indices, updates, name=None):
-    return _tensor_scatter("Update", tensor, indices, updates, name)
+def _tensor_scatter_fn(kind):
+    def fn(tensor, indices, updates, name=None):
+        return _tensor_scatter(kind, tensor, indices, updates, name)
+    fn.__name__ = fn.__qualname__ = f"tensor_scatter_nd_{kind.lower()}"
+    fn.__doc__ = f"A copy of ``tensor`` with ``updates`` {kind.lower()}-combined at the index tuples."
+    return fn
 
 
-def tensor_scatter_nd_add(tensor, indices, updates, name=None):
-    return _tensor_scatter("Add", tensor, indices, updates, name)
-
-
-def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
-    return _tensor_scatter("Sub", tensor, indices, updates, name)
-
-
-def tensor_scatter_nd_max(tensor, indices, updates, name=None):
-    return _tensor_scatter("Max", tensor, indices, updates, name)
-
-
-def tensor_scatter_nd_min(tensor, indices, updates, name=None):
-    return _tensor_scatter("Min", tensor, indices, updates, name)
+(tensor_scatter_nd_update, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_max,
+ tensor_scatter_nd_min) = (_tensor_scatter_fn(k) for k in TENSOR_SCATTER)
 
 
 def batch_gather(params, indices, name=None):
@@ -685,44 +677,18 @@ def _variable_scatter(op_type, ref, indices, updates, name):
                                    name=name or op_type).outputs[0]
 
 
-def scatter_update(ref, indices, updates, use_locking=True, name=None):
-    return _variable_scatter("ScatterUpdate", ref, indices, updates, name)
+def _variable_scatter_fn(op_type, public):
+    def fn(ref, indices, updates, use_locking=None, name=None):
+        return _variable_scatter(op_type, ref, indices, updates, name)
+    fn.__name__ = fn.__qualname__ = public
+    fn.__doc__ = f"{op_type}: combine ``updates`` into the variable ``ref`` at ``indices``; returns its new value."
+    return fn
 
 
-def scatter_add(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterAdd", ref, indices, updates, name)
-
-
-def scatter_sub(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterSub", ref, indices, updates, name)
-
-
-def scatter_mul(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterMul", ref, indices, updates, name)
-
-
-def scatter_div(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterDiv", ref, indices, updates, name)
-
-
-def scatter_max(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterMax", ref, indices, updates, name)
-
-
-def scatter_min(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterMin", ref, indices, updates, name)
-
-
-def scatter_nd_update(ref, indices, updates, use_locking=True, name=None):
-    return _variable_scatter("ScatterNdUpdate", ref, indices, updates, name)
-
-
-def scatter_nd_add(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterNdAdd", ref, indices, updates, name)
-
-
-def scatter_nd_sub(ref, indices, updates, use_locking=False, name=None):
-    return _variable_scatter("ScatterNdSub", ref, indices, updates, name)
+scatter_update, scatter_add, scatter_sub, scatter_mul, scatter_div, scatter_max, scatter_min = (
+    _variable_scatter_fn(f"Scatter{k}", f"scatter_{k.lower()}") for k in VARIABLE_SCATTER)
+scatter_nd_update, scatter_nd_add, scatter_nd_sub = (
+    _variable_scatter_fn(f"ScatterNd{k}", f"scatter_nd_{k.lower()}") for k in ("Update", "Add", "Sub"))
 
 
 def batch_scatter_update(ref, indices, updates, use_locking=True, name=None):
@@ -801,39 +767,36 @@ def batch_to_space(input, crops, block_size, name=None, block_shape=None):  # no
     return batch_to_space_nd(input, [block, block], crops, name=name)
 
 
+def _nhwc(input, data_format, what):  # noqa: A002
+    """The input as a tensor and its known H, W, C (NHWC only, as the kernels here)."""
+    if data_format != "NHWC":
+        raise ValueError(f"{what} supports data_format='NHWC' only")
+    x = convert_to_tensor(input)
+    dims = x.shape.as_tuple()
+    if dims is None or len(dims) != 4 or None in dims[1:]:
+        raise ValueError(f"{what} needs a 4-D input of known H, W, C, got {x.shape}")
+    return (x,) + dims[1:]
+
+
 def space_to_depth(input, block_size, name=None, data_format="NHWC"):  # noqa: A002
     """Move block_size x block_size blocks of an NHWC image into the channels."""
-    if data_format != "NHWC":
-        raise ValueError("space_to_depth supports data_format='NHWC' only")
     with name_scope(name, "SpaceToDepth", [input]) as scope:
-        x = convert_to_tensor(input)
-        dims = x.shape.as_tuple()
-        if dims is None or len(dims) != 4 or None in dims[1:]:
-            raise ValueError(f"space_to_depth needs a 4-D input of known H, W, C, got {x.shape}")
-        _, h, w, c = dims
+        x, h, w, c = _nhwc(input, data_format, "space_to_depth")
         b = int(block_size)
         if h % b or w % b:
             raise ValueError(f"space_to_depth: height {h} and width {w} must be divisible by {b}")
-        y = array_ops.reshape(x, [-1, h // b, b, w // b, b, c])
-        y = array_ops.transpose(y, [0, 1, 3, 2, 4, 5])
+        y = array_ops.transpose(array_ops.reshape(x, [-1, h // b, b, w // b, b, c]), [0, 1, 3, 2, 4, 5])
         return array_ops.reshape(y, [-1, h // b, w // b, b * b * c], name=scope)
 
 
 def depth_to_space(input, block_size, name=None, data_format="NHWC"):  # noqa: A002
     """Move channels into block_size x block_size spatial blocks (space_to_depth's inverse)."""
-    if data_format != "NHWC":
-        raise ValueError("depth_to_space supports data_format='NHWC' only")
     with name_scope(name, "DepthToSpace", [input]) as scope:
-        x = convert_to_tensor(input)
-        dims = x.shape.as_tuple()
-        if dims is None or len(dims) != 4 or None in dims[1:]:
-            raise ValueError(f"depth_to_space needs a 4-D input of known H, W, C, got {x.shape}")
-        _, h, w, c = dims
+        x, h, w, c = _nhwc(input, data_format, "depth_to_space")
         b = int(block_size)
         if c % (b * b):
             raise ValueError(f"depth_to_space: depth {c} must be divisible by {b * b}")
-        y = array_ops.reshape(x, [-1, h, w, b, b, c // (b * b)])
-        y = array_ops.transpose(y, [0, 1, 3, 2, 4, 5])
+        y = array_ops.transpose(array_ops.reshape(x, [-1, h, w, b, b, c // (b * b)]), [0, 1, 3, 2, 4, 5])
         return array_ops.reshape(y, [-1, h * b, w * b, c // (b * b)], name=scope)
 
 

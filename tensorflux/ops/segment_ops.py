@@ -90,24 +90,15 @@ def _num_segments(num_segments, ids):
     return n
 
 
-def segment_sum(data, segment_ids, name=None):
-    return _segment("SegmentSum", data, segment_ids, name)
+def _segment_fn(kind):
+    def fn(data, segment_ids, name=None):
+        return _segment(f"Segment{kind}", data, segment_ids, name)
+    fn.__name__ = fn.__qualname__ = f"segment_{kind.lower()}"
+    fn.__doc__ = f"The {kind.lower()} of the rows of ``data`` with the same (sorted) segment id."
+    return fn
 
 
-def segment_mean(data, segment_ids, name=None):
-    return _segment("SegmentMean", data, segment_ids, name)
-
-
-def segment_max(data, segment_ids, name=None):
-    return _segment("SegmentMax", data, segment_ids, name)
-
-
-def segment_min(data, segment_ids, name=None):
-    return _segment("SegmentMin", data, segment_ids, name)
-
-
-def segment_prod(data, segment_ids, name=None):
-    return _segment("SegmentProd", data, segment_ids, name)
+segment_sum, segment_mean, segment_max, segment_min, segment_prod = (_segment_fn(k) for k in REDUCTIONS)
 
 
 def _unsorted(op_type, data, segment_ids, num_segments, name):
@@ -116,20 +107,17 @@ def _unsorted(op_type, data, segment_ids, num_segments, name):
                         _num_segments(num_segments, convert_to_tensor(segment_ids)))
 
 
-def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
-    return _unsorted("UnsortedSegmentSum", data, segment_ids, num_segments, name)
+def _unsorted_fn(kind):
+    def fn(data, segment_ids, num_segments, name=None):
+        return _unsorted(f"UnsortedSegment{kind}", data, segment_ids, num_segments, name)
+    fn.__name__ = fn.__qualname__ = f"unsorted_segment_{kind.lower()}"
+    fn.__doc__ = (f"The {kind.lower()} of the entries of ``data`` with each segment id in "
+                  f"[0, num_segments); negative ids are dropped.")
+    return fn
 
 
-def unsorted_segment_max(data, segment_ids, num_segments, name=None):
-    return _unsorted("UnsortedSegmentMax", data, segment_ids, num_segments, name)
-
-
-def unsorted_segment_min(data, segment_ids, num_segments, name=None):
-    return _unsorted("UnsortedSegmentMin", data, segment_ids, num_segments, name)
-
-
-def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
-    return _unsorted("UnsortedSegmentProd", data, segment_ids, num_segments, name)
+unsorted_segment_sum, unsorted_segment_max, unsorted_segment_min, unsorted_segment_prod = (
+    _unsorted_fn(k) for k in ("Sum", "Max", "Min", "Prod"))
 
 
 def _per_row(counts, data, ids):
