@@ -121,16 +121,21 @@ def _tensor_scatter_fn(kind):
 def batch_gather(params, indices, name=None):
     """params[b..., indices[b..., j]] for each batch position b (TF1's batch_gather)."""
     with name_scope(name, "BatchGather", [params, indices]) as scope:
-        params, indices = convert_to_tensor(params), convert_to_tensor(indices)
-        rank = indices.shape.ndims
-        if rank is None or params.shape.ndims is None:
-            raise ValueError("batch_gather needs params and indices of known rank")
-        idx = array_ops.expand_dims(indices, -1)
-        batch = [array_ops.reshape(math_ops.cast(array_ops.range(array_ops.shape(indices)[d]), indices.dtype),
-                                   [-1 if i == d else 1 for i in builtins.range(rank)] + [1])
-                 for d in builtins.range(rank - 1)]
-        coords = [array_ops.zeros_like(idx) + b for b in batch] + [idx]
-        return gather_nd(params, array_ops.concat(coords, -1), name=scope)
+        params = convert_to_tensor(params)
+        return gather_nd(params, _batch_coordinates(indices, "batch_gather"), name=scope)
+
+
+def _batch_coordinates(indices, what):
+    """Index tuples (b..., indices[b..., j]) addressing one entry per batch position."""
+    indices = convert_to_tensor(indices)
+    rank = indices.shape.ndims
+    if rank is None:
+        raise ValueError(f"{what} needs indices of known rank")
+    idx = array_ops.expand_dims(indices, -1)
+    batch = [array_ops.reshape(math_ops.cast(array_ops.range(array_ops.shape(indices)[d]), indices.dtype),
+                               [-1 if i == d else 1 for i in builtins.range(rank)] + [1])
+             for d in builtins.range(rank - 1)]
+    return array_ops.concat([array_ops.zeros_like(idx) + b for b in batch] + [idx], -1)
 
 
 @gradient("GatherNd")
@@ -694,15 +699,7 @@ scatter_nd_update, scatter_nd_add, scatter_nd_sub = (
 def batch_scatter_update(ref, indices, updates, use_locking=True, name=None):
     """ref[b..., indices[b..., j]] = updates[b..., j] for a variable ``ref``."""
     with name_scope(name, "BatchScatterUpdate", [ref, indices, updates]) as scope:
-        indices = convert_to_tensor(indices)
-        rank = indices.shape.ndims
-        if rank is None:
-            raise ValueError("batch_scatter_update needs indices of known rank")
-        idx = array_ops.expand_dims(indices, -1)
-        batch = [array_ops.reshape(math_ops.cast(array_ops.range(array_ops.shape(indices)[d]), indices.dtype),
-                                   [-1 if i == d else 1 for i in builtins.range(rank)] + [1])
-                 for d in builtins.range(rank - 1)]
-        coords = array_ops.concat([array_ops.zeros_like(idx) + b for b in batch] + [idx], -1)
+        coords = _batch_coordinates(indices, "batch_scatter_update")
         return scatter_nd_update(ref, coords, updates, name=scope)
 
 
