@@ -43,6 +43,16 @@ def test_documented_math_aliases():
     assert tf.linalg.diag is tf.matrix_diag and tf.linalg.tensor_diag is tf.diag
     assert tf.linalg.eigh is tf.self_adjoint_eig and tf.linalg.lstsq is tf.matrix_solve_ls
     assert tf.reverse_v2 is tf.reverse and tf.tensor_scatter_update is tf.tensor_scatter_nd_update
+    assert (tf.arg_min, tf.string_strip, tf.string_to_hash_bucket_strong, tf.tensor_scatter_add,
+            tf.tensor_scatter_sub) == (tf.argmin, tf.strings.strip, tf.strings.to_hash_bucket_strong,
+                                       tf.tensor_scatter_nd_add, tf.tensor_scatter_nd_sub)
+    assert (tf.nn.approx_max_k, tf.nn.approx_min_k, tf.nn.depth_to_space, tf.nn.space_to_batch,
+            tf.nn.space_to_depth) == (tf.math.approx_max_k, tf.math.approx_min_k, tf.depth_to_space,
+                                      tf.space_to_batch, tf.space_to_depth)
+    assert (tf.math.softmax, tf.math.softplus, tf.math.softsign, tf.math.top_k, tf.math.l2_normalize) == (
+        tf.nn.softmax, tf.nn.softplus, tf.nn.softsign, tf.nn.top_k, tf.nn.l2_normalize)
+    assert (tf.linalg.det, tf.linalg.diag_part, tf.linalg.set_diag, tf.linalg.sqrtm, tf.linalg.l2_normalize) == (
+        tf.matrix_determinant, tf.matrix_diag_part, tf.matrix_set_diag, tf.matrix_square_root, tf.nn.l2_normalize)
 
 
 @pytest.mark.parametrize("build, error, match", [
@@ -221,6 +231,13 @@ def test_timestamp_is_the_time_the_op_runs():
         before = time.time()
         stamp = sess.run(tf.timestamp())
         assert before <= stamp <= time.time() and stamp.dtype == np.float64
+
+
+def test_broadcast_static_shape():
+    assert tf.broadcast_static_shape(tf.TensorShape([2, 1, 3]), tf.TensorShape([4, 1])).as_list() == [2, 4, 3]
+    assert tf.broadcast_static_shape(tf.TensorShape([None, 3]), tf.TensorShape([3])).as_list() == [None, 3]
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        tf.broadcast_static_shape(tf.TensorShape([2]), tf.TensorShape([3]))
 
 
 def test_grad_pass_through_passes_the_gradient_through():
