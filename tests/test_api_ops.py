@@ -261,3 +261,25 @@ def test_string_ops_run_on_the_host_wherever_placed():
         n = tf.strings.length(tf.constant(["ab", "c"])) * 2
         with tf.Session() as sess:
             np.testing.assert_array_equal(sess.run(n), [4, 2])
+
+
+def test_every_new_op_survives_the_graph_file(tmp_path):
+    """All the cases' graphs in one .meta file: imported back, they compute the same."""
+    import api_op_cases
+    graph = tf.Graph()
+    with graph.as_default():
+        outputs = {name: build() for name, (build, _) in sorted(api_op_cases.CASES.items())}
+        path = str(tmp_path / "ops.meta")
+        tf.train.export_meta_graph(path)
+        with tf.Session() as sess:
+            before = sess.run(outputs)
+    with tf.Graph().as_default() as imported:
+        tf.train.import_meta_graph(path)
+        with tf.Session() as sess:
+            after = sess.run({name: imported.get_tensor_by_name(t.name) for name, t in outputs.items()})
+    for name in outputs:
+        a, b = np.asarray(after[name]), np.asarray(before[name])
+        if a.dtype.kind in "fc":  # the imported plan may order a sum differently
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=name)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=name)
