@@ -66,14 +66,66 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
 from tensorflux.ops.indexed_slices import IndexedSlices, IndexedSlicesValue  # noqa: F401
-from tensorflux.ops.scatter_ops import scatter_add, scatter_sub, scatter_update  # noqa: F401
-from tensorflux.ops.segment_ops import (dynamic_partition, dynamic_stitch, unique,  # noqa: F401
-                                        unsorted_segment_sum)
-from tensorflux.ops.sequence_ops import reverse_sequence  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
                         summary, test, train)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
+from tensorflux.ops.elementwise_ops import (acos, acosh, angle, asin, asinh, atan, atan2,  # noqa: F401
+                                            atanh, betainc, complex, conj, cosh, digamma,
+                                            div_no_nan, erf, erfc, igamma, igammac, imag, is_inf,
+                                            lbeta, lgamma, log_sigmoid, polygamma, real, rint,
+                                            sinh, truncatediv, truncatemod, zeta)
+from tensorflux.ops.math_ops import (argmax as arg_max, argmin as arg_min,  # noqa: F401
+                                     floordiv as floor_div)
+from tensorflux.ops.reduction_ops import (accumulate_n, count_nonzero, cumprod, cumsum,  # noqa: F401
+                                          is_non_decreasing, is_strictly_increasing,
+                                          reduce_logsumexp, scalar_mul)
+from tensorflux.ops.segment_ops import (bincount, confusion_matrix, invert_permutation,  # noqa: F401
+                                        segment_max, segment_mean, segment_min, segment_prod,
+                                        segment_sum, unsorted_segment_max, unsorted_segment_mean,
+                                        unsorted_segment_min, unsorted_segment_prod,
+                                        unsorted_segment_sqrt_n, unsorted_segment_sum)
+from tensorflux.ops.linalg_ops import (cholesky, cholesky_solve, cross, diag, diag_part,  # noqa: F401
+                                       einsum, eye, matrix_band_part, matrix_diag,
+                                       matrix_diag_part, matrix_set_diag, matrix_solve,
+                                       matrix_solve_ls, matrix_transpose,
+                                       matrix_triangular_solve, norm, qr, self_adjoint_eig,
+                                       self_adjoint_eigvals, svd, tensordot, trace)
+from tensorflux.ops.manip_ops import (argsort, batch_gather, batch_scatter_update,  # noqa: F401
+                                      batch_to_space, batch_to_space_nd, bitcast, boolean_mask,
+                                      broadcast_dynamic_shape, broadcast_static_shape,
+                                      broadcast_to, clip_by_average_norm, depth_to_space,
+                                      dynamic_partition, dynamic_stitch, ensure_shape, gather_nd,
+                                      histogram_fixed_width, histogram_fixed_width_bins,
+                                      identity_n, meshgrid, parallel_stack, repeat, reverse,
+                                      reverse_sequence, roll, saturate_cast, scatter_add,
+                                      scatter_div, scatter_max, scatter_min, scatter_mul,
+                                      scatter_nd, scatter_nd_add, scatter_nd_sub,
+                                      scatter_nd_update, scatter_sub, scatter_update,
+                                      searchsorted, sequence_mask, setdiff1d, shape_n, sort,
+                                      space_to_batch, space_to_batch_nd, space_to_depth,
+                                      strided_slice, tensor_scatter_nd_add, tensor_scatter_nd_max,
+                                      tensor_scatter_nd_min, tensor_scatter_nd_sub,
+                                      tensor_scatter_nd_update, timestamp, to_complex64,
+                                      to_complex128, unique, unique_with_counts, unravel_index,
+                                      where_v2)
+from tensorflux.ops.manip_ops import (reverse as reverse_v2,  # noqa: F401
+                                      tensor_scatter_nd_add as tensor_scatter_add,
+                                      tensor_scatter_nd_sub as tensor_scatter_sub,
+                                      tensor_scatter_nd_update as tensor_scatter_update)
+from tensorflux.ops.random_dist_ops import multinomial, random_gamma, random_poisson  # noqa: F401
+from tensorflux.ops.random_ops import get_seed  # noqa: F401
+from tensorflux.ops.string_ops import (as_string, reduce_join, regex_replace,  # noqa: F401
+                                       string_join, substr)
+from tensorflux.ops.string_ops import strip as string_strip  # noqa: F401
+from tensorflux.ops.string_ops import to_hash_bucket_strong as string_to_hash_bucket_strong  # noqa: F401
+from tensorflux.ops.string_ops import to_number as string_to_number  # noqa: F401
+from tensorflux.ops.linalg_ops import sqrtm as matrix_square_root  # noqa: F401
+from tensorflux.ops.manip_ops import (grad_pass_through, guarantee_const,  # noqa: F401
+                                      required_space_to_batch_paddings)
+from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
+from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
+from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

@@ -17,3 +17,11 @@ from tensorflux.ops.embedding_ops import embedding_lookup  # noqa: F401
 from tensorflux.ops.rnn import (bidirectional_dynamic_rnn, dynamic_rnn,  # noqa: F401
                                 static_bidirectional_rnn, static_rnn)
 from tensorflux.ops.sampled_losses import nce_loss, sampled_softmax_loss  # noqa: F401
+from tensorflux.ops.nn_impl_ops import (batch_norm_with_global_normalization,  # noqa: F401,E402
+                                        compute_average_loss, fused_batch_norm, log_poisson_loss,
+                                        normalize_moments, relu_layer, scale_regularization_loss,
+                                        silu, sufficient_statistics, swish,
+                                        weighted_cross_entropy_with_logits, weighted_moments,
+                                        xw_plus_b)
+from tensorflux.ops.reduction_ops import approx_max_k, approx_min_k, zero_fraction  # noqa: F401,E402
+from tensorflux.ops.manip_ops import depth_to_space, space_to_batch, space_to_depth  # noqa: F401,E402

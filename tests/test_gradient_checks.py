@@ -426,6 +426,211 @@ CHECKS["CheckNumerics"] = unary(lambda x: tf.check_numerics(x * 2.0, "x"))
 _RUN_INSIDE = {"If", "While"}
 
 
+# --- API breadth: tf.math, tf.linalg, array manipulation, tf.nn extras ---------------------
+def _const_first(fn, a_lo, a_hi, x_lo, x_hi):
+    """Ops differentiable in their last argument only: the others are constants."""
+    def make(draw):
+        s = draw(shapes())
+        a = values(draw, s, a_lo, a_hi)
+        return [values(draw, s, x_lo, x_hi)], lambda x: fn(tf.constant(a), x)
+    return make
+
+
+def _complex_part(part, min_rank=0):
+    def make(draw):
+        s = draw(shapes(min_rank))
+        return [values(draw, s, away_from_zero=0.2), values(draw, s, away_from_zero=0.2)], \
+            lambda x, y: part(tf.complex(x, y))
+    return make
+
+
+def _cumulative(fn):
+    def make(draw):
+        s = draw(shapes(1))
+        axis = draw(st.integers(-len(s), len(s) - 1))
+        exclusive, reverse = draw(st.booleans()), draw(st.booleans())
+        return [values(draw, s, 0.5, 2.0)], lambda x: fn(x, axis, exclusive=exclusive, reverse=reverse)
+    return make
+
+
+def _segment(fn, sorted_ids=True, gen=values):
+    def make(draw):
+        n = draw(st.integers(1, 5))
+        ids = sorted(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+        if not sorted_ids:
+            ids = list(np.random.default_rng(draw(st.integers(0, 99))).permutation(ids))
+        data = gen(draw, (n, 2)) if gen is distinct else values(draw, (n, 2), 0.5, 2.0)
+        if sorted_ids:
+            return [data], lambda d: fn(d, tf.constant(ids))
+        return [data], lambda d: fn(d, tf.constant(ids), 5)
+    return make
+
+
+def _segment_gather(draw):
+    idx = np.array(draw(st.lists(st.integers(-1, 4), min_size=1, max_size=5)))
+    return [values(draw, (3, 2))], lambda p: tf.get_default_graph().create_op(
+        "SegmentGather", [p, tf.constant(idx)]).outputs[0]
+
+
+def _spd(x):
+    """A symmetric positive definite matrix made from x (so perturbations stay symmetric)."""
+    n = x.shape.as_list()[-1]
+    return (x + tf.linalg.matrix_transpose(x)) * 0.5 + tf.constant(2.0 * np.eye(n))
+
+
+def _matrices(build, shape_of=lambda d: (d(st.integers(1, 3)),) * 2, n_inputs=1):
+    def make(draw):
+        shape = shape_of(draw)
+        return [values(draw, shape, -0.5, 0.5) for _ in range(n_inputs)], build
+    return make
+
+
+def _tall(draw):
+    n = draw(st.integers(1, 3))
+    return (n + draw(st.integers(0, 2)), n)
+
+
+def _solve(fn):
+    def make(draw):
+        n, k = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+        return [values(draw, (n, n), -0.5, 0.5) + 2 * np.eye(n), values(draw, (n, k))], fn
+    return make
+
+
+def _svd_parts(x):
+    s, u, v = tf.svd(x)
+    return tf.concat([s, tf.reshape(u * u, [-1]), tf.reshape(v * v, [-1])], 0)
+
+
+def _einsum(draw):
+    equation, shapes_ = draw(st.sampled_from([
+        ("ij,jk->ik", [(2, 3), (3, 2)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 1)]),
+        ("ij->j", [(3, 2)]), ("i,j->ij", [(2,), (3,)]), ("ijk->kji", [(1, 2, 3)])]))
+    return [values(draw, s) for s in shapes_], lambda *xs: tf.einsum(equation, *xs)
+
+
+def _nd_indices(draw, shape, depth, n):
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    return np.stack([rng.integers(0, shape[k], n) for k in range(depth)], -1)
+
+
+def _gather_nd(draw):
+    s = draw(shapes(2, 3))
+    idx = _nd_indices(draw, s, draw(st.integers(1, len(s))), draw(st.integers(1, 4)))
+    return [values(draw, s)], lambda x: tf.gather_nd(x, idx)
+
+
+def _scatter_nd_check(draw):
+    s = draw(shapes(1, 3))
+    idx = _nd_indices(draw, s, 1, draw(st.integers(1, 4)))
+    return [values(draw, (len(idx),) + s[1:])], lambda u: tf.scatter_nd(idx, u, s)
+
+
+def _tensor_scatter(fn, distinct_values=False, unique=False):
+    def make(draw):
+        s = draw(shapes(1, 3))
+        n = draw(st.integers(1, s[0] if unique else 3))
+        idx = _nd_indices(draw, s, 1, n)
+        if unique:  # which of two updates of one entry wins is undefined, as in TF
+            idx = np.random.default_rng(draw(st.integers(0, 99))).permutation(s[0])[:n, None]
+        gen = distinct(draw, (s[0] + n,) + s[1:]) if distinct_values else values(draw, (s[0] + n,) + s[1:])
+        return [gen[:s[0]], gen[s[0]:]], lambda x, u: fn(x, idx, u)
+    return make
+
+
+def _reverse_sequence_check(draw):
+    b, t = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+    lengths = draw(st.lists(st.integers(0, t), min_size=b, max_size=b))
+    return [values(draw, (b, t, 2))], lambda x: tf.reverse_sequence(x, lengths, seq_axis=1, batch_axis=0)
+
+
+def _dynamic_partition(draw):
+    n = draw(st.integers(1, 4))
+    parts = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), np.int32)
+    return [values(draw, (n, 2))], lambda x: tf.concat(tf.dynamic_partition(x, parts, 3), 0)
+
+
+def _dynamic_stitch(draw):
+    perm = np.random.default_rng(draw(st.integers(0, 99))).permutation(5)
+    return [values(draw, (2, 3)), values(draw, (3, 3))], lambda a, b: tf.dynamic_stitch(
+        [perm[:2], perm[2:]], [a, b])
+
+
+def _select_v2(draw):
+    s = draw(shapes())
+    cond = values(draw, broadcastable(draw, s)) > 0
+    return [values(draw, s), values(draw, broadcastable(draw, s))], lambda x, y: tf.where_v2(cond, x, y)
+
+
+CHECKS.update({
+    "Acos": unary(tf.acos, -0.8, 0.8), "Asin": unary(tf.asin, -0.8, 0.8), "Atan": unary(tf.atan),
+    "Sinh": unary(tf.sinh), "Cosh": unary(tf.cosh), "Asinh": unary(tf.asinh),
+    "Acosh": unary(tf.acosh, 1.2, 3.0), "Atanh": unary(tf.atanh, -0.8, 0.8),
+    "Erf": unary(tf.erf), "Erfc": unary(tf.erfc), "Erfinv": unary(tf.math.erfinv, -0.8, 0.8),
+    "Ndtri": unary(tf.math.ndtri, 0.1, 0.9), "Lgamma": unary(tf.lgamma, 0.5, 3.0),
+    "Digamma": unary(tf.digamma, 0.5, 3.0),
+    "BesselI0": unary(tf.math.bessel_i0), "BesselI0e": unary(tf.math.bessel_i0e, away=0.2),
+    "BesselI1": unary(tf.math.bessel_i1), "BesselI1e": unary(tf.math.bessel_i1e, away=0.2),
+    "Atan2": binary(tf.atan2, 0.5, 2.0),
+    "Xlogy": binary(tf.math.xlogy, 0.5, 2.0), "Xlog1py": binary(tf.math.xlog1py, 0.5, 2.0),
+    "Xdivy": binary(tf.math.xdivy, 0.5, 2.0), "DivNoNan": binary(tf.div_no_nan, 0.5, 2.0),
+    "MulNoNan": binary(tf.math.multiply_no_nan, 0.5, 2.0),
+    "Polygamma": _const_first(lambda a, x: tf.polygamma(tf.round(a), x), 0.0, 2.0, 0.5, 3.0),
+    "Zeta": _const_first(tf.zeta, 2.0, 4.0, 0.5, 3.0),
+    "Igamma": _const_first(tf.igamma, 0.5, 3.0, 0.5, 3.0),
+    "Igammac": _const_first(tf.igammac, 0.5, 3.0, 0.5, 3.0),
+    "Betainc": _const_first(lambda a, x: tf.betainc(a, a + 0.5, x), 0.5, 3.0, 0.1, 0.9),
+    "Complex": _complex_part(lambda z: tf.real(z) * 2.0 + tf.imag(z) * 3.0),
+    "Real": _complex_part(tf.real), "Imag": _complex_part(tf.imag),
+    "Conj": _complex_part(lambda z: tf.imag(tf.conj(z))), "Angle": _complex_part(tf.angle),
+    "Cumsum": _cumulative(tf.cumsum), "Cumprod": _cumulative(tf.cumprod),
+    "SegmentSum": _segment(tf.segment_sum), "SegmentMean": _segment(tf.segment_mean),
+    "SegmentMax": _segment(tf.segment_max, gen=distinct),
+    "SegmentMin": _segment(tf.segment_min, gen=distinct), "SegmentProd": _segment(tf.segment_prod),
+    "UnsortedSegmentSum": _segment(tf.unsorted_segment_sum, False),
+    "UnsortedSegmentMax": _segment(tf.unsorted_segment_max, False, distinct),
+    "UnsortedSegmentMin": _segment(tf.unsorted_segment_min, False, distinct),
+    "UnsortedSegmentProd": _segment(tf.unsorted_segment_prod, False),
+    "SegmentGather": _segment_gather,
+    "Cholesky": _matrices(lambda x: tf.cholesky(_spd(x))),
+    "MatrixSolve": _solve(lambda a, b: tf.matrix_solve(a, b) + tf.matrix_solve(a, b, adjoint=True)),
+    "MatrixTriangularSolve": _solve(lambda a, b: tf.matrix_triangular_solve(a, b) + tf.matrix_triangular_solve(
+        a, b, lower=False, adjoint=True)),
+    "LogMatrixDeterminant": _matrices(lambda x: tf.linalg.slogdet(x + tf.constant(np.eye(x.shape.as_list()[0])))[1]),
+    "Qr": _matrices(lambda x: tf.concat(tf.qr(x), 0), _tall),
+    "Svd": _matrices(_svd_parts, _tall),
+    "SelfAdjointEigV2": _matrices(lambda x: (lambda e, v: tf.concat([e[None], v * v], 0))(*tf.self_adjoint_eig(
+        _spd(x) + tf.constant(np.diag(np.arange(x.shape.as_list()[0]) * 1.0))))),
+    "MatrixBandPart": _matrices(lambda x: tf.matrix_band_part(x, 1, 0), _tall),
+    "MatrixDiag": shape_op(lambda x, s, d: tf.matrix_diag(x)),
+    "MatrixDiagPart": _matrices(tf.matrix_diag_part, _tall),
+    "MatrixSetDiag": _matrices(lambda x, y: tf.matrix_set_diag(x, tf.matrix_diag_part(y) * 2.0), n_inputs=2),
+    "Diag": shape_op(lambda x, s, d: tf.diag(x)),
+    "DiagPart": shape_op(lambda x, s, d: tf.diag_part(tf.diag(x) * 3.0)),
+    "Cross": _matrices(tf.cross, lambda d: (d(st.integers(1, 2)), 3), n_inputs=2),
+    "Einsum": _einsum,
+    "MatrixExponential": _matrices(tf.linalg.expm),
+    **{op: _complex_part(lambda z, f=f: tf.real(f(z)) * 2.0 + tf.imag(f(z)) * 3.0, min_rank=1)
+       for op, f in (("FFT", tf.fft), ("IFFT", tf.ifft))},
+    **{op: _matrices(lambda x, y, f=f: (lambda z: tf.real(z) * 2.0 + tf.imag(z) * 3.0)(f(tf.complex(x, y))),
+                     lambda d: (d(st.integers(1, 2)),) * 3, n_inputs=2)
+       for op, f in (("FFT2D", tf.fft2d), ("IFFT2D", tf.ifft2d), ("FFT3D", tf.fft3d), ("IFFT3D", tf.ifft3d))},
+    "GatherNd": _gather_nd, "ScatterNd": _scatter_nd_check,
+    "TensorScatterUpdate": _tensor_scatter(tf.tensor_scatter_nd_update, unique=True),
+    "TensorScatterAdd": _tensor_scatter(tf.tensor_scatter_nd_add),
+    "TensorScatterSub": _tensor_scatter(tf.tensor_scatter_nd_sub),
+    "TensorScatterMax": _tensor_scatter(tf.tensor_scatter_nd_max, True),
+    "TensorScatterMin": _tensor_scatter(tf.tensor_scatter_nd_min, True),
+    "ReverseV2": shape_op(lambda x, s, d: tf.reverse(x, [0, -1]), min_rank=2),
+    "Roll": shape_op(lambda x, s, d: tf.roll(x, [1, -1], [0, -1])),
+    "ReverseSequence": _reverse_sequence_check,
+    "DynamicPartition": _dynamic_partition, "DynamicStitch": _dynamic_stitch,
+    "BroadcastTo": binary(lambda x, y: tf.broadcast_to(y, x.shape) * x),
+    "SelectV2": _select_v2,
+    "EnsureShape": unary(lambda x: tf.ensure_shape(x, x.shape)),
+})
+
+
 # (delta, rtol) where float64 central differences need more room: Cast goes through float32.
 TOLERANCE = {"Cast": (1e-2, 1e-3)}
 

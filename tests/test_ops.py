@@ -6,6 +6,7 @@ import tensorflux as tf
 from tensorflux.core.registry import registry
 from tensorflux.testing import backend_context, backends_to_test
 
+import api_op_cases
 import nn_reference as ref
 
 R = np.random.default_rng(42)
@@ -235,6 +236,8 @@ CASES.update({
     "check_numerics": (lambda: tf.check_numerics(c(A), "A is finite"), A),
 })
 
+CASES.update(api_op_cases.CASES)  # the ops of TF1's API breadth (tf.math, tf.linalg, ...)
+
 
 def _raw(op_type, *inputs, **attrs):
     return tf.get_default_graph().create_op(op_type, list(inputs), attrs or None).outputs[0]
@@ -279,6 +282,7 @@ def test_every_builtin_op_is_exercised():
     special |= {name for name in registry.ops if name.startswith(("SparseApply", "Scatter"))}
     special |= {name for name in registry.ops if name.endswith("CandidateSampler")}
     special |= {name for name in registry.ops if name.endswith("Summary")}  # test_tensorboard
+    special |= api_op_cases.TESTED_ELSEWHERE  # test_api_ops
     # Backward kernels of conv/pool are checked against central differences of the
     # forward ops in test_gradient_checks.
     special |= {"Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", "AvgPoolGrad",

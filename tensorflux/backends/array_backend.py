@@ -11,11 +11,19 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.linalg_kernels import make_linalg_kernels
+from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
+from tensorflux.backends.manip_kernels import make_manip_kernels
+from tensorflux.backends.math_kernels import HOST_MEMORY as MATH_HOST_MEMORY
+from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
+from tensorflux.backends.random_kernels import make_random_kernels
+from tensorflux.backends.sampler_kernels import HOST_MEMORY as SAMPLER_HOST_MEMORY
+from tensorflux.backends.sampler_kernels import make_sampler_kernels
 from tensorflux.backends.script_kernels import KERNELS as SCRIPT_KERNELS
-from tensorflux.backends.sequence_kernels import HOST_MEMORY as SEQUENCE_HOST_MEMORY
-from tensorflux.backends.sequence_kernels import make_sequence_kernels
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
+from tensorflux.backends.string_kernels import KERNELS as STRING_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
                                                      HOST_OUTPUTS as TA_HOST_OUTPUTS,
@@ -32,9 +40,13 @@ HOST_MEMORY = {
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
     **{op: (inputs, False) for op, inputs in TA_HOST_INPUTS.items()},
     **{op: ((), True) for op in TA_HOST_OUTPUTS},
-    "UnsortedSegmentSum": ((2,), False),
-    **SEQUENCE_HOST_MEMORY,
+    **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY, **RANDOM_HOST_MEMORY, **SAMPLER_HOST_MEMORY,
 }
+
+
+KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
+                 make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
+                 make_sparse_kernels, make_sampler_kernels)
 
 
 class _Names:
@@ -49,12 +61,11 @@ class _Names:
 
 @functools.lru_cache(maxsize=1)
 def op_types() -> tuple:
-    return tuple(sorted(set(kernel_table(_Names()))))
+    return tuple(sorted(set().union(*(make(_Names()) for make in KERNEL_MAKERS))))
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp), **make_tensor_array_kernels(xp),
-            **make_sparse_kernels(xp), **make_sequence_kernels(xp)}
+    return {k: v for make in KERNEL_MAKERS for k, v in make(xp).items()}
 
 
 def register_array_kernels(register, backend: str, load_xp):
@@ -74,8 +85,8 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries build protocol buffers and py_func calls Python: they run on the host,
-    # as TF's do, wherever placed.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS}.items():
+    # Summaries build protocol buffers and py_func calls Python: they run on the host, as
+    # TF's do, wherever placed. So do the string ops, as TF's string kernels do.
+    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **STRING_KERNELS}.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -1,6 +1,4 @@
-"""Kernels for rows addressed by index, written once against ``xp``: segment sums,
-dynamic partition and stitch, unique, scatter updates of variables, and the optimizers'
-sparse (IndexedSlices) updates.
+"""Kernels of the optimizers' sparse (IndexedSlices) updates, written once against ``xp``.
 
 The sparse optimizer updates follow TF1: the rows of a repeated index are summed first
 (``Optimizer._apply_sparse_duplicate_indices``), then only the named rows of the variable
@@ -18,7 +16,6 @@ from tensorflux.core import errors
 
 def make_sparse_kernels(xp):
     K = KernelTable()
-    fn, builder = K.fn, K.builder
     updater = functools.partial(make_updater, xp, fuser(xp))
 
     def check_range(indices, n, what="indices"):
@@ -31,79 +28,6 @@ def make_sparse_kernels(xp):
     def rows(values, indices, like):
         """``values`` as one row per index: [indices.size] + like.shape[1:]."""
         return values.reshape((indices.size,) + tuple(like.shape[1:]))
-
-    # --- segment sums, partition, stitch, unique -----------------------------------------
-    def unsorted_segment_sum(data, ids, num):
-        n = int(num)
-        flat = ids.ravel()
-        if flat.size and int(flat.max()) >= n:
-            bad = int(xp.argmax(flat >= n))
-            raise errors.InvalidArgumentError(
-                None, None, f"segment_ids[{bad}] = {int(flat[bad])} is out of range [0, {n})")
-        out = xp.zeros((n,) + tuple(data.shape[ids.ndim:]), dtype=data.dtype)
-        keep = flat >= 0
-        values = data.reshape((flat.size,) + tuple(data.shape[ids.ndim:]))
-        xp.add.at(out, flat[keep], values[keep])
-        return out
-
-    fn("UnsortedSegmentSum", unsorted_segment_sum)
-
-    @builder("DynamicPartition")
-    def _partition(op, ctx):
-        n = op.attrs["num_partitions"]
-
-        def run(data, parts):
-            check_range(parts, n, "partitions")
-            return tuple(data[parts == p] for p in range(n))
-        return run
-
-    @builder("DynamicStitch")
-    def _stitch(op, ctx):
-        n = op.attrs["N"]
-
-        def run(*inputs):
-            indices, data = inputs[:n], inputs[n:]
-            flat = xp.concatenate([i.ravel() for i in indices])
-            rest = tuple(data[0].shape[indices[0].ndim:])
-            values = xp.concatenate([d.reshape((i.size,) + rest) for i, d in zip(indices, data)])
-            if flat.size and int(flat.min()) < 0:
-                raise errors.InvalidArgumentError(None, None, "dynamic_stitch: negative index")
-            size = int(flat.max()) + 1 if flat.size else 0
-            # The last occurrence of an index wins: take first occurrences in reverse.
-            last, where = xp.unique(flat[::-1], return_index=True)
-            out = xp.zeros((size,) + rest, dtype=values.dtype)
-            out[last] = values[::-1][where]
-            return out
-        return run
-
-    @builder("Unique")
-    def _unique(op, ctx):
-        idx_dtype = op.attrs["out_idx"].np_dtype
-
-        def run(x):
-            values, first, inverse = xp.unique(x, return_index=True, return_inverse=True)
-            order = xp.argsort(first)           # distinct values by first occurrence
-            rank = xp.empty_like(order)
-            rank[order] = xp.arange(order.size)
-            return values[order], rank[inverse.ravel()].astype(idx_dtype)
-        return run
-
-    # --- scatter updates of a variable -----------------------------------------------------
-    def scatter(kind):
-        def step(attrs, ref, indices, updates):
-            check_range(indices, ref.shape[0])
-            flat, upd = indices.ravel(), rows(updates, indices, ref)
-            if kind == "add":
-                xp.add.at(ref, flat, upd)
-            elif kind == "sub":
-                xp.add.at(ref, flat, -upd)
-            else:
-                ref[flat] = upd
-        return updater(1, step, fusable=False)
-
-    K["ScatterAdd"] = ("builder", scatter("add"))
-    K["ScatterSub"] = ("builder", scatter("sub"))
-    K["ScatterUpdate"] = ("builder", scatter("update"))
 
     # --- sparse optimizer updates ------------------------------------------------------------
     def summed(grad, indices, var):

@@ -13,7 +13,7 @@ from tensorflux.core import dtypes
 from tensorflux.core.graph import name_scope
 from tensorflux.ops import array_ops, clip_ops, math_ops
 from tensorflux.ops.constant_op import constant, convert_to_tensor
-from tensorflux.ops.segment_ops import dynamic_partition, dynamic_stitch
+from tensorflux.ops.manip_ops import dynamic_partition, dynamic_stitch
 
 
 def _clip(rows, ids, max_norm):

@@ -143,7 +143,8 @@ class Optimizer:
     def _apply_sparse_duplicate_indices(self, grad, var):
         """Sum the rows of repeated indices, then ``_apply_sparse`` (TF1's contract).
         The built-in optimizers override this: their kernels sum repeated rows."""
-        from tensorflux.ops.segment_ops import unique, unsorted_segment_sum
+        from tensorflux.ops.manip_ops import unique
+        from tensorflux.ops.segment_ops import unsorted_segment_sum
         ids, positions = unique(grad.indices)
         values = unsorted_segment_sum(grad.values, positions, array_ops.shape(ids)[0])
         return self._apply_sparse(IndexedSlices(values, ids, grad.dense_shape), var)

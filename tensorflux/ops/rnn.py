@@ -15,7 +15,7 @@ from tensorflux.core import nest
 from tensorflux.ops import array_ops, math_ops
 from tensorflux.ops.constant_op import convert_to_tensor
 from tensorflux.ops.rnn_cell_impl import _zero_state, assert_like_rnncell
-from tensorflux.ops.sequence_ops import reverse_sequence
+from tensorflux.ops.manip_ops import reverse_sequence
 from tensorflux.ops.variable_scope import variable_scope
 
 

@@ -380,12 +380,20 @@ def write_graph_file(path: str, graph_def: GraphDef):
             f.create_dataset("graph", data=document, dtype=h5py.string_dtype())
             group = f.create_group("arrays")
             for i, a in enumerate(arrays):
-                if a.dtype == object:
-                    group.create_dataset(str(i), data=a.astype(str).astype(object),
-                                         dtype=h5py.string_dtype())
+                if a.dtype == object:  # strings are bytes, as in TF: stored exactly
+                    group.create_dataset(str(i), data=_bytes_objects(a),
+                                         dtype=h5py.string_dtype("ascii"))
                 else:
                     group.create_dataset(str(i), data=a)
             f.flush()
+
+
+def _bytes_objects(a: np.ndarray) -> np.ndarray:
+    """An object array of bytes (str elements, as older files hold them, UTF-8 encoded)."""
+    flat = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in np.reshape(a, -1)]
+    out = np.empty(len(flat), dtype=object)
+    out[:] = flat
+    return out.reshape(np.shape(a))
 
 
 def read_graph_file(path: str) -> GraphDef:
@@ -422,7 +430,7 @@ def read_graph_file(path: str) -> GraphDef:
                             raise GraphFormatError(f"{path!r}: array {ref} claims shape {data.shape}, "
                                                    f"far larger than the file itself")
                         if data.dtype.kind in "OS":
-                            return {"t": "array", "v": np.array(data.asstr()[()], dtype=object)}
+                            return {"t": "array", "v": _bytes_objects(np.asarray(data[()], dtype=object))}
                         value_arr = np.asarray(data[()])
                         value_arr.setflags(write=False)
                         return {"t": "array", "v": value_arr}

@@ -112,8 +112,10 @@ def _wrap(x):
         return DeviceArray(x)
     if isinstance(x, np.generic):  # CuPy returns 0-d arrays where NumPy returns scalars
         return DeviceArray(np.asarray(x))
-    if type(x) in (list, tuple):
-        return type(x)(_wrap(i) for i in x)
+    if type(x) is list:
+        return [_wrap(i) for i in x]
+    if isinstance(x, tuple):  # NumPy's named results (EighResult, ...) are tuples in CuPy
+        return tuple(_wrap(i) for i in x)
     return x
 
 
@@ -349,11 +351,38 @@ def fuse(kernel_name=None):
     return decorate
 
 
+class _Deferred:
+    """A namespace made when first used, so that SciPy is imported only by the kernels
+    that need it."""
+
+    def __init__(self, make):
+        self._make, self._namespace = make, None
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._namespace is None:
+            self._namespace = self._make()
+        return getattr(self._namespace, name)
+
+
+def _special_namespace():
+    """``scipy.special`` under CuPy's rules, checked against ``cupyx.scipy.special``."""
+    import scipy.special
+    try:
+        import cupyx.scipy.special as cupy_special
+    except Exception:
+        cupy_special = None
+    return _Namespace(scipy.special, cupy_special, "cupyx.scipy.special")
+
+
 def namespace() -> _Namespace:
-    """The strict array namespace (a fresh object; cheap)."""
+    """The strict array namespace (a fresh object; cheap). ``xp.scipy_special`` stands
+    in for ``cupyx.scipy.special``."""
     xp = _Namespace(np, _cupy(), "cupy")
     xp.asarray, xp.array, xp.asnumpy, xp.ndarray = asarray, array, asnumpy, DeviceArray
     xp.linalg.inv, xp.fuse = _inv, fuse
+    xp.scipy_special = _Deferred(_special_namespace)
     return xp
 
 

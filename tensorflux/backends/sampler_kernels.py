@@ -1,6 +1,6 @@
-"""Kernels for sequence models: ``ReverseSequence`` (written against ``xp``), and the
-candidate samplers and ``ComputeAccidentalHits``, which run on the host as TF's do (they
-draw from the session's per-op generator and use hash lookups; ``HOST_MEMORY`` says so).
+"""Kernels of the candidate samplers and ``ComputeAccidentalHits``, which run on the host
+as TF's do (they draw from the session's per-op generator and use hash lookups;
+``HOST_MEMORY`` says so).
 
 Sampling follows TF1's ``range_sampler.cc``: log-uniform draws
 ``floor(exp(u * log(range_max + 1))) - 1``; with ``unique`` draws repeat until
@@ -19,33 +19,8 @@ _SAMPLERS = ("LogUniformCandidateSampler", "UniformCandidateSampler",
 HOST_MEMORY = {name: (True, True) for name in _SAMPLERS + ("ComputeAccidentalHits",)}
 
 
-def make_sequence_kernels(xp):
+def make_sampler_kernels(xp):
     K = KernelTable()
-    builder = K.builder
-
-    @builder("ReverseSequence")
-    def _reverse_sequence(op, ctx):
-        seq_dim, batch_dim = op.attrs["seq_dim"], op.attrs["batch_dim"]
-
-        def run(x, lengths):
-            seq, batch = seq_dim % x.ndim, batch_dim % x.ndim
-            steps, n = x.shape[seq], x.shape[batch]
-            if lengths.shape != (n,):
-                raise errors.InvalidArgumentError(
-                    None, None, f"len(seq_lens) != input.dims({batch}), ({lengths.size} vs. {n})")
-            if n and (int(lengths.max()) > steps or int(lengths.min()) < 0):
-                bad = int(xp.argmax((lengths > steps) | (lengths < 0)))
-                raise errors.InvalidArgumentError(
-                    None, None, f"seq_lens({bad}) > input.dims({seq}), "
-                                f"({int(lengths[bad])} vs. {steps})")
-            t = xp.arange(steps)[None, :]
-            length = lengths.astype(t.dtype)[:, None]
-            source = xp.where(t < length, length - 1 - t, t)          # [batch, steps]
-            moved = xp.moveaxis(x, (batch, seq), (0, 1))
-            out = moved[xp.arange(n)[:, None], source]
-            return xp.moveaxis(out, (0, 1), (batch, seq))
-        return run
-
     for name in _SAMPLERS:
         K[name] = ("builder", _sampler_builder)
     K["ComputeAccidentalHits"] = ("builder", _accidental_hits_builder)

@@ -1,0 +1,3 @@
+"""``tf.bitwise``: bitwise operations on integer tensors."""
+from tensorflux.ops.elementwise_ops import (bitwise_and, bitwise_or, bitwise_xor, invert,  # noqa: F401
+                                            left_shift, population_count, right_shift)

@@ -1,0 +1,15 @@
+"""``tf.random``: TF1's aliases of the top-level random ops (``tf.random.normal is
+tf.random_normal``), categorical/gamma/Poisson sampling and the stateless ops."""
+from tensorflux.ops.random_dist_ops import (categorical, fold_in, multinomial,  # noqa: F401
+                                            random_gamma as gamma, random_poisson as poisson,
+                                            split, stateless_categorical, stateless_multinomial,
+                                            stateless_parameterized_truncated_normal,
+                                            stateless_random_binomial as stateless_binomial,
+                                            stateless_random_gamma as stateless_gamma,
+                                            stateless_random_normal as stateless_normal,
+                                            stateless_random_poisson as stateless_poisson,
+                                            stateless_random_uniform as stateless_uniform,
+                                            stateless_truncated_normal)
+from tensorflux.ops.random_ops import (get_seed, random_normal as normal,  # noqa: F401
+                                       random_shuffle as shuffle, random_uniform as uniform,
+                                       set_random_seed, truncated_normal)

@@ -1,0 +1,5 @@
+"""``tf.strings``: string ops on tensors of bytes (run on the host, as TF's)."""
+from tensorflux.ops.string_ops import (as_string, format, join, length, lower, ngrams,  # noqa: F401,A004
+                                       reduce_join, regex_full_match, regex_replace, strip,
+                                       substr, to_hash_bucket_strong, to_number, unicode_encode,
+                                       unicode_transcode, unsorted_segment_join, upper)
