@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.mpi_kernels import KERNELS as MPI_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
@@ -62,7 +63,8 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries build protocol buffers: they run on the host, as TF's do, wherever placed.
-    for op_type, summary_builder in SUMMARY_KERNELS.items():
+    # Summaries build protocol buffers and MPI moves host buffers: they run on the host,
+    # wherever placed (TF's summary kernels are CPU-only too).
+    for op_type, summary_builder in {**SUMMARY_KERNELS, **MPI_KERNELS}.items():
         register(op_type, backend=backend, builder=summary_builder,
                  host_inputs=True, host_outputs=True)

@@ -1,10 +1,10 @@
-"""``tf.contrib``: layers, data sets, and (with the estimator issue) learn.
+"""``tf.contrib``: layers, data sets, learn, and mpi (data-parallel training, Horovod's API).
 
 Subpackages are imported lazily so ``import tensorflux`` stays fast.
 """
 import importlib
 
-_SUBMODULES = ("layers", "learn", "datasets")
+_SUBMODULES = ("layers", "learn", "datasets", "mpi")
 
 
 def __getattr__(name):
