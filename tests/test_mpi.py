@@ -333,3 +333,19 @@ def test_distributed_mnist_example_rank_0_writes(tmp_path):
     assert len(os.listdir(tmp_path / "tf_logs")) == 1
     assert len(os.listdir(next((tmp_path / "tf_logs").iterdir()))) == 1
     assert tf.train.latest_checkpoint(str(tmp_path)).endswith("my_model_final.ckpt")
+
+
+def test_each_rank_reads_its_shard_of_the_training_set(tmp_path):
+    from tensorflux.contrib.datasets.mnist import write_sample_dir
+    from tensorflux.examples.tutorials.mnist import input_data
+    train = input_data.read_data_sets(write_sample_dir(str(tmp_path)), validation_size=1000,
+                                      seed=1).train
+    shards = [train.shard(3, i) for i in range(3)]
+    assert [s.num_examples for s in shards] == [2667, 2667, 2666]
+    for i, s in enumerate(shards):
+        np.testing.assert_array_equal(s.images, train.images[i::3])
+        images, labels = s.next_batch(s.num_examples)  # one shuffled epoch of the shard
+        assert sorted(labels.tolist()) == sorted(train.labels[i::3].tolist())
+        assert s.epochs_completed == 0 and train.epochs_completed == 0
+    with pytest.raises(ValueError, match=r"shard index must be in \[0, 3\), got 3"):
+        train.shard(3, 3)
