@@ -11,6 +11,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -310,10 +311,11 @@ def test_a_hanging_rank_makes_the_others_fail_within_the_timeout(tmp_path):
 
 def test_tensor_fusion_packs_a_step_into_as_few_calls_as_the_threshold_allows(tmp_path):
     result, _ = mpirun(2, "calls_per_step.py")
-    calls = json.loads(result.stdout.strip().splitlines()[-1])
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    calls, payload = report["calls"], report["bytes"]
     n_bytes = 4 * sum(i * o + o for i, o in zip([784, 300, 100], [300, 100, 10]))
-    assert calls["bytes"] == n_bytes
-    assert calls["fused"] == 1 + 1  # metadata, then one buffer
+    assert payload["fused"] == payload["unfused"] == n_bytes and payload["fp16"] == n_bytes // 2
+    assert calls["fused"] == calls["fp16"] == 1 + 1  # metadata, then one buffer
     assert calls["unfused"] == 1 + 6  # metadata, then one call per gradient
     assert calls["threshold_100000"] == 1 + math.ceil(n_bytes / 100000)
 
@@ -349,3 +351,31 @@ def test_each_rank_reads_its_shard_of_the_training_set(tmp_path):
         assert s.epochs_completed == 0 and train.epochs_completed == 0
     with pytest.raises(ValueError, match=r"shard index must be in \[0, 3\), got 3"):
         train.shard(3, 3)
+
+
+def _scaling_model():
+    """The python block of docs/distributed.md that models ring-allreduce scaling, and
+    the table the page shows."""
+    text = open(os.path.join(os.path.dirname(HERE), "docs", "distributed.md")).read()
+    blocks = re.findall(r"^```python\n(.*?)^```", text, re.S | re.M)
+    block = next(b for b in blocks if "def scaling_table" in b)
+    namespace = {}
+    exec(block.replace("print(scaling_table())", ""), namespace)
+    shown = text.split("<!-- scaling-table -->\n")[1].split("\n<!-- /scaling-table -->")[0]
+    return namespace, shown
+
+
+def test_docs_scaling_table_is_what_its_model_computes():
+    model, shown = _scaling_model()
+    assert shown == model["scaling_table"]()
+    # the ring formula by hand: 8 ranks, 1 MB, 10 Gbit/s: 2 * 7/8 * 8e6 bits / 1e10 = 1.4 ms
+    assert model["allreduce_seconds"](8, 1e6, 10e9, 0.0, 1) == pytest.approx(1.4e-3)
+    assert model["allreduce_seconds"](8, 0, 10e9, 20e-6, 3) == pytest.approx(3 * 14 * 20e-6)
+    assert model["MODELS"]["seed MLP"][0] == 266610  # 784-300-100-10 with biases
+    # fusion removes latency, fp16 halves bytes: each can only help
+    for name in model["MODELS"]:
+        for net in model["NETWORKS"]:
+            for n in (8, 64, 512):
+                e = [model["efficiency"](n, name, net, fused, fp16)
+                     for fused, fp16 in ((False, False), (True, False), (True, True))]
+                assert e[0] <= e[1] <= e[2] <= 1

@@ -110,33 +110,28 @@ def _broadcast_grad(op, *grads):
 
 
 # --- wrappers -------------------------------------------------------------------------------
-def allreduce_n(tensors, average=True, fusion_threshold=0, compression="none", names=(),
-                name=None):
-    """One MPIAllreduce op over ``tensors``; returns its outputs."""
-    _runtime("allreduce")
+def _collective(op_type, tensors, attrs, names, name):
+    """One ``op_type`` op over ``tensors``; returns its outputs."""
+    _runtime(op_type)
     tensors = [convert_to_tensor(t) for t in tensors]
     if not tensors:
         return []
-    op = get_default_graph().create_op(
-        "MPIAllreduce", tensors,
-        {"N": len(tensors), "average": bool(average), "fusion_threshold": int(fusion_threshold),
-         "compression": _compression_name(compression), "tensor_names": tuple(names)},
-        name=name or "MPIAllreduce")
-    return list(op.outputs)
+    attrs = {"N": len(tensors), "tensor_names": tuple(names), **attrs}
+    return list(get_default_graph().create_op(op_type, tensors, attrs, name=name or op_type).outputs)
+
+
+def allreduce_n(tensors, average=True, fusion_threshold=0, compression="none", names=(),
+                name=None):
+    """One MPIAllreduce op over ``tensors``; returns its outputs."""
+    return _collective("MPIAllreduce", tensors, {
+        "average": bool(average), "fusion_threshold": int(fusion_threshold),
+        "compression": _compression_name(compression)}, names, name)
 
 
 def broadcast_n(tensors, root_rank, fusion_threshold=0, names=(), name=None):
     """One MPIBroadcast op over ``tensors``; returns its outputs."""
-    _runtime("broadcast")
-    tensors = [convert_to_tensor(t) for t in tensors]
-    if not tensors:
-        return []
-    op = get_default_graph().create_op(
-        "MPIBroadcast", tensors,
-        {"N": len(tensors), "root_rank": int(root_rank),
-         "fusion_threshold": int(fusion_threshold), "tensor_names": tuple(names)},
-        name=name or "MPIBroadcast")
-    return list(op.outputs)
+    return _collective("MPIBroadcast", tensors, {
+        "root_rank": int(root_rank), "fusion_threshold": int(fusion_threshold)}, names, name)
 
 
 def _compression_name(compression):

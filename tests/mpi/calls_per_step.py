@@ -1,6 +1,7 @@
 """Under mpiexec: MPI calls of one training step of the seed's network with
-DistributedOptimizer, with fusion (one buffer), without (threshold 0) and with a
-100,000-byte threshold; prints them as JSON with the payload bytes of a step."""
+DistributedOptimizer, with fusion (one buffer), without (threshold 0), with a
+100,000-byte threshold and with fp16 compression; prints them as JSON with the payload
+bytes of a step."""
 import json
 
 import numpy as np
@@ -13,10 +14,14 @@ from tensorflux.contrib.mpi import runtime
 hvd.init()
 images, labels = mlp.data(32)
 calls = {}
-for key, threshold in (("fused", None), ("unfused", 0), ("threshold_100000", 100000)):
+payload = {}
+for key, threshold, compression in (("fused", None, hvd.Compression.none),
+                                    ("unfused", 0, hvd.Compression.none),
+                                    ("threshold_100000", 100000, hvd.Compression.none),
+                                    ("fp16", None, hvd.Compression.fp16)):
     with tf.Graph().as_default():
-        X, y, loss, train_op = mlp.build(
-            "sgd", 0, wrap=lambda opt: hvd.DistributedOptimizer(opt, fusion_threshold=threshold))
+        X, y, loss, train_op = mlp.build("sgd", 0, wrap=lambda opt: hvd.DistributedOptimizer(
+            opt, fusion_threshold=threshold, compression=compression))
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             feed = {X: images[hvd.rank()::2], y: labels[hvd.rank()::2]}
@@ -25,7 +30,7 @@ for key, threshold in (("fused", None), ("unfused", 0), ("threshold_100000", 100
             stats.reset()
             sess.run(train_op, feed)
             calls[key] = stats.calls
-            calls["bytes"] = stats.bytes
+            payload[key] = stats.bytes
 if hvd.rank() == 0:
-    print(json.dumps(calls))
-assert np.isfinite(calls["bytes"])
+    print(json.dumps({"calls": calls, "bytes": payload}))
+assert all(np.isfinite(list(payload.values())))

@@ -91,6 +91,18 @@ for got, i in zip(fused, range(3)):
 # 6 values of 8 bytes, one per piece
 assert runtime.get().stats.calls == 1 + 6 + 6, runtime.get().stats.calls
 
+# --- fp16 compression: half the bytes, values rounded to float16 on the way ------------
+base = np.array([1.0, 1000.0001, -3.0002], np.float32)
+runtime.get().stats.reset()
+compressed = run(mpi_ops.allreduce_n([tf.constant(base * (r + 1))], compression="fp16"))[0]
+assert runtime.get().stats.bytes == 3 * 2 and compressed.dtype == np.float32
+wire = [(base * (s + 1)).astype(np.float16) for s in range(n)]
+expected = wire[0]
+for w in wire[1:]:
+    expected = (expected + w).astype(np.float16)  # every partial sum is a float16
+np.testing.assert_allclose(compressed, expected.astype(np.float32) / n, rtol=1e-3)
+assert not np.allclose(compressed, base * (n + 1) / 2, rtol=1e-6, atol=0)  # it was rounded
+
 # --- gradients: each rank's loss is sum(w_r * y); tf.gradients gives d(sum over ranks)/dx
 x = tf.placeholder(tf.float64, (2, 3))
 weight = float(r + 1)

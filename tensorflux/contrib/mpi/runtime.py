@@ -112,11 +112,12 @@ class Runtime:
                                 f"different path through the program. Set "
                                 f"TENSORFLUX_MPI_TIMEOUT or init(timeout=...) if steps are "
                                 f"legitimately slower.")
-            # Spin briefly (a step's collectives usually finish within microseconds of
-            # each other), then back off to at most 1 ms between polls.
+            # Poll at once, then back off to 0.2 ms between polls: a late peer costs at
+            # most that much extra latency, and a waiting rank leaves the cores to the
+            # ranks still computing (several ranks may share a machine).
             if delay:
                 time.sleep(delay)
-            delay = min(1e-3, delay * 2 or 2e-5)
+            delay = min(2e-4, delay * 2 or 1e-5)
 
     def _call(self, what, start, nbytes=0):
         self._start(what)
@@ -150,9 +151,10 @@ class Runtime:
         """Every rank's ``data`` (JSON), decoded; used only to explain a mismatch."""
         MPI = self.MPI
         mine = np.frombuffer(data, dtype=np.uint8)
+        length = np.array([mine.size], np.int64)  # buffers live until the call completes
         lengths = np.empty(self.size, dtype=np.int64)
         self._call(f"{what} (metadata)", lambda: self.comm.Iallgather(
-            [np.array([mine.size], np.int64), MPI.INT64_T], [lengths, MPI.INT64_T]))
+            [length, MPI.INT64_T], [lengths, MPI.INT64_T]))
         received = np.empty(int(lengths.sum()), dtype=np.uint8)
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         self._call(f"{what} (metadata)", lambda: self.comm.Iallgatherv(
