@@ -37,10 +37,11 @@ def numpy_step():
     return array_step(np)
 
 
-def array_step(xp, to_device=None):
+def array_step(xp, to_device=None, reduce_grads=None):
     """A hand-written training step against an array namespace (NumPy or CuPy):
     forward, softmax cross entropy, backward, SGD, on host batches moved to the device
-    with ``to_device`` (as feed_dict does)."""
+    with ``to_device`` (as feed_dict does); ``reduce_grads`` (e.g. an MPI allreduce)
+    maps the list of (weight, bias) gradients before the update."""
     to_device = to_device or (lambda a: a)
     rng = np.random.default_rng(1)
     Ws = [xp.asarray((rng.normal(0, np.sqrt(2 / (i + o)), (i, o))).astype(np.float32))
@@ -64,6 +65,8 @@ def array_step(xp, to_device=None):
         d2 = (d3 @ Ws[2].T) * (z2 > 0)
         d1 = (d2 @ Ws[1].T) * (z1 > 0)
         grads = [(x.T @ d1, d1.sum(0)), (h1.T @ d2, d2.sum(0)), (h2.T @ d3, d3.sum(0))]
+        if reduce_grads is not None:
+            grads = reduce_grads(grads)
         for (gw, gb), W, b in zip(grads, Ws, bs):
             W -= lr * gw
             b -= lr * gb

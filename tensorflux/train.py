@@ -1,4 +1,5 @@
 """``tf.train``: optimizers, learning-rate schedules and the global step."""
+from tensorflux.core.cluster import ClusterSpec, Server, replica_device_setter  # noqa: F401
 from tensorflux.ops.learning_rate import (cosine_decay, exponential_decay,  # noqa: F401
                                           inverse_time_decay, natural_exp_decay,
                                           piecewise_constant, polynomial_decay)

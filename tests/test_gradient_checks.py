@@ -631,6 +631,24 @@ CHECKS.update({
 })
 
 
+def _mpi(build):
+    """An MPI collective in one process (hvd.init() with one rank): the op is the
+    identity and its gradient an allreduce of the gradient; tests/test_mpi.py checks
+    the collectives and their gradients across 2 and 3 ranks."""
+    def make(draw):
+        import tensorflux.contrib.mpi as hvd
+        hvd.init()
+        return [values(draw, draw(shapes(1)))], lambda x: build(hvd, x)
+    return make
+
+
+CHECKS.update({  # tensorflux.contrib.mpi
+    "MPIAllreduce": _mpi(lambda hvd, x: hvd.allreduce(x) * 2.0 + hvd.allreduce(x, average=False)),
+    "MPIAllgather": _mpi(lambda hvd, x: hvd.allgather(x)),
+    "MPIBroadcast": _mpi(lambda hvd, x: hvd.broadcast(x, 0)),
+})
+
+
 # (delta, rtol) where float64 central differences need more room: Cast goes through float32.
 TOLERANCE = {"Cast": (1e-2, 1e-3)}
 

@@ -283,6 +283,7 @@ def test_every_builtin_op_is_exercised():
     special |= {name for name in registry.ops if name.endswith("CandidateSampler")}
     special |= {name for name in registry.ops if name.endswith("Summary")}  # test_tensorboard
     special |= api_op_cases.TESTED_ELSEWHERE  # test_api_ops
+    special |= {name for name in registry.ops if name.startswith("MPI")}  # test_mpi (mpiexec)
     # Backward kernels of conv/pool are checked against central differences of the
     # forward ops in test_gradient_checks.
     special |= {"Conv2DBackpropInput", "Conv2DBackpropFilter", "MaxPoolGrad", "AvgPoolGrad",

@@ -16,6 +16,7 @@ from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
 from tensorflux.backends.manip_kernels import make_manip_kernels
 from tensorflux.backends.math_kernels import HOST_MEMORY as MATH_HOST_MEMORY
 from tensorflux.backends.math_kernels import make_math_kernels
+from tensorflux.backends.mpi_kernels import KERNELS as MPI_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
 from tensorflux.backends.random_kernels import make_random_kernels
@@ -85,8 +86,10 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries build protocol buffers and py_func calls Python: they run on the host, as
-    # TF's do, wherever placed. So do the string ops, as TF's string kernels do.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **STRING_KERNELS}.items():
+    # Summaries build protocol buffers, py_func calls Python and MPI moves host buffers:
+    # they run on the host, wherever placed (TF's summary kernels are CPU-only too). So do
+    # the string ops, as TF's string kernels do.
+    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **STRING_KERNELS,
+                                  **MPI_KERNELS}.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -1,10 +1,11 @@
-"""``tf.contrib``: layers, data sets, learn, rnn and opt.
+"""``tf.contrib``: layers, data sets, learn, rnn, opt, and mpi (data-parallel training,
+Horovod's API).
 
 Subpackages are imported lazily so ``import tensorflux`` stays fast.
 """
 import importlib
 
-_SUBMODULES = ("layers", "learn", "datasets", "rnn", "opt")
+_SUBMODULES = ("layers", "learn", "datasets", "rnn", "opt", "mpi")
 
 
 def __getattr__(name):

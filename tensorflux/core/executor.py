@@ -197,13 +197,15 @@ def _prune(fetch_ops, fed: set, context=None):
         if op not in needed:
             needed.add(op)
             stack.extend(d for d in _dependencies(op, fed, context) if d not in needed)
-    consumers = {op: [] for op in needed}
-    indegree = dict.fromkeys(needed, 0)
-    for op in needed:
-        for d in set(_dependencies(op, fed, context)):
+    # Creation order breaks ties, never set order (object hashes differ between
+    # processes): MPI ranks must run the same graph's collectives in the same order.
+    ordered = sorted(needed, key=lambda o: o._id)
+    consumers = {op: [] for op in ordered}
+    indegree = dict.fromkeys(ordered, 0)
+    for op in ordered:
+        for d in dict.fromkeys(_dependencies(op, fed, context)):
             consumers[d].append(op)
             indegree[op] += 1
-    ordered = sorted(needed, key=lambda o: o._id)  # creation order breaks ties
     readers = [op for op in ordered if indegree[op] == 0 and not op._opdef.ref_inputs]
     writers = [op for op in ordered if indegree[op] == 0 and op._opdef.ref_inputs]
     readers.reverse()

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tensorflux.core import dtypes, errors
+from tensorflux.core import cluster, dtypes, errors, threads
 from tensorflux.core.executor import compile_plan
 from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
 from tensorflux.core.registry import registry
@@ -161,6 +161,8 @@ class BaseSession:
             raise TypeError(f"graph must be a tf.Graph, got {type(graph).__name__}")
         self._graph = graph if graph is not None else get_default_graph()
         self._config = config or ConfigProto()
+        cluster.check_target(target)
+        threads.apply_config(self._config)
         self.target = target
         self._variables: dict = {}
         self._rngs: dict = {}
@@ -209,6 +211,7 @@ class BaseSession:
         device = op.device
         wanted = None
         if device:
+            cluster.check_device(op)
             m = re.search(r"device:([A-Za-z_]+):", device)
             wanted = m.group(1) if m else None
         if wanted == "CPU":

@@ -113,9 +113,10 @@ class _Hooks:
         merged = dict(feed or {})
         for r in requests:
             merged.update(r.feed_dict or {})
-        results, extra = sess.run((fetches, [r.fetches for r in requests]), merged or None)
-        for hook, r in zip(self.hooks, extra):
-            hook.after_run(ctx, SessionRunValues(results=r))
+        extra_fetches = [[] if r.fetches is None else r.fetches for r in requests]
+        results, extra = sess.run((fetches, extra_fetches), merged or None)
+        for hook, r, values in zip(self.hooks, requests, extra):
+            hook.after_run(ctx, SessionRunValues(results=None if r.fetches is None else values))
         self.stop = self.stop or ctx.stop_requested
         return results
 

@@ -7,6 +7,12 @@ a checkpoint and TensorBoard logs, then restore the checkpoint and report test a
 Without --data-dir it trains on the bundled sample: 10,000 real MNIST images split into
 8,000 train / 1,000 validation / 1,000 test. With --data-dir it reads the four standard
 MNIST .gz files from DIR (for example the full 60,000-image set).
+
+    mpiexec -n 2 python -m tensorflux.examples.mnist --distributed
+
+trains data-parallel over MPI (pip install 'tensorflux[mpi]'): each rank trains on its
+shard of the training set with --batch-size examples per step, and only rank 0 writes
+the checkpoint and the TensorBoard logs.
 """
 from __future__ import annotations
 
@@ -22,8 +28,10 @@ from tensorflux.contrib.datasets.mnist import write_sample_dir
 from tensorflux.examples.tutorials.mnist import input_data
 
 
-def build_network(n_inputs=28 * 28, n_hidden1=300, n_hidden2=100, n_outputs=10, learning_rate=0.01):
-    """The seed's construction phase; returns a namespace of the tensors the loop uses."""
+def build_network(n_inputs=28 * 28, n_hidden1=300, n_hidden2=100, n_outputs=10, learning_rate=0.01,
+                  wrap_optimizer=lambda opt: opt):
+    """The seed's construction phase; returns a namespace of the tensors the loop uses.
+    ``wrap_optimizer`` wraps the optimizer (hvd.DistributedOptimizer)."""
     X = tf.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf.placeholder(tf.int64, shape=(None), name="y")
     with tf.name_scope("dnn"):
@@ -35,7 +43,7 @@ def build_network(n_inputs=28 * 28, n_hidden1=300, n_hidden2=100, n_outputs=10, 
         loss = tf.reduce_mean(xentropy, name="loss")
         loss_summary = tf.summary.scalar("log_loss", loss)
     with tf.name_scope("train"):
-        training_op = tf.train.GradientDescentOptimizer(learning_rate).minimize(loss)
+        training_op = wrap_optimizer(tf.train.GradientDescentOptimizer(learning_rate)).minimize(loss)
     with tf.name_scope("eval"):
         correct = tf.nn.in_top_k(logits, y, 1)
         accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
@@ -55,23 +63,32 @@ def main(argv=None):
                         help="where the checkpoint and the TensorBoard logs go")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--distributed", action="store_true",
+                        help="data-parallel over MPI: run under mpiexec -n N (see above)")
     args = parser.parse_args(argv)
+    hvd = _distributed() if args.distributed else None
+    rank = hvd.rank() if hvd else 0
 
-    data_dir = args.data_dir or write_sample_dir(os.path.join(args.output_dir, "data"))
+    sample_dir = os.path.join(args.output_dir, f"data-{rank}" if hvd else "data")
+    data_dir = args.data_dir or write_sample_dir(sample_dir)
     mnist = input_data.read_data_sets(data_dir, validation_size=1000 if not args.data_dir else 5000,
                                       seed=args.seed)
+    if hvd:
+        mnist.train = mnist.train.shard(hvd.size(), rank)
     print(f"data: {mnist.train.num_examples} train / {mnist.validation.num_examples} "
           f"validation / {mnist.test.num_examples} test images from {data_dir}")
 
     tf.reset_default_graph()
     tf.set_random_seed(args.seed)
-    net = build_network(learning_rate=args.learning_rate)
+    net = build_network(learning_rate=args.learning_rate,
+                        wrap_optimizer=hvd.DistributedOptimizer if hvd else lambda opt: opt)
     init = tf.global_variables_initializer()
+    broadcast = hvd.broadcast_global_variables(0) if hvd else tf.no_op()
     saver = tf.train.Saver()
     now = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
     logdir = os.path.join(args.output_dir, "tf_logs", f"run-{now}")
     checkpoint = os.path.join(args.output_dir, "my_model_final.ckpt")
-    writer = tf.summary.FileWriter(logdir, tf.get_default_graph())
+    writer = tf.summary.FileWriter(logdir, tf.get_default_graph()) if rank == 0 else _NoWriter()
 
     from tqdm import tqdm
     n_batches = mnist.train.num_examples // args.batch_size
@@ -79,9 +96,10 @@ def main(argv=None):
     train_time = 0.0
     with tf.Session() as sess:
         init.run()
+        broadcast.run()
         for epoch in range(args.epochs):
             bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
-                       leave=False, disable=args.no_progress)
+                       leave=False, disable=args.no_progress or rank != 0)
             start = time.perf_counter()
             for iteration in bar:
                 X_batch, y_batch = mnist.train.next_batch(args.batch_size)
@@ -94,7 +112,10 @@ def main(argv=None):
             train_time += time.perf_counter() - start
             acc_val, summary = sess.run([net.accuracy, net.accuracy_summary], val_feed)
             writer.add_summary(summary, (epoch + 1) * n_batches)
-            print(f"epoch {epoch + 1:3d}  validation accuracy {acc_val:.4f}", flush=True)
+            if rank == 0:
+                print(f"epoch {epoch + 1:3d}  validation accuracy {acc_val:.4f}", flush=True)
+        if rank != 0:
+            return None
         save_path = saver.save(sess, checkpoint)
     writer.close()
 
@@ -102,11 +123,24 @@ def main(argv=None):
         saver.restore(sess, save_path)
         Z = net.logits.eval(feed_dict={net.X: mnist.test.images})
         test_accuracy = float(np.mean(np.argmax(Z, axis=1) == mnist.test.labels))
-    examples = args.epochs * n_batches * args.batch_size
+    examples = args.epochs * n_batches * args.batch_size * (hvd.size() if hvd else 1)
     print(f"test accuracy {test_accuracy:.4f} (restored from {save_path})")
     print(f"training: {examples / train_time:,.0f} examples/s; TensorBoard logs in {logdir} "
           f"(tensorboard --logdir {os.path.join(args.output_dir, 'tf_logs')})")
     return test_accuracy
+
+
+class _NoWriter:
+    """Ranks other than 0 write no summaries."""
+
+    def add_summary(self, summary, step=None):
+        pass
+
+
+def _distributed():
+    import tensorflux.contrib.mpi as hvd
+    hvd.init()
+    return hvd
 
 
 if __name__ == "__main__":

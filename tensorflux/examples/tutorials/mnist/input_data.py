@@ -6,6 +6,7 @@ expected. Images are scaled to [0, 1] (float32 by default) and flattened to 784 
 """
 from __future__ import annotations
 
+import copy
 import os
 from types import SimpleNamespace
 
@@ -43,6 +44,19 @@ class DataSet:
     labels = property(lambda self: self._labels)
     num_examples = property(lambda self: self._num_examples)
     epochs_completed = property(lambda self: self._epochs_completed)
+
+    def shard(self, num_shards, index):
+        """Every ``num_shards``-th example from ``index`` on (as tf.data's
+        ``Dataset.shard``): the part of the data that rank ``index`` of ``num_shards``
+        trains on. The shard shuffles with its own copy of the random state."""
+        if not 0 <= index < num_shards:
+            raise ValueError(f"shard index must be in [0, {num_shards}), got {index}")
+        part = copy.copy(self)
+        part._images, part._labels = self._images[index::num_shards], self._labels[index::num_shards]
+        part._num_examples = len(part._images)
+        part._epochs_completed = part._index_in_epoch = 0
+        part._rng = copy.deepcopy(self._rng)
+        return part
 
     def _shuffle(self):
         perm = self._rng.permutation(self._num_examples)
