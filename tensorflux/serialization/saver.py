@@ -306,7 +306,7 @@ def _element(graph, created, name, source, what, kind=None):
         raise graph_format.GraphFormatError(f"{source}: {what} names {name!r}: {exc}") from None
     if kind is not None and not isinstance(element, kind):
         raise graph_format.GraphFormatError(f"{source}: {what} names {name!r}, which is not "
-                                            f"a {kind.__name__}")
+                                            f"of type {kind.__name__}")
     return element
 
 

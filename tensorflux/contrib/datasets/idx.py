@@ -16,7 +16,7 @@ class IDXError(ValueError):
     """A file that is not a well-formed IDX file of the expected kind."""
 
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 16
 
 
 def _open(path):
