@@ -8,6 +8,7 @@ from tensorflux.ops.optimizers import (AdadeltaOptimizer, AdagradOptimizer,  # n
                                        MomentumOptimizer, Optimizer, RMSPropOptimizer,
                                        create_global_step, get_global_step,
                                        get_or_create_global_step, global_step)
+from tensorflux.serialization.events import summary_iterator  # noqa: F401
 from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader,  # noqa: F401
                                            Saver, checkpoint_exists, export_meta_graph,
                                            get_checkpoint_state, import_meta_graph,

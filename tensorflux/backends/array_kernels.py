@@ -68,14 +68,24 @@ def make_kernels(xp):
         "LessEqual": xp.less_equal, "Greater": xp.greater, "GreaterEqual": xp.greater_equal,
         "LogicalAnd": xp.logical_and, "LogicalOr": xp.logical_or, "LogicalNot": xp.logical_not,
         "IsNan": xp.isnan, "IsFinite": xp.isfinite,
-        "FloorDiv": xp.floor_divide, "FloorMod": xp.mod,
     }.items():
         fn(name, f)
+
+    def integer_checked(divide):
+        """``divide``, refusing an integer division by zero as TF1 does (NumPy would
+        return 0 with a warning)."""
+        def run(x, y):
+            if y.dtype.kind in "iu" and not xp.all(y):
+                raise errors.InvalidArgumentError(None, None, "Integer division by zero")
+            return divide(x, y)
+        return run
 
     def realdiv(x, y):
         return xp.true_divide(x, y) if x.dtype.kind in "fc" else xp.floor_divide(x, y)
 
-    fn("RealDiv", realdiv)
+    fn("FloorDiv", integer_checked(xp.floor_divide))
+    fn("FloorMod", integer_checked(xp.mod))
+    fn("RealDiv", integer_checked(realdiv))
 
     def pow_(x, y):
         if x.dtype.kind in "iu" and xp.any(y < 0):

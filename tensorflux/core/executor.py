@@ -84,19 +84,43 @@ class FeedSpec:
         return value
 
     def _cast(self, value):
+        """As TF1 (``np.asarray(value, dtype)``), but stricter where that would lose data:
+        a value of another kind (float for int) is a TypeError, and so is a Python int
+        outside the tensor's range (TF1's check); strings are parsed as numbers, and a
+        string that is no number or a ragged nested list is a ValueError."""
         dt = self.np_dtype
-        src = np.asarray(value)
-        ok = (src.dtype == dt or np.can_cast(src.dtype, dt, "same_kind")
-              or (src.dtype.kind in "biu" and dt.kind in "biuf")
-              or (src.dtype.kind == "b" and dt.kind == "b"))
+        try:
+            src = np.asarray(value)
+        except ValueError as exc:  # a ragged nested list
+            raise ValueError(f"Cannot feed this value for Tensor {self.tensor.name!r} "
+                             f"({self.tensor.dtype.name}, shape {self.tensor.shape}): {exc}") from None
         if dt.kind == "O":
             ok = src.dtype.kind in "OSU"
+        elif src.dtype.kind in "SU":
+            try:
+                return src.astype(dt)
+            except ValueError as exc:
+                raise ValueError(f"Cannot feed {value!r} for Tensor {self.tensor.name!r}, which "
+                                 f"has dtype {self.tensor.dtype.name}: {exc}") from None
+        else:
+            ok = (src.dtype == dt or np.can_cast(src.dtype, dt, "same_kind")
+                  or (src.dtype.kind in "biu" and dt.kind in "biuf"))
         if not ok:
             raise TypeError(
                 f"Cannot feed a value of dtype {src.dtype} (shape {src.shape}) for Tensor "
                 f"{self.tensor.name!r}, which has dtype {self.tensor.dtype.name} and shape "
                 f"{self.tensor.shape}")
-        return src.astype(dt, copy=False) if dt.kind != "O" else dtypes.as_bytes_array(src)
+        if dt.kind == "O":
+            return dtypes.as_bytes_array(src)
+        if (dt.kind in "iu" and src.dtype.kind in "iu" and src.size
+                and not isinstance(value, (np.ndarray, np.generic))):
+            info = np.iinfo(dt)
+            if src.min() < info.min or src.max() > info.max:
+                raise TypeError(
+                    f"Type of feed value {value!r} with type {type(value)} is not compatible "
+                    f"with Tensor type {dt} (Tensor {self.tensor.name!r}): out of range. Try "
+                    f"explicitly setting the type of the feed tensor to a larger type (e.g. int64).")
+        return src.astype(dt, copy=False)
 
 
 def _scalar(x):

@@ -99,11 +99,14 @@ class _FetchStructure:
 
     @staticmethod
     def flatten(fetches, graph, out):
-        if isinstance(fetches, (Tensor, Operation)):
-            out.append(graph.as_graph_element(fetches))
-            return None
-        if isinstance(fetches, str) or hasattr(fetches, "_as_graph_element"):
-            out.append(graph.as_graph_element(fetches))
+        if (isinstance(fetches, (Tensor, Operation, str))
+                or hasattr(fetches, "_as_graph_element")):
+            try:
+                out.append(graph.as_graph_element(fetches))
+            except (KeyError, ValueError) as exc:  # as TF1: a missing name is a ValueError
+                reason = exc.args[0] if exc.args else exc
+                raise ValueError(f"Fetch argument {fetches!r} cannot be interpreted as a "
+                                 f"Tensor. ({reason})") from None
             return None
         parts = getattr(fetches, "_fetch_parts", None)
         if parts is not None:  # an IndexedSlices: fetched as its value class

@@ -612,14 +612,23 @@ def _static_shape(shape):
     return tuple(int(s) for s in shape)
 
 
+# As in TF1: a uniform tensor of at least this many elements is a Fill of a shape and a
+# scalar, not a constant, so graph files (.meta) stay small.
+_LARGEST_UNIFORM_CONSTANT = 999
+
+
 def _filled(shape, value, dtype, name, default_name):
     dtype = dtypes.as_dtype(dtype)
     static = _static_shape(shape)
-    if static is not None:
+    if static is not None and int(np.prod(static, dtype=np.float64)) <= _LARGEST_UNIFORM_CONSTANT:
         return constant(np.full(static, value, dtype=dtype.np_dtype), name=name or default_name)
     with name_scope(name, default_name) as scope:
-        return fill(shape if isinstance(shape, Tensor) else stack(shape),
-                    constant(value, dtype=dtype), name=scope)
+        if static is not None:
+            wide = builtins.max(static, default=0) >= 2 ** 31
+            dims = constant(np.array(static, np.int64 if wide else np.int32), name="shape_as_tensor")
+        else:
+            dims = shape if isinstance(shape, Tensor) else stack(shape)
+        return fill(dims, constant(value, dtype=dtype), name=scope)
 
 
 def zeros(shape, dtype=dtypes.float32, name=None):

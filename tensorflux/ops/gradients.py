@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import collections
 
-import numpy as np
-
 from tensorflux.core import dtypes
 from tensorflux.core.graph import Operation, Tensor, get_default_graph, name_scope
 from tensorflux.core.registry import NOT_DIFFERENTIABLE, registry
 from tensorflux.ops import indexed_slices
-from tensorflux.ops.constant_op import constant, convert_to_tensor
+from tensorflux.ops.constant_op import convert_to_tensor
 
 
 def _differentiable(t: Tensor) -> bool:
@@ -113,20 +111,20 @@ def _gradients(ys, xs, grad_ys, stops, context):
             if t._op in between:
                 pending[t._op] += 1
     grads = collections.defaultdict(list)
-    from tensorflux.ops.array_ops import ones_like
+    from tensorflux.ops.array_ops import ones, ones_like
     for i, (y, gy) in enumerate(zip(ys, grad_ys)):
         if not _differentiable(y):
             continue
         if gy is None:
-            if y.shape.is_fully_defined():  # a constant: nothing to compute per run
-                gy = constant(np.ones(y.shape.as_list(), y.dtype.np_dtype), name=f"grad_ys_{i}")
+            if y.shape.is_fully_defined():  # a constant (a Fill when large, as in TF1)
+                gy = ones(y.shape.as_list(), y.dtype, name=f"grad_ys_{i}")
             else:
                 gy = ones_like(y, name=f"grad_ys_{i}")
         else:
             gy = convert_to_tensor(gy, dtype=y.dtype)
         grads[y].append(gy)
 
-    ready = [op for op in {y.op for y in ys} if op in between and pending[op] == 0]
+    ready = [op for op in dict.fromkeys(y.op for y in ys) if op in between and pending[op] == 0]
     done = set()
     while ready:
         op = ready.pop()

@@ -31,8 +31,8 @@ class Zeros(Initializer):
         self.dtype = dtypes.as_dtype(dtype)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        dtype = self._dtype(dtype)
-        return constant(np.zeros(tuple(shape), dtype=dtype.np_dtype), name="zeros")
+        from tensorflux.ops.array_ops import zeros
+        return zeros(tuple(shape), self._dtype(dtype))
 
 
 class Ones(Initializer):
@@ -40,8 +40,8 @@ class Ones(Initializer):
         self.dtype = dtypes.as_dtype(dtype)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        dtype = self._dtype(dtype)
-        return constant(np.ones(tuple(shape), dtype=dtype.np_dtype), name="ones")
+        from tensorflux.ops.array_ops import ones
+        return ones(tuple(shape), self._dtype(dtype))
 
 
 class Constant(Initializer):
@@ -51,6 +51,9 @@ class Constant(Initializer):
         self.verify_shape = verify_shape
 
     def __call__(self, shape, dtype=None, partition_info=None):
+        if np.ndim(self.value) == 0 and not self.verify_shape:  # a Fill when large (TF1
+            from tensorflux.ops.array_ops import _filled  # stores one value in its Const)
+            return _filled(tuple(shape), self.value, self._dtype(dtype), None, "Const")
         return constant(self.value, dtype=self._dtype(dtype), shape=tuple(shape),
                         verify_shape=self.verify_shape)
 

@@ -77,6 +77,9 @@ def constant_value(tensor):
     if op.type == "Cast":
         v = constant_value(op.inputs[0])
         return None if v is None else v.astype(op.attrs["DstT"].np_dtype)
+    if op.type == "Fill" and tensor.shape.is_fully_defined():
+        v = constant_value(op.inputs[1])
+        return None if v is None else np.full(tensor.shape.as_list(), v, dtype=v.dtype)
     return None
 
 

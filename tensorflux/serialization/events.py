@@ -29,24 +29,55 @@ def frame_record(data: bytes) -> bytes:
 
 
 def read_records(path: str):
-    """The record payloads of a TFRecord file, checking both checksums."""
+    """The record payloads of a TFRecord file, checking both checksums. A damaged or
+    truncated record raises DataLossError naming the file and the record's offset; a
+    length is checked against the file's size before anything is allocated for it."""
+    from tensorflux.core.errors import DataLossError
+
+    def corrupt(offset, what):
+        return DataLossError(None, None, f"{path}: {what} in the record at byte offset {offset}")
+
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        offset = 0
         while True:
             header = f.read(12)
             if not header:
                 return
             if len(header) < 12:
-                raise ValueError(f"{path}: truncated record header")
+                raise corrupt(offset, "truncated length header")
             (length,) = struct.unpack("<Q", header[:8])
             if struct.unpack("<I", header[8:])[0] != masked_crc32c(header[:8]):
-                raise ValueError(f"{path}: corrupt record length")
+                raise corrupt(offset, "corrupt length (its crc32c does not match)")
+            if length > size - offset - 16:
+                raise corrupt(offset, f"length {length} runs past the end of the "
+                                      f"{size}-byte file (truncated or corrupt)")
             data = f.read(length)
             footer = f.read(4)
             if len(data) < length or len(footer) < 4:
-                raise ValueError(f"{path}: truncated record")
+                raise corrupt(offset, "truncated data")
             if struct.unpack("<I", footer)[0] != masked_crc32c(data):
-                raise ValueError(f"{path}: corrupt record data")
+                raise corrupt(offset, "corrupt data (its crc32c does not match)")
             yield data
+            offset += 16 + length
+
+
+def summary_iterator(path):
+    """``tf.train.summary_iterator``: the ``Event`` protocol buffers of an event file,
+    in order. A damaged record raises DataLossError naming the file and offset."""
+    from tensorboard.compat.proto import event_pb2
+    from google.protobuf.message import DecodeError
+
+    from tensorflux.core.errors import DataLossError
+    offset = 0
+    for data in read_records(path):
+        try:
+            event = event_pb2.Event.FromString(data)
+        except DecodeError as exc:
+            raise DataLossError(None, None, f"{path}: the record at byte offset {offset} is "
+                                            f"not an Event: {exc}") from None
+        yield event
+        offset += 16 + len(data)
 
 
 def graph_def_proto(graph):

@@ -28,8 +28,6 @@ FORMAT = "tensorflux-graph"
 PRODUCER = 2
 MIN_CONSUMER = 1
 MIN_CONSUMER_CONTROL_FLOW = 2
-# Largest array a graph file may ask us to allocate, relative to the file's own size.
-_MAX_EXPANSION = 64
 
 
 class GraphFormatError(ValueError):
@@ -355,9 +353,17 @@ def rename(name, created):
 # --- files -------------------------------------------------------------------------------
 def write_graph_file(path: str, graph_def: GraphDef):
     """Atomically write a GraphDef as an HDF5 ``.meta`` file."""
-    import h5py
-    from tensorflux import __version__
     from tensorflux.serialization.atomic import atomic_path
+    with atomic_path(path) as tmp:
+        write_graph_hdf5(tmp, graph_def, target=path)
+
+
+def write_graph_hdf5(tmp: str, graph_def: GraphDef, target: str):
+    """Write a GraphDef into the new file ``tmp`` (staged for ``target``, which errors
+    name) through ``h5safe``: metadata checksums, a crc32c on the document and on each
+    array, no variable-length data. Readers older than the checksums read it too."""
+    from tensorflux import __version__
+    from tensorflux.serialization import h5safe
     arrays = []
 
     def extract(value):
@@ -371,68 +377,54 @@ def write_graph_file(path: str, graph_def: GraphDef):
         return value
 
     document = json.dumps(extract(dict(graph_def)))
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-            f.attrs["format"] = FORMAT
-            f.attrs["producer"] = np.int64(graph_def["producer"])
-            f.attrs["min_consumer"] = np.int64(graph_def["min_consumer"])
-            f.attrs["tensorflux_version"] = __version__
-            f.create_dataset("graph", data=document, dtype=h5py.string_dtype())
-            group = f.create_group("arrays")
-            for i, a in enumerate(arrays):
-                if a.dtype == object:  # strings are bytes, as in TF: stored exactly
-                    group.create_dataset(str(i), data=_bytes_objects(a),
-                                         dtype=h5py.string_dtype("ascii"))
-                else:
-                    group.create_dataset(str(i), data=a)
-            f.flush()
-
-
-def _bytes_objects(a: np.ndarray) -> np.ndarray:
-    """An object array of bytes (str elements, as older files hold them, UTF-8 encoded)."""
-    flat = [v if isinstance(v, bytes) else str(v).encode("utf-8") for v in np.reshape(a, -1)]
-    out = np.empty(len(flat), dtype=object)
-    out[:] = flat
-    return out.reshape(np.shape(a))
+    with h5safe.create(tmp, target) as f:
+        f.attrs["format"] = h5safe.fixed_string(FORMAT)
+        f.attrs["producer"] = np.int64(graph_def["producer"])
+        f.attrs["min_consumer"] = np.int64(graph_def["min_consumer"])
+        f.attrs["tensorflux_version"] = h5safe.fixed_string(__version__)
+        f.attrs["checksum"] = h5safe.fixed_string("crc32c")
+        h5safe.write_array(f, "graph", np.array(document.encode("utf-8"), dtype=object))
+        group = f.create_group("arrays")
+        for i, a in enumerate(arrays):
+            h5safe.write_array(group, str(i), a)
 
 
 def read_graph_file(path: str) -> GraphDef:
     """Read a ``.meta`` file; corrupt or foreign files raise GraphFormatError naming it."""
-    import h5py
+    from tensorflux.serialization import h5safe
     if not os.path.exists(path):
         raise errors.NotFoundError(None, None, f"Graph file {path!r} does not exist")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        raise GraphFormatError(f"{path!r} is not a readable HDF5 graph file (truncated or "
-                               f"corrupt?): {exc}") from None
-    limit = max(os.path.getsize(path) * _MAX_EXPANSION, 1 << 20)
-    with f:
+
+    def error(message):
+        return GraphFormatError(f"{path!r} is not a readable tensorflux graph file: {message}")
+
+    with h5safe.SafeFile(path, error) as h5:
+        f = h5.file
         try:
-            fmt = f.attrs.get("format")
-            fmt = fmt.decode() if isinstance(fmt, bytes) else fmt
+            fmt = h5.attr(f, "format", "str", "the root group", default=None)
             if fmt != FORMAT:
                 raise GraphFormatError(f"{path!r} is not a tensorflux graph file (format={fmt!r})")
-            raw = f["graph"][()]
+            checked = h5.attr(f, "checksum", "str", "the root group", default=None)
+            if checked not in (None, "crc32c"):
+                raise error(f"unknown checksum kind {checked!r}")
+            datasets = dict(h5.datasets(f, ""))
+            if "graph" not in datasets:
+                raise error("it has no /graph document")
+            graph = datasets["graph"]
+            raw = h5.read(graph, "the graph document", h5.crc(graph, "/graph", checked)).item()
             document = json.loads(raw.decode() if isinstance(raw, bytes) else raw)
-            arrays = f.get("arrays")
 
             def restore(value):
                 if isinstance(value, dict):
                     if value.get("t") == "array":
                         ref = value.get("ref")
-                        if not isinstance(ref, int) or arrays is None or str(ref) not in arrays:
+                        data = datasets.get(f"arrays/{ref}") if isinstance(ref, int) else None
+                        if data is None:
                             raise GraphFormatError(f"{path!r}: array reference {ref!r} is missing")
-                        data = arrays[str(ref)]
-                        if data.dtype.kind not in "biufcOS":
-                            raise GraphFormatError(f"{path!r}: array {ref} has unsupported dtype {data.dtype}")
-                        if data.size * max(data.dtype.itemsize, 1) > limit:
-                            raise GraphFormatError(f"{path!r}: array {ref} claims shape {data.shape}, "
-                                                   f"far larger than the file itself")
-                        if data.dtype.kind in "OS":
-                            return {"t": "array", "v": _bytes_objects(np.asarray(data[()], dtype=object))}
-                        value_arr = np.asarray(data[()])
-                        value_arr.setflags(write=False)
+                        where = f"array {ref}"
+                        value_arr = h5.read(data, where, h5.crc(data, where, checked))
+                        if value_arr.dtype.kind != "O":
+                            value_arr.setflags(write=False)
                         return {"t": "array", "v": value_arr}
                     return {k: restore(v) for k, v in value.items()}
                 if isinstance(value, list):

@@ -1,8 +1,11 @@
 """``tf.train.Saver`` and friends: HDF5 checkpoints plus the ``.meta`` graph beside them.
 
-Nothing is ever lost: each checkpoint and the ``checkpoint`` state file are replaced
+Nothing is ever lost: a checkpoint and its ``.meta`` are written to temporary files and
+replace their targets together, then the ``checkpoint`` state file is replaced
 atomically, and old checkpoints beyond ``max_to_keep`` are deleted only after the new
-one and the state file are durable.
+one and the state file are durable. A save that fails part-way (a full disk raises
+ResourceExhaustedError) removes what it wrote, so no file is left that the state file
+does not list.
 """
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ import numpy as np
 from tensorflux.core import errors
 from tensorflux.core.graph import GraphKeys, get_default_graph
 from tensorflux.serialization import graph_format
-from tensorflux.serialization.atomic import remove_stale_temporaries, write_text_atomic
-from tensorflux.serialization.hdf5_checkpoint import CheckpointReader, write_checkpoint
+from tensorflux.serialization.atomic import (atomic_paths, remove_stale_temporaries,
+                                             write_text_atomic)
+from tensorflux.serialization.hdf5_checkpoint import CheckpointReader, write_checkpoint_file
 
 STATE_FILE = "checkpoint"
 
@@ -183,18 +187,34 @@ class Saver:
         save_dir = os.path.dirname(os.path.abspath(save_path))
         if not os.path.isdir(save_dir):
             raise errors.NotFoundError(None, None, f"Parent directory of {save_path} doesn't exist, can't save.")
-        write_checkpoint(save_path, entries, step)
+        meta_path = f"{save_path}.{meta_graph_suffix}"
         if write_meta_graph and graph_format.python_function_ops(sess.graph):
-            warnings.warn(f"Saved {save_path} without its .{meta_graph_suffix} file: the graph "
-                          f"calls Python functions (tf.py_func), which are never written into "
-                          f"graph files", stacklevel=2)
-        elif write_meta_graph:
-            export_meta_graph(f"{save_path}.{meta_graph_suffix}", graph=sess.graph,
-                              saver_var_list=self._var_list_names())
+            warnings.warn(f"Saving {save_path} without its .{meta_graph_suffix} file: the "
+                          f"graph calls Python functions (tf.py_func), which are never "
+                          f"written into graph files", stacklevel=2)
+            write_meta_graph = False
+        targets = [save_path] + ([meta_path] if write_meta_graph else [])
+        new = [p for p in targets if not os.path.exists(p)]
+        try:
+            with atomic_paths(targets) as tmps:
+                write_checkpoint_file(tmps[0], entries, step, target=save_path)
+                if write_meta_graph:
+                    graph_def = export_meta_graph(graph=sess.graph,
+                                                  saver_var_list=self._var_list_names())
+                    graph_format.write_graph_hdf5(tmps[1], graph_def, target=meta_path)
+            if write_state:
+                recent, next_keep, expired = self._remember(save_path)
+                # The new checkpoint and the state file are durable before anything is deleted.
+                update_checkpoint_state(save_dir, save_path, [p for p, _ in recent])
+                self._recent, self._next_keep = recent, next_keep
+        except BaseException:
+            for path in new:  # files this save created that no state file lists
+                try:
+                    os.remove(path)
+                except FileNotFoundError:
+                    pass
+            raise
         if write_state:
-            expired = self._remember(save_path)
-            # The new checkpoint and the state file are durable before anything is deleted.
-            update_checkpoint_state(save_dir, save_path, self.last_checkpoints)
             for path in expired:
                 for p in (path, f"{path}.{meta_graph_suffix}"):
                     try:
@@ -205,19 +225,20 @@ class Saver:
         return save_path
 
     def _remember(self, path):
-        """Add ``path`` to the recent list; return the paths that fall out of it
-        (kept forever instead when keep_checkpoint_every_n_hours says so: as in TF, the
-        first one older than each multiple of N hours since the Saver was made)."""
-        self._recent = [(p, t) for p, t in self._recent if p != path]
-        self._recent.append((path, time.time()))
-        expired = []
-        while self._max_to_keep and len(self._recent) > self._max_to_keep:
-            old, stamp = self._recent.pop(0)
-            if stamp > self._next_keep:
-                self._next_keep += self._keep_every
+        """The recent list with ``path`` added, the next keep-forever time, and the paths
+        that fall out of the list (kept forever instead when keep_checkpoint_every_n_hours
+        says so: as in TF, the first one older than each multiple of N hours since the
+        Saver was made). Changes nothing: the caller commits once the state file is saved."""
+        recent = [(p, t) for p, t in self._recent if p != path]
+        recent.append((path, time.time()))
+        next_keep, expired = self._next_keep, []
+        while self._max_to_keep and len(recent) > self._max_to_keep:
+            old, stamp = recent.pop(0)
+            if stamp > next_keep:
+                next_keep += self._keep_every
             else:
                 expired.append(old)
-        return expired
+        return recent, next_keep, expired
 
     def restore(self, sess, save_path):
         """Load every variable of this Saver from the checkpoint at ``save_path``."""
@@ -278,8 +299,48 @@ def export_meta_graph(filename=None, meta_info_def=None, graph_def=None, saver_d
     return gd
 
 
-def _restore_collections(graph, graph_def, created, source):
+def _element(graph, created, name, source, what, kind=None):
+    """The imported graph element (of ``kind``: Tensor or Operation, if given) that the
+    saved ``name`` refers to, or a GraphFormatError naming the file and the entry."""
+    new = graph_format.rename(name, created) if isinstance(name, str) else None
+    if new is None:
+        raise graph_format.GraphFormatError(f"{source}: {what} names {name!r}, which is not an "
+                                            f"op or tensor of the saved graph")
+    try:
+        element = graph.as_graph_element(new)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise graph_format.GraphFormatError(f"{source}: {what} names {name!r}: {exc}") from None
+    if kind is not None and not isinstance(element, kind):
+        raise graph_format.GraphFormatError(f"{source}: {what} names {name!r}, which is not "
+                                            f"of type {kind.__name__}")
+    return element
+
+
+def _variable_from_entry(graph, created, item, source, key):
+    """Rebuild a collection's Variable around the imported ops its entry names."""
+    from tensorflux.core.graph import Operation, Tensor
     from tensorflux.ops.variables import Variable
+    what = f"a variable in collection {key!r}"
+    parts = {}
+    for field, kind in (("variable_name", Tensor), ("initializer_name", Operation),
+                        ("snapshot_name", Tensor), ("initial_value_name", Tensor)):
+        name = item.get(field)
+        if name is None and field == "initial_value_name":
+            parts[field] = None
+            continue
+        parts[field] = _element(graph, created, name, source, f"{what} ({field})", kind).name
+    if graph.as_graph_element(parts["variable_name"]).op.type != "VariableV2":
+        raise graph_format.GraphFormatError(f"{source}: {what} names {item['variable_name']!r}, "
+                                            f"which is not a variable")
+    if not isinstance(item.get("trainable", True), bool):
+        raise graph_format.GraphFormatError(f"{source}: {what} has a non-boolean 'trainable'")
+    parts["trainable"] = item.get("trainable", True)
+    with graph.as_default():
+        return Variable(variable_def=parts)
+
+
+def _restore_collections(graph, graph_def, created, source):
+    from tensorflux.core.graph import Tensor
     variables = {}
     collections = graph_def.get("collections", {})
     if not isinstance(collections, dict):
@@ -290,32 +351,37 @@ def _restore_collections(graph, graph_def, created, source):
         for item in items:
             kind = item.get("kind") if isinstance(item, dict) else None
             if kind == "variable":
-                var_name = graph_format.rename(item.get("variable_name", ""), created)
-                if var_name is None:
-                    raise graph_format.GraphFormatError(f"{source}: collection {key!r} names a missing variable")
+                var_name = _element(graph, created, item.get("variable_name"), source,
+                                    f"a variable in collection {key!r}", Tensor).name
                 if var_name not in variables:
-                    parts = {k: graph_format.rename(item[k], created) if item.get(k) else None
-                             for k in ("variable_name", "initializer_name", "snapshot_name",
-                                       "initial_value_name")}
-                    missing = [k for k in ("initializer_name", "snapshot_name") if parts[k] is None]
-                    if missing:
-                        raise graph_format.GraphFormatError(
-                            f"{source}: variable {item.get('variable_name')!r} in collection "
-                            f"{key!r} names no existing {' or '.join(missing)}")
-                    parts["trainable"] = bool(item.get("trainable", True))
-                    with graph.as_default():
-                        variables[var_name] = Variable(variable_def=parts)
+                    variables[var_name] = _variable_from_entry(graph, created, item, source, key)
                 graph.add_to_collection(key, variables[var_name])
             elif kind in ("tensor", "operation"):
-                new = graph_format.rename(item.get("name", ""), created)
-                if new is None:
-                    raise graph_format.GraphFormatError(f"{source}: collection {key!r} names missing {item.get('name')!r}")
-                graph.add_to_collection(key, graph.as_graph_element(new))
+                graph.add_to_collection(key, _element(graph, created, item.get("name"), source,
+                                                      f"collection {key!r}"))
             elif kind == "value":
                 graph.add_to_collection(key, item.get("value"))
             else:
                 raise graph_format.GraphFormatError(f"{source}: collection {key!r} has a malformed item")
     return variables
+
+
+def _saver_from_entry(saver_list, variables, created, source):
+    """The Saver described by the file's ``saver`` entry (None when there is none)."""
+    if not saver_list:
+        return None
+    if not isinstance(saver_list, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in saver_list.items()):
+        raise graph_format.GraphFormatError(
+            f"{source}: malformed saver entry {saver_list!r}: expected an object mapping "
+            f"checkpoint keys to variable names")
+    var_map = {}
+    for key, var_op_name in saver_list.items():
+        new = graph_format.rename(f"{var_op_name}:0", created)
+        if new not in variables:
+            raise graph_format.GraphFormatError(f"{source}: saver variable {var_op_name!r} is missing")
+        var_map[key] = variables[new]
+    return Saver(var_map)
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
@@ -327,17 +393,11 @@ def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None
     graph = get_default_graph()
     created = graph_format.import_graph_def_into(graph, graph_def, prefix=import_scope or "",
                                                  clear_devices=clear_devices, source=source)
-    if graph_def.get("seed") is not None and graph.seed is None:
-        graph.seed = graph_def["seed"]
+    seed = graph_def.get("seed")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+        raise graph_format.GraphFormatError(f"{source}: the graph seed {seed!r} is not an integer")
+    if seed is not None and graph.seed is None:
+        graph.seed = seed
     variables = _restore_collections(graph, graph_def, created, source)
-    saver_list = graph_def.get("saver")
-    if not saver_list:
-        return None
-    var_map = {}
-    for key, var_op_name in saver_list.items():
-        new = graph_format.rename(f"{var_op_name}:0", created)
-        if new not in variables:
-            raise graph_format.GraphFormatError(f"{source}: saver variable {var_op_name!r} is missing")
-        var_map[key] = variables[new]
     with graph.as_default():
-        return Saver(var_map)
+        return _saver_from_entry(graph_def.get("saver"), variables, created, source)

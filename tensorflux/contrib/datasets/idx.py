@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -15,44 +16,66 @@ class IDXError(ValueError):
     """A file that is not a well-formed IDX file of the expected kind."""
 
 
+_CHUNK = 1 << 16
+
+
 def _open(path):
     return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
 
 
-def _read(path):
+def _read(path, header_size, count):
+    """(header, body) of an IDX file: ``header_size`` bytes, then the number of body
+    bytes that ``count(header)`` gives. The body is read in chunks, so a header that
+    promises more than the file holds is an error before anything that large is
+    allocated. A ``.gz`` file is read to its end so that gzip checks its CRC-32; a
+    damaged gzip or deflate stream is an IDXError naming the file."""
     try:
         with _open(path) as f:
-            return f.read()
-    except (OSError, EOFError) as exc:
-        raise IDXError(f"{path}: cannot read (truncated or not gzip?): {exc}") from None
+            header = f.read(header_size)
+            if len(header) < header_size:
+                raise IDXError(f"{path}: too short for an IDX header ({len(header)} bytes)")
+            expected = count(header)
+            chunks, have = [], 0
+            while have < expected:
+                chunk = f.read(min(_CHUNK, expected - have))
+                if not chunk:
+                    raise IDXError(f"{path}: truncated: the header promises {expected} bytes "
+                                   f"of data, the file has {have}")
+                chunks.append(chunk)
+                have += len(chunk)
+            while f.read(_CHUNK):  # to the end, so gzip checks its CRC-32 and length
+                pass
+            return header, b"".join(chunks)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise IDXError(f"{path}: cannot read (truncated, or a damaged gzip stream?): {exc}") from None
+
+
+def _magic(path, header, expected, what):
+    magic = struct.unpack(">I", header[:4])[0]
+    if magic != expected:
+        raise IDXError(f"{path}: bad magic number {magic} (expected {expected} for {what})")
 
 
 def read_images(path) -> np.ndarray:
     """uint8 array [n, rows, cols] from an IDX3 file (magic 2051)."""
-    data = _read(path)
-    if len(data) < 16:
-        raise IDXError(f"{path}: too short for an IDX image header ({len(data)} bytes)")
-    magic, n, rows, cols = struct.unpack(">IIII", data[:16])
-    if magic != IMAGES_MAGIC:
-        raise IDXError(f"{path}: bad magic number {magic} (expected {IMAGES_MAGIC} for images)")
-    expected = n * rows * cols
-    if len(data) - 16 < expected:
-        raise IDXError(f"{path}: truncated: header promises {n} images of {rows}x{cols} "
-                       f"({expected} bytes), file has {len(data) - 16}")
-    return np.frombuffer(data, dtype=np.uint8, count=expected, offset=16).reshape(n, rows, cols)
+    def count(header):
+        _magic(path, header, IMAGES_MAGIC, "images")
+        _, n, rows, cols = struct.unpack(">IIII", header)
+        return n * rows * cols
+
+    header, body = _read(path, 16, count)
+    _, n, rows, cols = struct.unpack(">IIII", header)
+    return np.frombuffer(body, dtype=np.uint8).reshape(n, rows, cols)
 
 
 def read_labels(path) -> np.ndarray:
     """uint8 array [n] from an IDX1 file (magic 2049)."""
-    data = _read(path)
-    if len(data) < 8:
-        raise IDXError(f"{path}: too short for an IDX label header ({len(data)} bytes)")
-    magic, n = struct.unpack(">II", data[:8])
-    if magic != LABELS_MAGIC:
-        raise IDXError(f"{path}: bad magic number {magic} (expected {LABELS_MAGIC} for labels)")
-    if len(data) - 8 < n:
-        raise IDXError(f"{path}: truncated: header promises {n} labels, file has {len(data) - 8}")
-    return np.frombuffer(data, dtype=np.uint8, count=n, offset=8).copy()
+    def count(header):
+        _magic(path, header, LABELS_MAGIC, "labels")
+        return struct.unpack(">II", header)[1]
+
+    header, body = _read(path, 8, count)
+    return np.frombuffer(body, dtype=np.uint8).copy()
 
 
 def write_images(path, images: np.ndarray):
