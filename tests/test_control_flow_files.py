@@ -3,6 +3,7 @@ import copy
 import os
 import sys
 
+import h5py
 import numpy as np
 import pytest
 from tensorboard.backend.event_processing import event_accumulator
@@ -26,8 +27,12 @@ def numpy_recurrent_loss(w, xs):
 
 
 def test_golden_files_of_format_version_2_load_and_train():
+    """Graph format 2 (control flow) and checkpoint format 2 (checksummed HDF5)."""
     xs = make_golden.golden_inputs()
     prefix = os.path.join(GOLDEN, "v2_control_flow.ckpt")
+    with h5py.File(prefix, "r") as f:
+        assert f.attrs["format_version"] == 2
+    assert tf.train.NewCheckpointReader(prefix).get_variable_to_shape_map() == {"W": [8, 5]}
     saver = tf.train.import_meta_graph(prefix + ".meta")
     graph = tf.get_default_graph()
     assert {op.type for op in graph.get_operations()} >= {"If", "While", "TensorArrayReadV3"}

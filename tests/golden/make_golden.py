@@ -1,8 +1,10 @@
 """Writes the golden checkpoint and graph files kept in tests/golden/.
 
-``v1_model.ckpt*``: graph format version 1 (a linear model trained one step).
-``v2_control_flow.ckpt*``: graph format version 2 (a recurrent loop over a TensorArray
-with a cond inside, its gradient loop and a training op, trained one step).
+``v1_model.ckpt*``: checkpoint and graph format version 1 (a linear model trained one
+step).
+``v2_control_flow.ckpt*``: checkpoint format 2 (checksummed HDF5) and graph format 2 (a
+recurrent loop over a TensorArray with a cond inside, its gradient loop and a training
+op, trained one step).
 
 Run once per format version (``python tests/golden/make_golden.py v2``); later versions
 of tensorflux must keep reading these files (tests/test_checkpoints.py,
