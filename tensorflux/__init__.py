@@ -61,6 +61,7 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
                         summary, test, train)
+from tensorflux import gfile, io, python_io  # noqa: F401
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 

@@ -13,12 +13,21 @@ from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader
                                            latest_checkpoint, list_variables, load_variable,
                                            update_checkpoint_state)
 
-_HOOKS = ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")
+# Names imported when first used: module -> names.
+_LAZY = {
+    "tensorflux.estimator.estimator": ("SessionRunArgs", "SessionRunContext", "SessionRunHook",
+                                       "SessionRunValues"),
+    "tensorflux.serialization.example_pb": ("BytesList", "Example", "Feature", "FeatureList",
+                                            "FeatureLists", "Features", "FloatList", "Int64List",
+                                            "SequenceExample"),
+}
+_LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
 
 
 def __getattr__(name):
-    """The session-run hook classes live with the estimator, imported when first used."""
-    if name in _HOOKS:
-        from tensorflux.estimator import estimator
-        return getattr(estimator, name)
-    raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")
+    """Protocol buffers and the session-run machinery are imported when first used."""
+    module = _LAZY_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(module), name)

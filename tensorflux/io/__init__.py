@@ -1,0 +1,4 @@
+"""``tf.io``: TFRecord files, Example parsing, decoding, queues and ``tf.io.gfile``."""
+from tensorflux.io import gfile  # noqa: F401
+from tensorflux.serialization.tfrecord import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
+                                               TFRecordWriter, tf_record_iterator)
