@@ -61,7 +61,14 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
                         summary, test, train)
-from tensorflux import gfile, io, python_io  # noqa: F401
+from tensorflux import gfile, io, python_io, sparse  # noqa: F401
+from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa: F401
+                                       convert_to_tensor_or_sparse_tensor, gather_nd,
+                                       scatter_nd, sparse_add, sparse_concat, sparse_matmul,
+                                       sparse_placeholder, sparse_reduce_sum, sparse_reorder,
+                                       sparse_retain, sparse_tensor_dense_matmul,
+                                       sparse_tensor_to_dense, sparse_to_dense,
+                                       sparse_transpose)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 

@@ -12,6 +12,8 @@ import functools
 
 from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.sparse_kernels import HOST_MEMORY as SPARSE_HOST_MEMORY
+from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
@@ -23,6 +25,7 @@ HOST_MEMORY = {
     "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
+    **SPARSE_HOST_MEMORY,
 }
 
 
@@ -38,11 +41,12 @@ class _Names:
 
 @functools.lru_cache(maxsize=1)
 def op_types() -> tuple:
-    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))))
+    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))
+                        | set(make_sparse_kernels(_Names()))))
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp)}
+    return {**make_kernels(xp), **make_nn_kernels(xp), **make_sparse_kernels(xp)}
 
 
 def register_array_kernels(register, backend: str, load_xp):

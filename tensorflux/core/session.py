@@ -94,8 +94,15 @@ def get_default_session():
     return stack[-1] if stack else None
 
 
+class _Composite:
+    """Marks a composite fetch (a SparseTensor) in a fetch structure."""
+
+
 class _FetchStructure:
-    """Flattens nested fetches to a list and rebuilds results in the same shape."""
+    """Flattens nested fetches to a list and rebuilds results in the same shape.
+
+    A composite value (a SparseTensor) is fetched as its component tensors and rebuilt
+    by its ``_composite_value``."""
 
     @staticmethod
     def flatten(fetches, graph, out):
@@ -105,6 +112,10 @@ class _FetchStructure:
         if isinstance(fetches, str) or hasattr(fetches, "_as_graph_element"):
             out.append(graph.as_graph_element(fetches))
             return None
+        if hasattr(fetches, "_composite_tensors"):
+            parts = fetches._composite_tensors()
+            out.extend(graph.as_graph_element(t) for t in parts)
+            return (_Composite, (fetches._composite_value, len(parts)))
         if isinstance(fetches, Mapping):
             return (type(fetches), [(k, _FetchStructure.flatten(v, graph, out))
                                     for k, v in fetches.items()])
@@ -123,6 +134,9 @@ class _FetchStructure:
             if s is None:
                 return next(it)
             kind, items = s
+            if kind is _Composite:
+                make, n = items
+                return make(*[next(it) for _ in range(n)])
             if issubclass(kind, Mapping):
                 d = {k: build(v) for k, v in items}
                 try:
@@ -149,6 +163,23 @@ def _key(fetches):
     if isinstance(fetches, Mapping):
         return (t, tuple((k, _key(v)) for k, v in fetches.items()))
     return fetches
+
+
+def _feed_expander(splitters):
+    """None when no feed key is composite; else a function that replaces each value fed
+    for a composite key by its component values."""
+    if not any(splitters):
+        return None
+
+    def expand(values):
+        out = []
+        for split, value in zip(splitters, values):
+            if split is None:
+                out.append(value)
+            else:
+                out.extend(split(value))
+        return out
+    return expand
 
 
 class BaseSession:
@@ -284,9 +315,10 @@ class BaseSession:
             entry = self._make_entry(fetches, feed_dict)
             if key is not None:
                 self._plans[key] = entry
-        plan, structure = entry
+        plan, structure, expand = entry
         if feed_dict:
-            args = [spec.convert(v) for spec, v in zip(plan.feed_specs, feed_dict.values())]
+            values = feed_dict.values() if expand is None else expand(feed_dict.values())
+            args = [spec.convert(v) for spec, v in zip(plan.feed_specs, values)]
             try:
                 values = plan.fn(self._variables, *args)
             except Exception as exc:
@@ -312,8 +344,14 @@ class BaseSession:
         flat = []
         structure = _FetchStructure.flatten(fetches, graph, flat)
         flat = [f if not hasattr(f, "_as_graph_element") else f._as_graph_element() for f in flat]
-        feed_tensors = []
+        feed_tensors, composite = [], []
         for k in (feed_dict or ()):
+            if hasattr(k, "_composite_tensors"):  # a SparseTensor fed a SparseTensorValue
+                parts = k._composite_tensors()
+                feed_tensors.extend(parts)
+                composite.append(k._composite_parts)
+                continue
+            composite.append(None)
             try:
                 t = graph.as_graph_element(k, allow_tensor=True, allow_operation=False)
             except (TypeError, ValueError, KeyError) as exc:
@@ -323,7 +361,7 @@ class BaseSession:
             raise ValueError("The same tensor is fed twice in feed_dict")
         with self._lock:
             plan = compile_plan(self, flat, feed_tensors)
-        return plan, structure
+        return plan, structure, _feed_expander(composite)
 
     def _set_variable(self, variable, value):
         """Set a variable's value in this session directly (used by Saver.restore)."""
