@@ -69,6 +69,9 @@ from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa:
                                        sparse_retain, sparse_tensor_dense_matmul,
                                        sparse_tensor_to_dense, sparse_to_dense,
                                        sparse_transpose)
+from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
+                                        VarLenFeature, decode_csv, decode_raw, parse_example,
+                                        parse_single_example)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 

@@ -118,3 +118,131 @@ def test_corrupt_gzip_stream_is_data_loss(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(tf.errors.DataLossError, match="bad.gz"):
         list(tf.python_io.tf_record_iterator(str(path), "GZIP"))
+
+
+# --- parsing, against what TensorFlow's own ops returned for the same records -----------------
+FEATURES = {
+    "id": tf.FixedLenFeature([2], tf.int64),
+    "score": tf.FixedLenFeature([3], tf.float32),
+    "name": tf.FixedLenFeature([], tf.string),
+    "missing": tf.FixedLenFeature([2], tf.float32, default_value=[7.0, 8.0]),
+    "tags": tf.VarLenFeature(tf.string),
+    "frames": tf.FixedLenSequenceFeature([2], tf.float32, allow_missing=True, default_value=-1.0),
+}
+
+
+def _as_json(value):
+    if isinstance(value, tf.SparseTensorValue):
+        return {"indices": value.indices.tolist(), "values": _as_json(value.values),
+                "dense_shape": value.dense_shape.tolist()}
+    value = np.asarray(value)
+    if value.dtype.kind in "OS":
+        return np.vectorize(bytes.decode, otypes=[object])(value).tolist()
+    return value.tolist()
+
+
+def _assert_parsed(got, want):
+    assert set(got) == set(want)
+    for key, value in got.items():
+        a, b = _as_json(value), want[key]
+        if key == "score":
+            np.testing.assert_allclose(a, b, rtol=1e-7)
+        else:
+            assert a == b, key
+
+
+def test_parse_example_matches_tensorflow():
+    parsed = tf.parse_example(tf.constant(RECORDS), FEATURES)
+    assert parsed["frames"].shape.as_list() == [3, None, 2]
+    assert parsed["id"].shape.as_list() == [3, 2] and parsed["id"].dtype == tf.int64
+    assert isinstance(parsed["tags"], tf.SparseTensor)
+    with tf.Session() as sess:
+        _assert_parsed(sess.run(parsed), EXPECTED["parse_example"])
+
+
+def test_parse_single_example_matches_tensorflow():
+    serialized = tf.placeholder(tf.string, shape=[])
+    parsed = tf.io.parse_single_example(serialized, FEATURES)
+    assert parsed["score"].shape.as_list() == [3]
+    with tf.Session() as sess:
+        _assert_parsed(sess.run(parsed, {serialized: RECORDS[2]}), EXPECTED["parse_single_example"])
+
+
+def test_decode_raw_and_decode_csv_match_tensorflow():
+    raw = tf.parse_example(RECORDS, {"raw": tf.FixedLenFeature([], tf.string)})["raw"]
+    csv = tf.decode_csv(["1,2.5,a", '4,,"b,c"'], [[0], [9.5], ["z"]])
+    assert [c.dtype for c in csv] == [tf.int32, tf.float32, tf.string]
+    with tf.Session() as sess:
+        got_raw, got_csv = sess.run([tf.decode_raw(raw, tf.float32), csv])
+    assert got_raw.tolist() == EXPECTED["decode_raw"]
+    assert [_as_json(c) for c in got_csv] == EXPECTED["decode_csv"]
+
+
+def test_decode_raw_byte_order_and_errors():
+    data = np.array([1, 256, -2], dtype=">i2").tobytes()
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(tf.decode_raw(data, tf.int16, little_endian=False)), [1, 256, -2])
+        np.testing.assert_array_equal(sess.run(tf.io.decode_raw([b"\x01\x02", b"\x03\x04"], tf.uint8)),
+                                      [[1, 2], [3, 4]])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="not a multiple of 4"):
+            sess.run(tf.decode_raw(b"abcdef", tf.float32))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="element 1 has size 2 != 4"):
+            sess.run(tf.decode_raw([b"abcd", b"ab"], tf.uint8))
+
+
+def test_decode_csv_defaults_required_fields_and_errors():
+    lines = tf.placeholder(tf.string, shape=[None])
+    a, b = tf.decode_csv(lines, [tf.constant([], dtype=tf.int64), ["NA"]], na_value="?")
+    c, = tf.decode_csv(lines, [[0.0]], select_cols=[1])
+    semi = tf.decode_csv(["x;1"], [[""], [0]], field_delim=";")
+    with tf.Session() as sess:
+        got_a, got_b = sess.run([a, b], {lines: ["1,x", "2,", "3,?"]})
+        assert got_a.tolist() == [1, 2, 3] and got_a.dtype == np.int64
+        assert got_b.tolist() == [b"x", b"NA", b"NA"]
+        assert sess.run(c, {lines: ["1,2.5", "3,"]}).tolist() == [2.5, 0.0]
+        assert [v.tolist() for v in sess.run(semi)] == [[b"x"], [1]]
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Expect 2 fields but have 3 in record 1: '4,5,6'"):
+            sess.run(a, {lines: ["1,2", "4,5,6"]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Field 0 is required but missing in record 0"):
+            sess.run(a, {lines: [",x"]})
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"Field 0 in record 0 is not a valid int64: 'x'"):
+            sess.run(a, {lines: ["x,y"]})
+    with pytest.raises(ValueError, match="no dtype"):
+        tf.decode_csv(["1"], [[]])
+
+
+def test_parse_example_errors_name_the_feature():
+    with tf.Session() as sess:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Feature: id.*Data types don't match"):
+            sess.run(tf.parse_example(RECORDS, {"id": tf.FixedLenFeature([2], tf.float32)}))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Feature: absent .*required"):
+            sess.run(tf.parse_example(RECORDS, {"absent": tf.FixedLenFeature([1], tf.float32)}))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Key: score.*Values size: 3"):
+            sess.run(tf.parse_example(RECORDS, {"score": tf.FixedLenFeature([2], tf.float32)}))
+        with pytest.raises(tf.errors.InvalidArgumentError, match="Could not parse example input 0"):
+            sess.run(tf.parse_example([b"\xff\xff\xff"], {"id": tf.VarLenFeature(tf.int64)}))
+    with pytest.raises(ValueError, match="fully defined"):
+        tf.parse_example(RECORDS, {"x": tf.FixedLenFeature([None], tf.float32)})
+    with pytest.raises(ValueError, match="dtype int32"):
+        tf.parse_example(RECORDS, {"x": tf.VarLenFeature(tf.int32)})
+
+
+def test_write_examples_then_parse_them(tmp_path):
+    path = str(tmp_path / "mine.tfrecord.gz")
+    rng = np.random.default_rng(0)
+    rows = [rng.normal(size=3).astype(np.float32) for _ in range(4)]
+    with tf.python_io.TFRecordWriter(path, tf.python_io.TFRecordOptions(tf.python_io.TFRecordCompressionType.GZIP)) as w:
+        for i, row in enumerate(rows):
+            w.write(tf.train.Example(features=tf.train.Features(feature={
+                "value": tf.train.Feature(float_list=tf.train.FloatList(value=row)),
+                "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[i]))})).SerializeToString())
+    records = list(tf.python_io.tf_record_iterator(path, "GZIP"))
+    parsed = tf.parse_example(records, {"value": tf.FixedLenFeature([3], tf.float32),
+                                        "label": tf.FixedLenFeature([], tf.int64)})
+    with tf.Session() as sess:
+        got = sess.run(parsed)
+    np.testing.assert_array_equal(got["value"], np.stack(rows))
+    np.testing.assert_array_equal(got["label"], np.arange(4))
+    if os.environ.get("TFX_WRITE_FOR_TF"):  # for make_tf_golden.py --check (see there)
+        import shutil
+        shutil.copy(path, os.path.join(os.environ["TFX_WRITE_FOR_TF"], "mine.tfrecord.gz"))

@@ -2,3 +2,6 @@
 from tensorflux.io import gfile  # noqa: F401
 from tensorflux.serialization.tfrecord import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
                                                TFRecordWriter, tf_record_iterator)
+from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
+                                        VarLenFeature, decode_csv, decode_raw, parse_example,
+                                        parse_single_example)

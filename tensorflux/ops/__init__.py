@@ -5,7 +5,7 @@ them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 """
 from tensorflux.ops import (array_ops, clip_ops, constant_op, control_flow_ops,  # noqa: F401
                             gradients, init_ops, learning_rate, math_ops, metrics, nn_ops,
-                            optimizers,
+                            optimizers, parsing_ops,
                             random_ops, sparse_ops, state_ops, summary_ops, training_ops,
                             variable_scope,
                             variables)
