@@ -61,7 +61,7 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
                         summary, test, train)
-from tensorflux import gfile, io, python_io, sparse  # noqa: F401
+from tensorflux import gfile, io, python_io, queue, sparse  # noqa: F401
 from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa: F401
                                        convert_to_tensor_or_sparse_tensor, gather_nd,
                                        scatter_nd, sparse_add, sparse_concat, sparse_matmul,
@@ -69,6 +69,10 @@ from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa:
                                        sparse_retain, sparse_tensor_dense_matmul,
                                        sparse_tensor_to_dense, sparse_to_dense,
                                        sparse_transpose)
+from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401
+                                          RandomShuffleQueue, count_up_to)
+from tensorflux.ops.io_ops import (FixedLengthRecordReader, ReaderBase, TextLineReader,  # noqa: F401
+                                   TFRecordReader, WholeFileReader, read_file, write_file)
 from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
                                         VarLenFeature, decode_csv, decode_raw, parse_example,
                                         parse_single_example)

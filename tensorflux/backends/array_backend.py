@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.parsing_kernels import KERNELS as PARSING_KERNELS
+from tensorflux.backends.reader_kernels import KERNELS as READER_KERNELS
 from tensorflux.backends.sparse_kernels import HOST_MEMORY as SPARSE_HOST_MEMORY
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
@@ -67,8 +69,9 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries build protocol buffers, parsing ops read them: they run on the host, as
-    # TF's do, wherever placed.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **PARSING_KERNELS}.items():
+    # Summaries build protocol buffers, parsing ops read them, queues hold host arrays:
+    # they run on the host, as TF's do, wherever placed.
+    host_kernels = {**SUMMARY_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS, **READER_KERNELS}
+    for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -27,11 +27,13 @@ _ALIASING_OPS = {"VariableV2", "Const", "Assign", "AssignAdd", "AssignSub"}
 
 
 class KernelContext:
-    """What a kernel builder may use: the session's variable store and RNGs."""
+    """What a kernel builder may use: the session's variable store, its resources
+    (queues, readers) and RNGs."""
 
     def __init__(self, session, backend):
         self.session = session
         self.variables = session._variables
+        self.resources = session._resources
         self.backend = backend
 
     def rng(self, op: Operation) -> np.random.Generator:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tensorflux.core import dtypes, errors
+from tensorflux.core import blocking, dtypes, errors
 from tensorflux.core.executor import compile_plan
 from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
 from tensorflux.core.registry import registry
@@ -45,9 +45,11 @@ class ConfigProto:
 
 
 class RunOptions:
-    """Accepted for compatibility; tracing options are ignored."""
+    """``timeout_in_ms`` bounds how long a run may wait in a blocking op (a queue, a
+    reader) before it raises DeadlineExceededError; tracing options are ignored."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, timeout_in_ms=0, **kwargs):
+        self.timeout_in_ms = timeout_in_ms
         self.__dict__.update(kwargs)
 
 
@@ -190,6 +192,8 @@ class BaseSession:
         self._config = config or ConfigProto()
         self.target = target
         self._variables: dict = {}
+        self._resources: dict = {}  # queues and readers, by name: state like variables
+        self._timeout_ms = getattr(self._config, "operation_timeout_in_ms", 0)
         self._rngs: dict = {}
         self._plans: dict = {}
         self._lock = threading.Lock()
@@ -288,8 +292,12 @@ class BaseSession:
         self.close()
 
     def close(self):
-        """Release the session's variables; later calls to run raise RuntimeError."""
+        """Release the session's variables; later calls to run raise RuntimeError. Runs
+        blocked in a queue or reader of this session raise CancelledError."""
         self._closed = True
+        for resource in list(self._resources.values()):
+            resource.cancel()
+        self._resources.clear()
         self._variables.clear()
         self._rngs.clear()
         self._plans.clear()
@@ -303,7 +311,18 @@ class BaseSession:
     # --- run -------------------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Evaluate ``fetches`` (a graph element or nested list/tuple/dict of them),
-        feeding ``feed_dict`` values for any tensors. Results mirror the structure."""
+        feeding ``feed_dict`` values for any tensors. Results mirror the structure.
+        Several threads may run at once; ``options.timeout_in_ms`` bounds waits in
+        blocking ops."""
+        timeout = self._timeout_ms
+        if options is not None:
+            timeout = getattr(options, "timeout_in_ms", 0) or timeout
+        if timeout:
+            with blocking.deadline(timeout):
+                return self._run(fetches, feed_dict)
+        return self._run(fetches, feed_dict)
+
+    def _run(self, fetches, feed_dict):
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         key = (_key(fetches), tuple(feed_dict) if feed_dict else ())

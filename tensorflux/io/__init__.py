@@ -5,3 +5,6 @@ from tensorflux.serialization.tfrecord import (TFRecordCompressionType, TFRecord
 from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
                                         VarLenFeature, decode_csv, decode_raw, parse_example,
                                         parse_single_example)
+from tensorflux.ops.data_flow_ops import (PaddingFIFOQueue, QueueBase,  # noqa: F401
+                                          RandomShuffleQueue)
+from tensorflux.ops.io_ops import read_file, write_file  # noqa: F401
