@@ -220,6 +220,13 @@ def _transfer(name, source, target, op, env, body, where, transfers, fresh):
     return new
 
 
+def _variable_behind(op):
+    """The VariableV2 op that an Identity (or a chain of them) reads, else None."""
+    while op.type == "Identity":
+        op = op._inputs[0]._op
+    return op if op.type == "VariableV2" else None
+
+
 def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
     """Build the plan for fetching ``fetch_elements`` (Tensors / Operations) with
     values fed for ``feed_tensors``."""
@@ -274,6 +281,17 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             if op._outputs[0] not in fed:
                 names[op._outputs[0]] = cname
                 aliased.add(cname)
+            continue
+        variable = _variable_behind(op) if op.type == "Identity" and op._control_inputs else None
+        if variable is not None and op._outputs[0] not in fed:
+            # TF1's idiom `with control_dependencies([update]): identity(v)`: read the
+            # variable again here, after the update, instead of aliasing the earlier read.
+            out, kname = fresh("t"), fresh("n")
+            env[kname] = variable.name
+            where[out] = session._backend_for(variable)
+            names[op._outputs[0]] = out
+            aliased.add(out)
+            body.append((f"{out} = V[{kname}]", op, []))
             continue
         if op.type == "Identity" and op._inputs[0] in names:
             src = names[op._inputs[0]]
