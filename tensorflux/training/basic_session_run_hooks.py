@@ -152,6 +152,7 @@ class CheckpointSaverHook(SessionRunHook):
             self._save(session, step)
         for listener in self._listeners:
             listener.end(session, step)
+        self._writer.flush()
 
     def _get_saver(self):
         if self._saver is not None:
@@ -207,6 +208,10 @@ class StepCounterHook(SessionRunHook):
                     from tensorboard.compat.proto import summary_pb2
                     value = summary_pb2.Summary.Value(tag=self._tag, simple_value=rate)
                     self._writer.add_summary(summary_pb2.Summary(value=[value]), step)
+
+    def end(self, session):
+        if self._writer is not None:
+            self._writer.flush()
 
 
 class SummarySaverHook(SessionRunHook):
