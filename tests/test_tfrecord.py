@@ -246,3 +246,13 @@ def test_write_examples_then_parse_them(tmp_path):
     if os.environ.get("TFX_WRITE_FOR_TF"):  # for make_tf_golden.py --check (see there)
         import shutil
         shutil.copy(path, os.path.join(os.environ["TFX_WRITE_FOR_TF"], "mine.tfrecord.gz"))
+
+
+def test_strings_keep_trailing_nul_bytes_as_constants_and_feeds():
+    """Serialized protos often end in a zero byte; NumPy's fixed-width bytes would drop it."""
+    data = [b"ab\x00", b"\x00"]
+    fed = tf.placeholder(tf.string, [None])
+    with tf.Session() as sess:
+        assert sess.run(tf.constant(data)).tolist() == data
+        assert sess.run(tf.identity(fed), {fed: data}).tolist() == data
+        assert sess.run(tf.constant("x\x00")) == b"x\x00"

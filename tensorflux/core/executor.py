@@ -87,6 +87,8 @@ class FeedSpec:
     def _cast(self, value):
         dt = self.np_dtype
         src = np.asarray(value)
+        if src.dtype.kind in "SU" and not isinstance(value, np.ndarray):
+            src = np.array(value, dtype=object)  # keeps trailing NUL bytes of each string
         ok = (src.dtype == dt or np.can_cast(src.dtype, dt, "same_kind")
               or (src.dtype.kind in "biu" and dt.kind in "biuf")
               or (src.dtype.kind == "b" and dt.kind == "b"))

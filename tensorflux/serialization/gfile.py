@@ -1,13 +1,12 @@
 """``tf.gfile`` / ``tf.io.gfile`` on the local file system, with TF1's error classes:
 a missing path raises ``NotFoundError``, an existing target ``AlreadyExistsError``,
-other OS failures the class TensorFlow maps their errno to."""
+other OS failures the class TensorFlow maps their errno to. (glob and shutil are
+imported when used: shutil pulls in the compression modules.)"""
 from __future__ import annotations
 
 import contextlib
 import errno
-import glob as _glob
 import os
-import shutil
 
 from tensorflux.core import errors
 
@@ -157,8 +156,9 @@ def ListDirectory(dirname):  # noqa: N802
 
 def Glob(filename):  # noqa: N802
     """The paths matching a pattern (or each of a list of patterns)."""
+    import glob
     patterns = [filename] if isinstance(filename, (str, bytes, os.PathLike)) else filename
-    return [m for p in patterns for m in sorted(_glob.glob(_path(p)))]
+    return [m for p in patterns for m in sorted(glob.glob(_path(p)))]
 
 
 def Remove(filename):  # noqa: N802
@@ -172,6 +172,7 @@ def DeleteRecursively(dirname):  # noqa: N802
     dirname = _path(dirname)
     with _translated(dirname):
         if os.path.isdir(dirname) and not os.path.islink(dirname):
+            import shutil
             shutil.rmtree(dirname)
         else:
             os.remove(dirname)
@@ -189,6 +190,7 @@ def Copy(oldpath, newpath, overwrite=False):  # noqa: N802
     oldpath, newpath = _path(oldpath), _path(newpath)
     if not overwrite and os.path.exists(newpath):
         raise errors.AlreadyExistsError(None, None, f"{newpath}; File already exists")
+    import shutil
     with _translated(oldpath):
         shutil.copyfile(oldpath, newpath)
 

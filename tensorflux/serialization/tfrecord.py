@@ -10,13 +10,18 @@ record's offset.
 from __future__ import annotations
 
 import struct
-import zlib
 
 from tensorflux.core import errors
 
 _MASK_DELTA = 0xA282EAD8
 _HEADER = 12  # length (8) + its crc (4)
 _CHUNK = 1 << 16
+
+
+def _zlib():
+    """zlib, imported when a compressed file is first used."""
+    import zlib
+    return zlib
 
 
 def masked_crc32c(data: bytes) -> int:
@@ -99,8 +104,10 @@ class TFRecordWriter:
             self._file = open(self._path, "wb")
         except FileNotFoundError:
             raise errors.NotFoundError(None, None, f"{self._path}; No such file or directory") from None
-        self._compressor = (zlib.compressobj(level, zlib.DEFLATED, _WBITS[compression])
-                            if compression else None)
+        self._compressor = None
+        if compression:
+            zlib = _zlib()
+            self._compressor = zlib.compressobj(level, zlib.DEFLATED, _WBITS[compression])
 
     def write(self, record):
         if self._file is None:
@@ -113,13 +120,13 @@ class TFRecordWriter:
     def flush(self):
         if self._file is not None:
             if self._compressor:
-                self._file.write(self._compressor.flush(zlib.Z_SYNC_FLUSH))
+                self._file.write(self._compressor.flush(_zlib().Z_SYNC_FLUSH))
             self._file.flush()
 
     def close(self):
         if self._file is not None:
             if self._compressor:
-                self._file.write(self._compressor.flush(zlib.Z_FINISH))
+                self._file.write(self._compressor.flush(_zlib().Z_FINISH))
             self._file.close()
             self._file = None
 
@@ -141,7 +148,9 @@ class _Source:
             raise errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
         except IsADirectoryError:
             raise errors.FailedPreconditionError(None, None, f"{path}; Is a directory") from None
-        self._inflater = zlib.decompressobj(_WBITS[compression]) if compression else None
+        self._inflater = None
+        if compression:
+            self._inflater = _zlib().decompressobj(_WBITS[compression])
         self._buffer = bytearray()
 
     def read(self, n: int) -> bytes:
@@ -161,7 +170,7 @@ class _Source:
                     self._buffer += self._inflater.flush()
                     break
                 self._buffer += self._inflater.decompress(chunk)
-            except zlib.error as exc:
+            except _zlib().error as exc:
                 raise errors.DataLossError(None, None, f"{self.path}: corrupt compressed data: {exc}") from None
         out = bytes(self._buffer[:n])
         del self._buffer[:n]
