@@ -136,23 +136,26 @@ class Queue:
         return len(self.items)
 
 
-def resource_handle(name: str) -> np.ndarray:
+def _resource_handle(name: str) -> np.ndarray:
     out = np.empty((), dtype=object)
     out[()] = name.encode()
     return out
 
 
-def _queue_kernel(op, ctx):
-    """Creates the session's queue on first use; returns its handle."""
-    key = op.attrs["shared_name"] or op.name
-    handle = resource_handle(key)
-    resources = ctx.resources
+def resource_kernel(make):
+    """The kernel builder of an op that owns a session resource (a queue, a reader):
+    the first run creates it with ``make(op, ctx)``; every run returns its handle."""
+    def build(op, ctx):
+        key = op.attrs["shared_name"] or op.name
+        handle = _resource_handle(key)
+        resources = ctx.resources
 
-    def run():
-        if key not in resources:
-            resources.setdefault(key, Queue(op, ctx.rng(op)))
-        return handle
-    return run
+        def run():
+            if key not in resources:
+                resources.setdefault(key, make(op, ctx))
+            return handle
+        return run
+    return build
 
 
 def resource_lookup(op, ctx):
@@ -238,8 +241,10 @@ def _count_up_to(op, ctx):
     return run
 
 
-KERNELS = {"CountUpTo": _count_up_to, "FIFOQueueV2": _queue_kernel, "PaddingFIFOQueueV2": _queue_kernel,
-           "RandomShuffleQueueV2": _queue_kernel, "QueueEnqueueV2": _enqueue(False),
-           "QueueEnqueueManyV2": _enqueue(True), "QueueDequeueV2": _dequeue("one"),
-           "QueueDequeueManyV2": _dequeue("many"), "QueueDequeueUpToV2": _dequeue("up_to"),
-           "QueueCloseV2": _close, "QueueSizeV2": _size, "QueueIsClosedV2": _is_closed}
+_queue_kernel = resource_kernel(lambda op, ctx: Queue(op, ctx.rng(op)))
+KERNELS = {"CountUpTo": _count_up_to, "FIFOQueueV2": _queue_kernel,
+           "PaddingFIFOQueueV2": _queue_kernel, "RandomShuffleQueueV2": _queue_kernel,
+           "QueueEnqueueV2": _enqueue(False), "QueueEnqueueManyV2": _enqueue(True),
+           "QueueDequeueV2": _dequeue("one"), "QueueDequeueManyV2": _dequeue("many"),
+           "QueueDequeueUpToV2": _dequeue("up_to"), "QueueCloseV2": _close,
+           "QueueSizeV2": _size, "QueueIsClosedV2": _is_closed}

@@ -10,7 +10,7 @@ import zlib
 
 import numpy as np
 
-from tensorflux.backends.data_flow_kernels import resource_handle, resource_lookup
+from tensorflux.backends.data_flow_kernels import resource_kernel, resource_lookup
 from tensorflux.core import errors
 from tensorflux.serialization.gfile import _translated
 from tensorflux.serialization.tfrecord import _WBITS, RecordReader
@@ -123,18 +123,6 @@ def _strings(items, scalar):
     return out
 
 
-def _reader_kernel(op, ctx):
-    key = op.attrs["shared_name"] or op.name
-    handle = resource_handle(key)
-    resources = ctx.resources
-
-    def run():
-        if key not in resources:
-            resources.setdefault(key, Reader(op))
-        return handle
-    return run
-
-
 def _read(up_to):
     def build(op, ctx):
         find_reader = resource_lookup(op, ctx)
@@ -173,7 +161,7 @@ def _write_file(op, ctx):
     return run
 
 
-KERNELS = {**{t: _reader_kernel for t in _OPENERS}, "ReaderReadV2": _read(False),
+KERNELS = {**{t: resource_kernel(lambda op, ctx: Reader(op)) for t in _OPENERS}, "ReaderReadV2": _read(False),
            "ReaderReadUpToV2": _read(True),
            "ReaderNumRecordsProducedV2": _counter("produced"),
            "ReaderNumWorkUnitsCompletedV2": _counter("completed"), "ReaderResetV2": _reset,

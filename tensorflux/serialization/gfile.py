@@ -178,18 +178,21 @@ def DeleteRecursively(dirname):  # noqa: N802
             os.remove(dirname)
 
 
+def _check_target(path, overwrite):
+    if not overwrite and os.path.exists(path):
+        raise errors.AlreadyExistsError(None, None, f"{path}; File already exists")
+
+
 def Rename(oldname, newname, overwrite=False):  # noqa: N802
     oldname, newname = _path(oldname), _path(newname)
-    if not overwrite and os.path.exists(newname):
-        raise errors.AlreadyExistsError(None, None, f"{newname}; File already exists")
+    _check_target(newname, overwrite)
     with _translated(oldname):
         os.replace(oldname, newname)
 
 
 def Copy(oldpath, newpath, overwrite=False):  # noqa: N802
     oldpath, newpath = _path(oldpath), _path(newpath)
-    if not overwrite and os.path.exists(newpath):
-        raise errors.AlreadyExistsError(None, None, f"{newpath}; File already exists")
+    _check_target(newpath, overwrite)
     import shutil
     with _translated(oldpath):
         shutil.copyfile(oldpath, newpath)
