@@ -64,11 +64,14 @@ from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # n
 from tensorflux import gfile, io, python_io, queue, sparse  # noqa: F401
 from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa: F401
                                        convert_to_tensor_or_sparse_tensor, gather_nd,
-                                       scatter_nd, sparse_add, sparse_concat, sparse_matmul,
-                                       sparse_placeholder, sparse_reduce_sum, sparse_reorder,
-                                       sparse_retain, sparse_tensor_dense_matmul,
-                                       sparse_tensor_to_dense, sparse_to_dense,
-                                       sparse_transpose)
+                                       scatter_nd, sparse_add, sparse_concat,
+                                       sparse_fill_empty_rows, sparse_matmul, sparse_maximum,
+                                       sparse_merge, sparse_minimum, sparse_placeholder,
+                                       sparse_reduce_sum, sparse_reorder, sparse_reset_shape,
+                                       sparse_retain, sparse_segment_mean, sparse_segment_sqrt_n,
+                                       sparse_segment_sum, sparse_slice,
+                                       sparse_tensor_dense_matmul, sparse_tensor_to_dense,
+                                       sparse_to_dense, sparse_to_indicator, sparse_transpose)
 from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401
                                           RandomShuffleQueue, count_up_to)
 from tensorflux.ops.io_ops import (FixedLengthRecordReader, ReaderBase, TextLineReader,  # noqa: F401

@@ -187,3 +187,57 @@ def test_convert_to_tensor_or_sparse_tensor_and_sparse_matmul_alias():
     a, b = np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(3, 2)
     with tf.Session() as sess:
         np.testing.assert_allclose(sess.run(tf.sparse_matmul(a, b, a_is_sparse=True)), a @ b)
+
+
+def test_more_tf_sparse_ops_match_tensorflow():
+    """Expected values are what TensorFlow 2.21's compat.v1 ops returned for these inputs."""
+    sp = tf.SparseTensor([[0, 1], [2, 0], [2, 3]], [1.0, 2.0, 3.0], [4, 5])
+    sp2 = tf.SparseTensor([[0, 1], [1, 1], [2, 3]], [-1.0, 5.0, 4.0], [4, 5])
+    ids = tf.SparseTensor([[0, 0], [0, 1], [1, 0]], tf.constant([3, 1, 2], tf.int64), [2, 2])
+    vals = tf.SparseTensor([[0, 0], [0, 1], [1, 0]], [0.5, 0.25, 0.75], [2, 2])
+    data = tf.constant([[1.0, 2], [3, 4], [5, 6]])
+    with tf.Session() as sess:
+        out = sess.run({
+            "slice": tf.sparse.slice(sp, [1, 0], [2, 2]),
+            "fill": tf.sparse.fill_empty_rows(sp, -1.0),
+            "max": tf.sparse.maximum(sp, sp2), "min": tf.sparse.minimum(sp, sp2),
+            "reset": tf.sparse.reset_shape(sp), "reset2": tf.sparse.reset_shape(sp, [5, 6]),
+            "ind": tf.sparse.to_indicator(ids, 4), "merge": tf.sparse.merge(ids, vals, 4),
+            "seg_sum": tf.sparse.segment_sum(data, [0, 2, 1], [0, 0, 2]),
+            "seg_mean": tf.sparse.segment_mean(data, [0, 2, 1], [0, 0, 2]),
+            "seg_sqrt": tf.sparse.segment_sqrt_n(data, [0, 2, 1], [0, 0, 2]),
+            "seg_sum_n": tf.sparse.segment_sum(data, [0, 2], [0, 0], num_segments=3),
+        })
+
+    def check(value, indices, values, shape):
+        assert value.indices.tolist() == indices and value.dense_shape.tolist() == shape
+        np.testing.assert_allclose(value.values, values)
+
+    check(out["slice"], [[1, 0]], [2.0], [2, 2])
+    filled, empty = out["fill"]
+    check(filled, [[0, 1], [1, 0], [2, 0], [2, 3], [3, 0]], [1.0, -1.0, 2.0, 3.0, -1.0], [4, 5])
+    assert empty.tolist() == [False, True, False, True]
+    check(out["max"], [[0, 1], [1, 1], [2, 0], [2, 3]], [1.0, 5.0, 2.0, 4.0], [4, 5])
+    check(out["min"], [[0, 1], [1, 1], [2, 0], [2, 3]], [-1.0, 0.0, 0.0, 3.0], [4, 5])
+    check(out["reset"], [[0, 1], [2, 0], [2, 3]], [1.0, 2.0, 3.0], [3, 4])
+    check(out["reset2"], [[0, 1], [2, 0], [2, 3]], [1.0, 2.0, 3.0], [5, 6])
+    assert out["ind"].tolist() == [[False, True, False, True], [False, False, True, False]]
+    check(out["merge"], [[0, 1], [0, 3], [1, 2]], [0.25, 0.5, 0.75], [2, 4])
+    np.testing.assert_allclose(out["seg_sum"], [[6, 8], [0, 0], [3, 4]])
+    np.testing.assert_allclose(out["seg_mean"], [[3, 4], [0, 0], [3, 4]])
+    np.testing.assert_allclose(out["seg_sqrt"], [[6 / np.sqrt(2), 8 / np.sqrt(2)], [0, 0], [3, 4]], rtol=1e-6)
+    np.testing.assert_allclose(out["seg_sum_n"], [[6, 8], [0, 0], [0, 0]])
+
+
+def test_gradients_flow_through_the_composed_sparse_ops():
+    values = tf.constant([1.0, 2.0, 3.0])
+    sp = tf.SparseTensor([[0, 1], [2, 0], [2, 3]], values, [4, 5])
+    data = tf.constant([[1.0, 2], [3, 4], [5, 6]])
+    loss = (tf.reduce_sum(tf.sparse.slice(sp, [1, 0], [2, 2]).values * 10.0)
+            + tf.reduce_sum(tf.sparse.fill_empty_rows(sp, 0.0)[0].values)
+            + tf.reduce_sum(tf.sparse.segment_mean(data, [0, 2], [0, 0])))
+    g_values, g_data = tf.gradients(loss, [values, data])
+    with tf.Session() as sess:
+        gv, gd = sess.run([g_values, g_data])
+    assert gv.tolist() == [1.0, 11.0, 1.0]  # the sliced entry counts 10 more times
+    assert gd.tolist() == [[0.5, 0.5], [0, 0], [0.5, 0.5]]

@@ -363,3 +363,131 @@ def sparse_matmul(a, b, transpose_a=False, transpose_b=False, a_is_sparse=False,
     """TF1's ``tf.sparse_matmul``: a dense matmul with sparsity hints (ignored)."""
     return math_ops.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b, name=name)
 
+
+
+def _union(a, b, combine, name):
+    """Elementwise ``combine`` of two SparseTensors of one shape, on the union of their
+    entries (an absent entry counts as zero), in row-major order."""
+    a, b = _sparse(a, "sp_a"), _sparse(b, "sp_b")
+    with name_scope(name):
+        indices = array_ops.concat([a.indices, b.indices], 0)
+        dense = combine(scatter_nd(a.indices, a.values, a.dense_shape),
+                        scatter_nd(b.indices, b.values, a.dense_shape))
+        ones = array_ops.ones_like(indices[:, 0], dtype=dtypes.int32)
+        kept = array_ops.where(math_ops.greater(scatter_nd(indices, ones, a.dense_shape), 0))
+        return SparseTensor(kept, gather_nd(dense, kept), a.dense_shape)
+
+
+def sparse_maximum(sp_a, sp_b, name=None):
+    """The elementwise maximum of two SparseTensors of one shape."""
+    return _union(sp_a, sp_b, math_ops.maximum, name or "SparseSparseMaximum")
+
+
+def sparse_minimum(sp_a, sp_b, name=None):
+    """The elementwise minimum of two SparseTensors of one shape."""
+    return _union(sp_a, sp_b, math_ops.minimum, name or "SparseSparseMinimum")
+
+
+def sparse_reset_shape(sp_input, new_shape=None):
+    """The same entries with dense shape ``new_shape``, or the tightest shape that holds
+    them (one more than the largest index in each dimension)."""
+    sp = _sparse(sp_input)
+    if new_shape is None:
+        shape = math_ops.reduce_max(sp.indices, axis=0) + 1
+    else:
+        shape = convert_to_tensor(new_shape, dtype=dtypes.int64, name="new_shape")
+    return SparseTensor(sp.indices, sp.values, shape)
+
+
+def sparse_slice(sp_input, start, size, name=None):
+    """The entries inside the box ``start`` .. ``start + size`` (clipped to the dense
+    shape), with indices relative to ``start``."""
+    sp = _sparse(sp_input)
+    with name_scope(name or "SparseSlice"):
+        start = convert_to_tensor(start, dtype=dtypes.int64, name="start")
+        end = math_ops.minimum(start + convert_to_tensor(size, dtype=dtypes.int64), sp.dense_shape)
+        inside = math_ops.reduce_all(math_ops.logical_and(
+            math_ops.greater_equal(sp.indices, start), math_ops.less(sp.indices, end)), axis=1)
+        kept = array_ops.reshape(array_ops.where(inside), [-1])
+        return SparseTensor(array_ops.gather(sp.indices, kept) - start,
+                            array_ops.gather(sp.values, kept), math_ops.maximum(end - start, 0))
+
+
+def sparse_fill_empty_rows(sp_input, default_value, name=None):
+    """(the SparseTensor with ``default_value`` at [row, 0, ...] of each empty row, a
+    bool vector telling which rows were empty)."""
+    sp = _sparse(sp_input)
+    with name_scope(name or "SparseFillEmptyRows"):
+        rows = sp.dense_shape[:1]
+        counts = scatter_nd(sp.indices[:, :1], array_ops.ones_like(sp.indices[:, 0], dtype=dtypes.int32), rows)
+        empty = math_ops.equal(counts, 0)
+        new_rows = array_ops.where(empty)  # [k, 1]: the empty rows' numbers
+        zeros_shape = array_ops.concat([array_ops.shape(new_rows)[:1], array_ops.shape(sp.indices)[1:] - 1], 0)
+        new_indices = array_ops.concat(
+            [new_rows, array_ops.fill(zeros_shape, constant(np.zeros((), np.int64)))], 1)
+        default = convert_to_tensor(default_value, dtype=sp.dtype)
+        new_values = array_ops.fill(array_ops.shape(new_rows)[:1], default)
+        filled = sparse_reorder(SparseTensor(array_ops.concat([sp.indices, new_indices], 0),
+                                             array_ops.concat([sp.values, new_values], 0),
+                                             sp.dense_shape))
+        return filled, empty
+
+
+def sparse_to_indicator(sp_input, vocab_size, name=None):
+    """A dense bool tensor [..., vocab_size]: True at each value of each row of the
+    integer SparseTensor ``sp_input``."""
+    sp = _sparse(sp_input)
+    with name_scope(name or "SparseToIndicator"):
+        ids = math_ops.cast(array_ops.expand_dims(sp.values, 1), dtypes.int64)
+        indices = array_ops.concat([sp.indices[:, :-1], ids], 1)
+        shape = array_ops.concat([sp.dense_shape[:-1], constant(np.array([vocab_size], np.int64))], 0)
+        hits = scatter_nd(indices, array_ops.ones_like(sp.values, dtype=dtypes.int32), shape)
+        return math_ops.greater(hits, 0)
+
+
+def sparse_merge(sp_ids, sp_values, vocab_size, name=None, already_sorted=False):
+    """The SparseTensor with ``sp_values``' values at [row..., id] for the ids in
+    ``sp_ids``: a sparse [..., vocab_size] feature matrix."""
+    ids, values = _sparse(sp_ids, "sp_ids"), _sparse(sp_values, "sp_values")
+    with name_scope(name or "SparseMerge"):
+        column = math_ops.cast(array_ops.expand_dims(ids.values, 1), dtypes.int64)
+        indices = array_ops.concat([ids.indices[:, :-1], column], 1)
+        shape = array_ops.concat([ids.dense_shape[:-1], constant(np.array([vocab_size], np.int64))], 0)
+        merged = SparseTensor(indices, values.values, shape)
+        return merged if already_sorted else sparse_reorder(merged)
+
+
+def _segment(data, indices, segment_ids, num_segments, scale, name):
+    with name_scope(name):
+        data = convert_to_tensor(data, name="data")
+        segment_ids = math_ops.cast(convert_to_tensor(segment_ids, name="segment_ids"), dtypes.int64)
+        rows = array_ops.gather(data, indices)
+        if num_segments is None:
+            n = math_ops.reduce_max(segment_ids) + 1
+        else:
+            n = math_ops.cast(convert_to_tensor(num_segments), dtypes.int64)
+        out_shape = array_ops.concat([array_ops.reshape(n, [1]),
+                                      array_ops.shape(rows, out_type=dtypes.int64)[1:]], 0)
+        ids = array_ops.expand_dims(segment_ids, 1)
+        total = scatter_nd(ids, rows, out_shape)
+        if scale is None:
+            return total
+        counts = scatter_nd(ids, array_ops.ones_like(segment_ids, dtype=data.dtype), array_ops.reshape(n, [1]))
+        divisor = scale(math_ops.maximum(counts, array_ops.ones_like(counts)))
+        return total / array_ops.reshape(divisor, array_ops.concat(
+            [array_ops.reshape(n, [1]), array_ops.ones_like(out_shape[1:])], 0))
+
+
+def sparse_segment_sum(data, indices, segment_ids, name=None, num_segments=None):
+    """output[s] = the sum of data[indices[i]] over the i with segment_ids[i] == s."""
+    return _segment(data, indices, segment_ids, num_segments, None, name or "SparseSegmentSum")
+
+
+def sparse_segment_mean(data, indices, segment_ids, name=None, num_segments=None):
+    """Like sparse_segment_sum, divided by each segment's size (empty segments are 0)."""
+    return _segment(data, indices, segment_ids, num_segments, lambda c: c, name or "SparseSegmentMean")
+
+
+def sparse_segment_sqrt_n(data, indices, segment_ids, name=None, num_segments=None):
+    """Like sparse_segment_sum, divided by the square root of each segment's size."""
+    return _segment(data, indices, segment_ids, num_segments, math_ops.sqrt, name or "SparseSegmentSqrtN")

@@ -167,11 +167,12 @@ class ChiefSessionCreator(SessionCreator):
 
 
 class WorkerSessionCreator(SessionCreator):
-    """For non-chief workers: runs the local_init_op and waits up to ``max_wait_secs``
-    for the model to be ready. Variable values belong to one session here (there is no
-    cluster), so a worker is ready only if its scaffold's ready_op reports nothing
-    uninitialized: a graph without global variables, or an init_fn-less scaffold whose
-    ready_op the caller chose."""
+    """For non-chief workers: waits up to ``max_wait_secs`` until the scaffold's ready
+    ops report no uninitialized variable, running the local_init_op once the global
+    variables are ready, then returns the session (DeadlineExceededError otherwise).
+    Variable values belong to one session here (there is no cluster to share them
+    through), so in practice a worker is ready only when the graph's ready_op has
+    nothing to report, e.g. a graph without global variables."""
 
     def __init__(self, scaffold=None, master="", config=None, max_wait_secs=30 * 60):
         self._scaffold = scaffold or Scaffold()
