@@ -29,6 +29,7 @@ _LAZY = {
     "tensorflux.training.input": ("batch", "batch_join", "input_producer", "limit_epochs",
                                   "range_input_producer", "shuffle_batch", "shuffle_batch_join",
                                   "slice_input_producer", "string_input_producer"),
+    "tensorflux.ops.io_ops": ("match_filenames_once",),
     "tensorflux.serialization.example_pb": ("BytesList", "Example", "Feature", "FeatureList",
                                             "FeatureLists", "Features", "FloatList", "Int64List",
                                             "SequenceExample"),

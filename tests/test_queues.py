@@ -244,6 +244,21 @@ def test_text_line_reader_through_string_input_producer_and_coordinator(tmp_path
     assert sorted((a, b) for _, a, b in got) == sorted([(i, j) for i in range(2) for j in range(3)] * 2)
 
 
+def test_match_filenames_once_feeds_string_input_producer(tmp_path):
+    names = [write_lines(tmp_path, f"{c}.txt", [c]) for c in "bca"]
+    write_lines(tmp_path, "other.csv", ["no"])
+    files = tf.train.match_filenames_once(str(tmp_path / "*.txt"))
+    assert files.op.name == "matching_filenames"
+    lines = tf.TextLineReader().read(tf.train.string_input_producer(files, num_epochs=1, shuffle=False))[1]
+    with tf.Session() as sess:
+        sess.run(tf.local_variables_initializer())
+        assert sess.run(files).tolist() == [n.encode() for n in sorted(names)]
+        assert sess.run(tf.io.matching_files([str(tmp_path / "a*"), str(tmp_path / "*.csv")])).tolist() == [
+            str(tmp_path / "a.txt").encode(), str(tmp_path / "other.csv").encode()]
+        got = drain(sess, lines)
+    assert got == [b"a", b"b", b"c"]
+
+
 def test_tfrecord_fixed_length_and_whole_file_readers(tmp_path):
     path = str(tmp_path / "r.tfrecord.gz")
     with tf.python_io.TFRecordWriter(path, "GZIP") as w:

@@ -161,7 +161,16 @@ def _write_file(op, ctx):
     return run
 
 
-KERNELS = {**{t: resource_kernel(lambda op, ctx: Reader(op)) for t in _OPENERS}, "ReaderReadV2": _read(False),
+def _matching_files(op, ctx):
+    from tensorflux.serialization.gfile import Glob
+
+    def run(pattern):
+        found = Glob([bytes(p).decode() for p in pattern.reshape(-1)])
+        return _strings([f.encode() for f in sorted(found)], False)
+    return run
+
+
+KERNELS = {"MatchingFiles": _matching_files, **{t: resource_kernel(lambda op, ctx: Reader(op)) for t in _OPENERS}, "ReaderReadV2": _read(False),
            "ReaderReadUpToV2": _read(True),
            "ReaderNumRecordsProducedV2": _counter("produced"),
            "ReaderNumWorkUnitsCompletedV2": _counter("completed"), "ReaderResetV2": _reset,

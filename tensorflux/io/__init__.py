@@ -7,4 +7,5 @@ from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature
                                         parse_single_example)
 from tensorflux.ops.data_flow_ops import (PaddingFIFOQueue, QueueBase,  # noqa: F401
                                           RandomShuffleQueue)
-from tensorflux.ops.io_ops import read_file, write_file  # noqa: F401
+from tensorflux.ops.io_ops import (match_filenames_once, matching_files, read_file,  # noqa: F401
+                                   write_file)

@@ -42,10 +42,13 @@ defop("ReaderNumWorkUnitsCompletedV2", ("reader_handle",), stateful=True, **_sca
 defop("ReaderResetV2", ("reader_handle",), num_outputs=0, stateful=True,
       dtype_fn=lambda op: [], shape_fn=lambda op: [])
 defop("ReadFile", ("filename",), **_scalar(dtypes.string), doc="The contents of a file.")
+defop("MatchingFiles", ("pattern",), dtype_fn=lambda op: [dtypes.string],
+      shape_fn=lambda op: [TensorShape([None])], doc="The sorted paths matching glob patterns.")
 defop("WriteFile", ("filename", "contents"), num_outputs=0, stateful=True,
       dtype_fn=lambda op: [], shape_fn=lambda op: [])
 not_differentiable(*_READERS, "ReaderReadV2", "ReaderReadUpToV2", "ReaderNumRecordsProducedV2",
-                   "ReaderNumWorkUnitsCompletedV2", "ReaderResetV2", "ReadFile", "WriteFile")
+                   "ReaderNumWorkUnitsCompletedV2", "ReaderResetV2", "ReadFile", "WriteFile",
+                   "MatchingFiles")
 
 
 def _queue_ref(queue):
@@ -135,3 +138,19 @@ def write_file(filename, contents, name=None):
     filename = convert_to_tensor(filename, dtype=dtypes.string, name="filename")
     contents = convert_to_tensor(contents, dtype=dtypes.string, name="contents")
     return get_default_graph().create_op("WriteFile", [filename, contents], name=name or "WriteFile")
+
+
+def matching_files(pattern, name=None):
+    """The sorted file names matching a glob pattern (or a vector of patterns)."""
+    pattern = convert_to_tensor(pattern, dtype=dtypes.string, name="pattern")
+    return get_default_graph().create_op("MatchingFiles", [pattern], name=name or "MatchingFiles").outputs[0]
+
+
+def match_filenames_once(pattern, name=None):
+    """A local variable holding the files that match ``pattern`` when the local
+    variables are initialized (so the list is fixed for the session)."""
+    from tensorflux.core.graph import GraphKeys, name_scope
+    from tensorflux.ops.variables import Variable
+    with name_scope(name, "matching_filenames", [pattern]) as scope:
+        return Variable(matching_files(pattern), trainable=False, validate_shape=False,
+                        collections=[GraphKeys.LOCAL_VARIABLES], name=scope)

@@ -68,7 +68,10 @@ def input_producer(input_tensor, element_shape=None, num_epochs=None, shuffle=Tr
 def string_input_producer(string_tensor, num_epochs=None, shuffle=True, seed=None, capacity=32,
                           shared_name=None, name=None, cancel_op=None):
     """A queue of the strings (usually file names) for a reader."""
-    known = constant_value(string_tensor) if isinstance(string_tensor, Tensor) else string_tensor
+    if isinstance(string_tensor, Tensor):
+        known = constant_value(string_tensor)
+    else:
+        known = string_tensor if isinstance(string_tensor, (list, tuple, np.ndarray)) else None
     if known is not None and np.size(known) == 0:
         raise ValueError("string_input_producer requires a non-null input tensor")
     with name_scope(name, "input_producer", [string_tensor]) as scope:
