@@ -28,6 +28,11 @@ def deadline(timeout_ms):
         _state.deadline = previous
 
 
+def has_deadline() -> bool:
+    """Whether a run of this thread is already under a deadline."""
+    return getattr(_state, "deadline", None) is not None
+
+
 def wait(condition: threading.Condition, ready, op=None):
     """With ``condition`` held: wait until ``ready()`` is true, or raise
     DeadlineExceededError (naming ``op``) when the run's deadline passes first."""

@@ -314,15 +314,8 @@ class BaseSession:
         feeding ``feed_dict`` values for any tensors. Results mirror the structure.
         Several threads may run at once; ``options.timeout_in_ms`` bounds waits in
         blocking ops."""
-        timeout = self._timeout_ms
-        if options is not None:
-            timeout = getattr(options, "timeout_in_ms", 0) or timeout
-        if timeout:
-            with blocking.deadline(timeout):
-                return self._run(fetches, feed_dict)
-        return self._run(fetches, feed_dict)
-
-    def _run(self, fetches, feed_dict):
+        if (options is not None or self._timeout_ms) and not blocking.has_deadline():
+            return self._run_with_deadline(fetches, feed_dict, options)
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         key = (_key(fetches), tuple(feed_dict) if feed_dict else ())
@@ -350,6 +343,13 @@ class BaseSession:
         if structure is None:
             return values[0]
         return _FetchStructure.rebuild(structure, values)
+
+    def _run_with_deadline(self, fetches, feed_dict, options):
+        timeout = getattr(options, "timeout_in_ms", 0) or self._timeout_ms
+        if not timeout:
+            return self.run(fetches, feed_dict)
+        with blocking.deadline(timeout):
+            return self.run(fetches, feed_dict)
 
     def _translate(self, plan, exc):
         translated = plan.translate_error(exc)
