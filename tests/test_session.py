@@ -246,3 +246,10 @@ def test_identity_under_control_dependencies_reads_the_updated_variable():
         sess.run(v.initializer)
         assert sess.run([before, after]) == [1.0, 3.0]
         assert sess.run(after) == 5.0
+    fresh = tf.Variable(0.0, name="fresh")
+    with tf.control_dependencies([update]):
+        read = tf.identity(fresh)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value fresh"):
+            sess.run(read)

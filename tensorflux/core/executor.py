@@ -147,9 +147,10 @@ class Plan:
                 exc.args = (exc.message,)
             return exc
         where = f"\n  [[node {op.name} ({op.type}) created at {op.location}]]" if op.location else ""
-        if op.type == "VariableV2" and isinstance(exc, KeyError):
+        variable = _variable_behind(op) if isinstance(exc, KeyError) else None
+        if variable is not None:
             return errors.FailedPreconditionError(
-                None, op, f"Attempting to use uninitialized value {op.name}{where}")
+                None, op, f"Attempting to use uninitialized value {variable.name}{where}")
         shapes = []
         for name, tensor in self.line_inputs.get(lineno, ()):
             val = frame_locals.get(name) if name in (frame_locals or {}) else None
