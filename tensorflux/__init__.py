@@ -68,6 +68,24 @@ from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_no
 from tensorflux.ops.indexed_slices import IndexedSlices, IndexedSlicesValue  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
                         summary, test, train)
+from tensorflux import gfile, io, python_io, queue, sparse  # noqa: F401
+from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa: F401
+                                       convert_to_tensor_or_sparse_tensor, sparse_add,
+                                       sparse_concat,
+                                       sparse_fill_empty_rows, sparse_matmul, sparse_maximum,
+                                       sparse_merge, sparse_minimum, sparse_placeholder,
+                                       sparse_reduce_sum, sparse_reorder, sparse_reset_shape,
+                                       sparse_retain, sparse_segment_mean, sparse_segment_sqrt_n,
+                                       sparse_segment_sum, sparse_slice,
+                                       sparse_tensor_dense_matmul, sparse_tensor_to_dense,
+                                       sparse_to_dense, sparse_to_indicator, sparse_transpose)
+from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401
+                                          RandomShuffleQueue, count_up_to)
+from tensorflux.ops.io_ops import (FixedLengthRecordReader, ReaderBase, TextLineReader,  # noqa: F401
+                                   TFRecordReader, WholeFileReader, read_file, write_file)
+from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
+                                        VarLenFeature, decode_csv, decode_raw, parse_example,
+                                        parse_single_example)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 from tensorflux.ops.elementwise_ops import (acos, acosh, angle, asin, asinh, atan, atan2,  # noqa: F401

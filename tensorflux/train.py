@@ -15,12 +15,37 @@ from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader
                                            latest_checkpoint, list_variables, load_variable,
                                            update_checkpoint_state)
 
-_HOOKS = ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")
+# Names imported when first used: module -> names.
+_LAZY = {
+    "tensorflux.training.session_run_hook": ("SessionRunArgs", "SessionRunContext",
+                                             "SessionRunHook", "SessionRunValues"),
+    "tensorflux.training.basic_session_run_hooks": (
+        "CheckpointSaverHook", "CheckpointSaverListener", "FeedFnHook", "FinalOpsHook",
+        "GlobalStepWaiterHook", "LoggingTensorHook", "NanLossDuringTrainingError", "NanTensorHook",
+        "SecondOrStepTimer", "StepCounterHook", "StopAtStepHook", "SummarySaverHook"),
+    "tensorflux.training.monitored_session": (
+        "ChiefSessionCreator", "MonitoredSession", "MonitoredTrainingSession", "Scaffold",
+        "SessionCreator", "SingularMonitoredSession", "WorkerSessionCreator"),
+    "tensorflux.training.coordinator": ("Coordinator",),
+    "tensorflux.training.queue_runner": ("QueueRunner", "add_queue_runner", "start_queue_runners"),
+    "tensorflux.training.input": ("batch", "batch_join", "input_producer", "limit_epochs",
+                                  "range_input_producer", "shuffle_batch", "shuffle_batch_join",
+                                  "slice_input_producer", "string_input_producer"),
+    "tensorflux.ops.io_ops": ("match_filenames_once",),
+    "tensorflux.serialization.example_pb": ("BytesList", "Example", "Feature", "FeatureList",
+                                            "FeatureLists", "Features", "FloatList", "Int64List",
+                                            "SequenceExample"),
+}
+_LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
 
 
 def __getattr__(name):
-    """The session-run hook classes live with the estimator, imported when first used."""
-    if name in _HOOKS:
-        from tensorflux.estimator import estimator
-        return getattr(estimator, name)
-    raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")
+    """Protocol buffers and the session-run machinery are imported when first used."""
+    if name == "queue_runner":  # tf.train.queue_runner.QueueRunner
+        from tensorflux.training import queue_runner
+        return queue_runner
+    module = _LAZY_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(module), name)

@@ -283,6 +283,48 @@ RNN_CHECKS = {
 }
 
 
+
+
+# --- sparse ops (tests/test_sparse.py has the values) ----------------------------------------
+def _sparse_entries(draw, shape):
+    """Distinct index rows inside ``shape`` in a random (unsorted) order."""
+    n = int(np.prod(shape))
+    k = draw(st.integers(1, n))
+    flat = np.random.default_rng(draw(st.integers(0, 2 ** 31))).permutation(n)[:k]
+    return np.stack(np.unravel_index(flat, shape), axis=1).astype(np.int64)
+
+
+def _sparse_matmul(draw):
+    m, k, n = (draw(st.integers(1, 3)) for _ in range(3))
+    adj_a, adj_b = draw(st.booleans()), draw(st.booleans())
+    a_shape = (k, m) if adj_a else (m, k)
+    idx = _sparse_entries(draw, a_shape)
+    idx = idx[np.lexsort(idx.T[::-1])]
+    b = values(draw, (n, k) if adj_b else (k, n))
+    return [values(draw, (len(idx),)), b], lambda v, bb: tf.sparse_tensor_dense_matmul(
+        tf.SparseTensor(idx, v, a_shape), bb, adjoint_a=adj_a, adjoint_b=adj_b)
+
+
+def _sparse_values(build, sort=True):
+    def make(draw):
+        shape = draw(shapes(1, 3))
+        idx = _sparse_entries(draw, shape)
+        if sort:
+            idx = idx[np.lexsort(idx.T[::-1])]
+        return [values(draw, (len(idx),))], lambda v: build(tf.SparseTensor(idx, v, shape), shape, draw)
+    return make
+
+
+SPARSE_CHECKS = {
+    "SparseToDense": _sparse_values(lambda sp, s, d: tf.sparse_tensor_to_dense(sp)),
+    "SparseTensorDenseMatMul": _sparse_matmul,
+    "SparseReduceSum": _sparse_values(lambda sp, s, d: tf.sparse_reduce_sum(
+        sp, axis=d(st.one_of(st.none(), st.integers(0, len(s) - 1))), keepdims=d(st.booleans()))),
+    "SparseReorder": _sparse_values(lambda sp, s, d: tf.sparse_reorder(sp).values * tf.constant(
+        np.arange(1.0, 1 + sp.values.shape.as_list()[0])), sort=False),  # weights tell positions apart
+    "SparseTensorDenseAdd": _sparse_values(lambda sp, s, d: tf.sparse_add(sp, tf.ones(s, tf.float64))),
+}
+
 CHECKS = {
     "Abs": unary(tf.abs, away=0.2), "Neg": unary(tf.negative), "Square": unary(tf.square),
     "Sqrt": unary(tf.sqrt, 0.5, 2.0), "Rsqrt": unary(tf.rsqrt, 0.5, 2.0),
@@ -338,6 +380,7 @@ CHECKS = {
     "MaxPoolGrad": _pool_grad("MaxPoolGrad"), "AvgPoolGrad": _pool_grad("AvgPoolGrad"),
     "MaxPoolGradGrad": _pool_grad("MaxPoolGradGrad"),
     **RNN_CHECKS,
+    **SPARSE_CHECKS,
 }
 
 

@@ -232,3 +232,24 @@ def test_strings_are_bytes_whether_given_as_str_or_bytes():
         assert sess.run(tf.constant("héllo")) == "héllo".encode("utf-8")
         for fed in ([b"a", b"b"], ["a", "b"], np.array(["a", "b"], dtype=object), np.array([b"a", b"b"])):
             assert sess.run(is_b, {words: fed}).tolist() == [False, True]
+
+
+def test_identity_under_control_dependencies_reads_the_updated_variable():
+    """TF1's idiom: ``with control_dependencies([update]): identity(v)`` sees the update,
+    while a read without the dependency sees the value the run started with."""
+    v = tf.Variable(1.0)
+    update = tf.assign_add(v, 2.0)
+    with tf.control_dependencies([update]):
+        after = tf.identity(v)
+    before = tf.identity(v)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        assert sess.run([before, after]) == [1.0, 3.0]
+        assert sess.run(after) == 5.0
+    fresh = tf.Variable(0.0, name="fresh")
+    with tf.control_dependencies([update]):
+        read = tf.identity(fresh)
+    with tf.Session() as sess:
+        sess.run(v.initializer)
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value fresh"):
+            sess.run(read)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
 from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
 from tensorflux.backends.manip_kernels import make_manip_kernels
@@ -18,12 +19,16 @@ from tensorflux.backends.math_kernels import HOST_MEMORY as MATH_HOST_MEMORY
 from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.mpi_kernels import KERNELS as MPI_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.parsing_kernels import KERNELS as PARSING_KERNELS
 from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
 from tensorflux.backends.random_kernels import make_random_kernels
+from tensorflux.backends.reader_kernels import KERNELS as READER_KERNELS
 from tensorflux.backends.sampler_kernels import HOST_MEMORY as SAMPLER_HOST_MEMORY
 from tensorflux.backends.sampler_kernels import make_sampler_kernels
 from tensorflux.backends.script_kernels import KERNELS as SCRIPT_KERNELS
+from tensorflux.backends.sparse_kernels import HOST_MEMORY as SPARSE_HOST_MEMORY
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
+from tensorflux.backends.sparse_update_kernels import make_sparse_update_kernels
 from tensorflux.backends.string_kernels import KERNELS as STRING_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
@@ -42,12 +47,13 @@ HOST_MEMORY = {
     **{op: (inputs, False) for op, inputs in TA_HOST_INPUTS.items()},
     **{op: ((), True) for op in TA_HOST_OUTPUTS},
     **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY, **RANDOM_HOST_MEMORY, **SAMPLER_HOST_MEMORY,
+    **SPARSE_HOST_MEMORY,
 }
 
 
 KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
                  make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
-                 make_sparse_kernels, make_sampler_kernels)
+                 make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels)
 
 
 class _Names:
@@ -86,10 +92,11 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries build protocol buffers, py_func calls Python and MPI moves host buffers:
-    # they run on the host, wherever placed (TF's summary kernels are CPU-only too). So do
-    # the string ops, as TF's string kernels do.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **STRING_KERNELS,
-                                  **MPI_KERNELS}.items():
+    # Summaries build protocol buffers, parsing ops read them, queues and readers hold
+    # host values, py_func calls Python and MPI moves host buffers: they run on the host,
+    # wherever placed (TF's kernels of these are CPU-only too). So do the string ops.
+    host_kernels = {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **STRING_KERNELS, **MPI_KERNELS,
+                    **PARSING_KERNELS, **DATA_FLOW_KERNELS, **READER_KERNELS}
+    for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -1,113 +1,120 @@
-"""Kernels of the optimizers' sparse (IndexedSlices) updates, written once against ``xp``.
+"""Kernels of the sparse ops, written against ``xp``.
 
-The sparse optimizer updates follow TF1: the rows of a repeated index are summed first
-(``Optimizer._apply_sparse_duplicate_indices``), then only the named rows of the variable
-and its slots change, except for Adam, whose TF1 sparse update decays ``m`` and ``v``
-everywhere and so moves every row (``lazy`` gives LazyAdam's rows-only update).
+Dense shapes arrive on the host (``HOST_MEMORY``); indices and values stay on the
+device. Out-of-range indices raise InvalidArgumentError naming the bad index.
 """
 from __future__ import annotations
 
-import functools
+import numpy as np
 
-from tensorflux.backends.array_kernels import make_updater
-from tensorflux.backends.kernel_table import KernelTable, fuser
+from tensorflux.backends.kernel_table import KernelTable
 from tensorflux.core import errors
+
+HOST_MEMORY = {"SparseToDense": ((1,), False),
+               "SparseTensorDenseMatMul": ((2,), False), "SparseReduceSum": ((2,), False),
+               "SparseReorder": ((2,), False), "SparseTensorDenseAdd": ((2,), False)}
 
 
 def make_sparse_kernels(xp):
     K = KernelTable()
-    updater = functools.partial(make_updater, xp, fuser(xp))
 
-    def check_range(indices, n, what="indices"):
-        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= n):
-            flat = indices.ravel()
-            bad = int(xp.argmax((flat < 0) | (flat >= n)))
-            raise errors.InvalidArgumentError(
-                None, None, f"{what}[{bad}] = {int(flat[bad])} is not in [0, {n})")
-
-    def rows(values, indices, like):
-        """``values`` as one row per index: [indices.size] + like.shape[1:]."""
-        return values.reshape((indices.size,) + tuple(like.shape[1:]))
-
-    # --- sparse optimizer updates ------------------------------------------------------------
-    def summed(grad, indices, var):
-        """(distinct indices, the gradient rows of each summed)."""
-        check_range(indices, var.shape[0])
-        idx, inverse = xp.unique(indices.ravel(), return_inverse=True)
-        g = xp.zeros((idx.size,) + tuple(var.shape[1:]), dtype=grad.dtype)
-        xp.add.at(g, inverse.ravel(), rows(grad, indices, var))
-        return idx, g
-
-    def momentum(attrs, var, accum, lr, grad, indices, mom):
-        i, g = summed(grad, indices, var)
-        a = accum[i] * mom + g
-        accum[i] = a
-        var[i] -= lr * (g + mom * a) if attrs["use_nesterov"] else lr * a
-
-    def adagrad(attrs, var, accum, lr, grad, indices):
-        i, g = summed(grad, indices, var)
-        a = accum[i] + g * g
-        accum[i] = a
-        var[i] -= lr * g / xp.sqrt(a)
-
-    def adadelta(attrs, var, accum, accum_update, lr, rho, eps, grad, indices):
-        i, g = summed(grad, indices, var)
-        a = rho * accum[i] + (1 - rho) * g * g
-        update = xp.sqrt(accum_update[i] + eps) / xp.sqrt(a + eps) * g
-        accum[i] = a
-        accum_update[i] = rho * accum_update[i] + (1 - rho) * update * update
-        var[i] -= lr * update
-
-    def rmsprop(attrs, var, ms, mom, lr, rho, momentum_, eps, grad, indices):
-        i, g = summed(grad, indices, var)
-        m = rho * ms[i] + (1 - rho) * g * g
-        ms[i] = m
-        step = momentum_ * mom[i] + lr * g / xp.sqrt(m + eps)
-        mom[i] = step
-        var[i] -= step
-
-    def centered_rmsprop(attrs, var, mg, ms, mom, lr, rho, momentum_, eps, grad, indices):
-        i, g = summed(grad, indices, var)
-        mean = rho * mg[i] + (1 - rho) * g
-        m = rho * ms[i] + (1 - rho) * g * g
-        mg[i], ms[i] = mean, m
-        step = momentum_ * mom[i] + lr * g / xp.sqrt(m - mean * mean + eps)
-        mom[i] = step
-        var[i] -= step
-
-    def ftrl(attrs, var, accum, linear, grad, indices, lr, l1, l2, l2_shrinkage, lr_power):
-        i, g = summed(grad, indices, var)
-        a, w = accum[i], var[i]
-        new_a = a + g * g
-        power = -lr_power
-        sigma = (new_a ** power - a ** power) / lr
-        lin = linear[i] + g + 2 * l2_shrinkage * w - sigma * w
-        quadratic = new_a ** power / lr + 2 * l2
-        linear[i] = lin
-        var[i] = xp.where(xp.abs(lin) > l1, (xp.sign(lin) * l1 - lin) / quadratic, 0)
-        accum[i] = new_a
-
-    def adam(attrs, var, m, v, b1p, b2p, lr, b1, b2, eps, grad, indices):
-        i, g = summed(grad, indices, var)
-        lr_t = lr * xp.sqrt(1 - b2p) / (1 - b1p)
-        if attrs["lazy"]:
-            m_i = b1 * m[i] + (1 - b1) * g
-            v_i = b2 * v[i] + (1 - b2) * g * g
-            m[i], v[i] = m_i, v_i
-            var[i] -= lr_t * m_i / (xp.sqrt(v_i) + eps)
+    def check_bounds(op, indices, shape, what="indices"):
+        """``indices`` [n, k] must lie inside ``shape[:k]`` (a host tuple)."""
+        if not indices.size:
             return
-        m *= b1
-        m[i] += (1 - b1) * g
-        v *= b2
-        v[i] += (1 - b2) * g * g
-        var -= lr_t * m / (xp.sqrt(v) + eps)
+        limits = xp.asarray(np.asarray(shape[:indices.shape[-1]], dtype=np.int64))
+        bad = xp.any((indices < 0) | (indices >= limits), axis=-1)
+        if bool(xp.any(bad)):
+            first = int(xp.argmax(bad))
+            row = [int(indices[first, j]) for j in range(indices.shape[-1])]
+            raise errors.InvalidArgumentError(
+                None, op, f"{what}[{first}] = {row} is out of bounds: need 0 <= index < {list(shape)}")
 
-    for name, n_refs, step in (("SparseApplyMomentum", 2, momentum),
-                               ("SparseApplyAdagrad", 2, adagrad),
-                               ("SparseApplyAdadelta", 3, adadelta),
-                               ("SparseApplyRMSProp", 3, rmsprop),
-                               ("SparseApplyCenteredRMSProp", 4, centered_rmsprop),
-                               ("SparseApplyFtrlV2", 3, ftrl),
-                               ("SparseApplyAdam", 3, adam)):
-        K[name] = ("builder", updater(n_refs, step, fusable=False))
+    def columns(indices):
+        return tuple(indices[..., i] for i in range(indices.shape[-1]))
+
+    def linear(indices, shape):
+        """Row-major positions of index rows in a tensor of ``shape``."""
+        strides = np.cumprod((tuple(shape[1:]) + (1,))[::-1])[::-1].astype(np.int64)
+        return (indices * xp.asarray(strides)).sum(axis=1)
+
+    @K.builder("SparseToDense")
+    def _to_dense(op, ctx):
+        validate = op.attrs["validate_indices"]
+
+        def run(indices, shape, values, default):
+            shape = tuple(int(d) for d in np.atleast_1d(shape))
+            indices = indices.astype(np.int64, copy=False).reshape(-1, len(shape) if indices.ndim < 2 else indices.shape[1])
+            check_bounds(op, indices, shape)
+            if validate and len(indices) > 1:
+                pos = linear(indices, shape)
+                if bool(xp.any(pos[1:] <= pos[:-1])):
+                    first = int(xp.argmax(pos[1:] <= pos[:-1])) + 1
+                    row = [int(indices[first, j]) for j in range(indices.shape[1])]
+                    raise errors.InvalidArgumentError(
+                        None, op, f"indices[{first}] = {row} is out of "
+                                  f"order or repeated: a SparseTensor's indices must be in "
+                                  f"lexicographic order without repeats (use tf.sparse_reorder)")
+            out = xp.empty(shape, dtype=values.dtype)
+            out[...] = default
+            out[columns(indices)] = values
+            return out
+        return run
+
+    @K.builder("SparseTensorDenseMatMul")
+    def _matmul(op, ctx):
+        adj_a, adj_b = op.attrs["adjoint_a"], op.attrs["adjoint_b"]
+
+        def run(indices, values, a_shape, b):
+            a_shape = tuple(int(d) for d in a_shape)
+            check_bounds(op, indices, a_shape, "a_indices")
+            rows, cols = indices[:, 0], indices[:, 1]
+            m, k = a_shape
+            if adj_a:
+                rows, cols, m, k = cols, rows, k, m
+            if adj_b:
+                b = b.T
+            if b.shape[0] != k:
+                raise errors.InvalidArgumentError(
+                    None, op, f"Cannot multiply A and B because inner dimension does not match: "
+                              f"{k} vs. {b.shape[0]}")
+            out = xp.zeros((m, b.shape[1]), dtype=b.dtype)
+            xp.add.at(out, rows, values[:, None] * b[cols])
+            return out
+        return run
+
+    @K.builder("SparseReduceSum")
+    def _reduce_sum(op, ctx):
+        axes, keep = op.attrs["axes"], op.attrs["keep_dims"]
+
+        def run(indices, values, shape):
+            shape = tuple(int(d) for d in shape)
+            check_bounds(op, indices, shape, "input_indices")
+            dense = xp.zeros(shape, dtype=values.dtype)
+            xp.add.at(dense, columns(indices), values)
+            return xp.asarray(xp.sum(dense, axis=axes, keepdims=keep, dtype=values.dtype))
+        return run
+
+    @K.builder("SparseReorder")
+    def _reorder(op, ctx):
+        def run(indices, values, shape):
+            if not len(indices):
+                return indices, values
+            order = xp.argsort(linear(indices, tuple(int(d) for d in shape)))
+            return indices[order], values[order]
+        return run
+
+    @K.builder("SparseTensorDenseAdd")
+    def _dense_add(op, ctx):
+        def run(indices, values, shape, dense):
+            if tuple(int(d) for d in shape) != dense.shape:
+                raise errors.InvalidArgumentError(
+                    None, op, f"Dimensions of the sparse ({list(shape)}) and dense "
+                              f"({list(dense.shape)}) operands do not match")
+            check_bounds(op, indices, dense.shape, "a_indices")
+            out = dense.copy()
+            xp.add.at(out, columns(indices), values)
+            return out
+        return run
+
     return K

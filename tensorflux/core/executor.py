@@ -28,11 +28,13 @@ _ALIASING_OPS = {"VariableV2", "Const", "Assign", "AssignAdd", "AssignSub"}
 
 
 class KernelContext:
-    """What a kernel builder may use: the session's variable store and RNGs."""
+    """What a kernel builder may use: the session's variable store, its resources
+    (queues, readers) and RNGs."""
 
     def __init__(self, session, backend):
         self.session = session
         self.variables = session._variables
+        self.resources = session._resources
         self.backend = backend
 
     def rng(self, op: Operation) -> np.random.Generator:
@@ -94,6 +96,8 @@ class FeedSpec:
         except ValueError as exc:  # a ragged nested list
             raise ValueError(f"Cannot feed this value for Tensor {self.tensor.name!r} "
                              f"({self.tensor.dtype.name}, shape {self.tensor.shape}): {exc}") from None
+        if dt.kind == "O" and src.dtype.kind in "SU" and not isinstance(value, np.ndarray):
+            src = np.array(value, dtype=object)  # keeps trailing NUL bytes of each string
         if dt.kind == "O":
             ok = src.dtype.kind in "OSU"
         elif src.dtype.kind in "SU":

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from tensorflux.core import cluster, dtypes, errors, threads
+from tensorflux.core import blocking, cluster, dtypes, errors, threads
 from tensorflux.core.executor import compile_plan
 from tensorflux.core.graph import Graph, Operation, Tensor, get_default_graph
 from tensorflux.core.registry import registry
@@ -45,9 +45,11 @@ class ConfigProto:
 
 
 class RunOptions:
-    """Accepted for compatibility; tracing options are ignored."""
+    """``timeout_in_ms`` bounds how long a run may wait in a blocking op (a queue, a
+    reader) before it raises DeadlineExceededError; tracing options are ignored."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, timeout_in_ms=0, **kwargs):
+        self.timeout_in_ms = timeout_in_ms
         self.__dict__.update(kwargs)
 
 
@@ -94,8 +96,15 @@ def get_default_session():
     return stack[-1] if stack else None
 
 
+class _Composite:
+    """Marks a composite fetch (a SparseTensor, an IndexedSlices) in a fetch structure."""
+
+
 class _FetchStructure:
-    """Flattens nested fetches to a list and rebuilds results in the same shape."""
+    """Flattens nested fetches to a list and rebuilds results in the same shape.
+
+    A composite value (a SparseTensor, an IndexedSlices) is fetched as its component
+    tensors and rebuilt by its ``_composite_value``."""
 
     @staticmethod
     def flatten(fetches, graph, out):
@@ -108,10 +117,10 @@ class _FetchStructure:
                 raise ValueError(f"Fetch argument {fetches!r} cannot be interpreted as a "
                                  f"Tensor. ({reason})") from None
             return None
-        parts = getattr(fetches, "_fetch_parts", None)
-        if parts is not None:  # an IndexedSlices: fetched as its value class
-            kind, items = parts()
-            return (kind, [_FetchStructure.flatten(v, graph, out) for v in items])
+        if hasattr(fetches, "_composite_tensors"):
+            parts = fetches._composite_tensors()
+            out.extend(graph.as_graph_element(t) for t in parts)
+            return (_Composite, (fetches._composite_value, len(parts)))
         if isinstance(fetches, Mapping):
             return (type(fetches), [(k, _FetchStructure.flatten(v, graph, out))
                                     for k, v in fetches.items()])
@@ -130,6 +139,9 @@ class _FetchStructure:
             if s is None:
                 return next(it)
             kind, items = s
+            if kind is _Composite:
+                make, n = items
+                return make(*[next(it) for _ in range(n)])
             if issubclass(kind, Mapping):
                 d = {k: build(v) for k, v in items}
                 try:
@@ -158,6 +170,23 @@ def _key(fetches):
     return fetches
 
 
+def _feed_expander(splitters):
+    """None when no feed key is composite; else a function that replaces each value fed
+    for a composite key by its component values."""
+    if not any(splitters):
+        return None
+
+    def expand(values):
+        out = []
+        for split, value in zip(splitters, values):
+            if split is None:
+                out.append(value)
+            else:
+                out.extend(split(value))
+        return out
+    return expand
+
+
 class BaseSession:
     def __init__(self, target="", graph=None, config=None):
         if graph is not None and not isinstance(graph, Graph):
@@ -168,6 +197,8 @@ class BaseSession:
         threads.apply_config(self._config)
         self.target = target
         self._variables: dict = {}
+        self._resources: dict = {}  # queues and readers, by name: state like variables
+        self._timeout_ms = getattr(self._config, "operation_timeout_in_ms", 0)
         self._rngs: dict = {}
         self._plans: dict = {}
         self._lock = threading.Lock()
@@ -268,8 +299,12 @@ class BaseSession:
         self.close()
 
     def close(self):
-        """Release the session's variables; later calls to run raise RuntimeError."""
+        """Release the session's variables; later calls to run raise RuntimeError. Runs
+        blocked in a queue or reader of this session raise CancelledError."""
         self._closed = True
+        for resource in list(self._resources.values()):
+            resource.cancel()
+        self._resources.clear()
         self._variables.clear()
         self._rngs.clear()
         self._plans.clear()
@@ -283,7 +318,11 @@ class BaseSession:
     # --- run -------------------------------------------------------------------
     def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
         """Evaluate ``fetches`` (a graph element or nested list/tuple/dict of them),
-        feeding ``feed_dict`` values for any tensors. Results mirror the structure."""
+        feeding ``feed_dict`` values for any tensors. Results mirror the structure.
+        Several threads may run at once; ``options.timeout_in_ms`` bounds waits in
+        blocking ops."""
+        if (options is not None or self._timeout_ms) and not blocking.has_deadline():
+            return self._run_with_deadline(fetches, feed_dict, options)
         if self._closed:
             raise RuntimeError("Attempted to use a closed Session.")
         key = (_key(fetches), tuple(feed_dict) if feed_dict else ())
@@ -295,9 +334,10 @@ class BaseSession:
             entry = self._make_entry(fetches, feed_dict)
             if key is not None:
                 self._plans[key] = entry
-        plan, structure = entry
+        plan, structure, expand = entry
         if feed_dict:
-            args = [spec.convert(v) for spec, v in zip(plan.feed_specs, feed_dict.values())]
+            values = feed_dict.values() if expand is None else expand(feed_dict.values())
+            args = [spec.convert(v) for spec, v in zip(plan.feed_specs, values)]
             try:
                 values = plan.fn(self._variables, *args)
             except Exception as exc:
@@ -311,6 +351,13 @@ class BaseSession:
             return values[0]
         return _FetchStructure.rebuild(structure, values)
 
+    def _run_with_deadline(self, fetches, feed_dict, options):
+        timeout = getattr(options, "timeout_in_ms", 0) or self._timeout_ms
+        if not timeout:
+            return self.run(fetches, feed_dict)
+        with blocking.deadline(timeout):
+            return self.run(fetches, feed_dict)
+
     def _translate(self, plan, exc):
         translated = plan.translate_error(exc)
         if translated is None:
@@ -323,8 +370,14 @@ class BaseSession:
         flat = []
         structure = _FetchStructure.flatten(fetches, graph, flat)
         flat = [f if not hasattr(f, "_as_graph_element") else f._as_graph_element() for f in flat]
-        feed_tensors = []
+        feed_tensors, composite = [], []
         for k in (feed_dict or ()):
+            if hasattr(k, "_composite_tensors"):  # a SparseTensor fed a SparseTensorValue
+                parts = k._composite_tensors()
+                feed_tensors.extend(parts)
+                composite.append(k._composite_parts)
+                continue
+            composite.append(None)
             try:
                 t = graph.as_graph_element(k, allow_tensor=True, allow_operation=False)
             except (TypeError, ValueError, KeyError) as exc:
@@ -334,7 +387,7 @@ class BaseSession:
             raise ValueError("The same tensor is fed twice in feed_dict")
         with self._lock:
             plan = compile_plan(self, flat, feed_tensors)
-        return plan, structure
+        return plan, structure, _feed_expander(composite)
 
     def _set_variable(self, variable, value):
         """Set a variable's value in this session directly (used by Saver.restore)."""

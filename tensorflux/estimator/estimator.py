@@ -1,19 +1,25 @@
 """``tf.estimator.Estimator``: train / evaluate / predict a model_fn, keeping all state
-(checkpoints and TensorBoard summaries) in ``model_dir`` and resuming from it."""
+(checkpoints and TensorBoard summaries) in ``model_dir`` and resuming from it.
+
+The loops run in tf.train's MonitoredTrainingSession / MonitoredSession with the
+standard hooks (StopAtStepHook, NanTensorHook, LoggingTensorHook, CheckpointSaverHook,
+FinalOpsHook), as TF1's estimator does; a numpy_input_fn's batches are fed by a hook
+that ends the input with OutOfRangeError."""
 from __future__ import annotations
 
 import inspect
 import logging
-import os
 import tempfile
-import time
 from typing import NamedTuple
 
-import numpy as np
-
-from tensorflux.core.graph import Graph
-from tensorflux.core.session import Session
+from tensorflux.core import errors
+from tensorflux.core.graph import Graph, GraphKeys
 from tensorflux.estimator.inputs import FEEDERS
+from tensorflux.training import basic_session_run_hooks as basic_hooks
+from tensorflux.training.monitored_session import (ChiefSessionCreator, MonitoredSession,
+                                                   MonitoredTrainingSession, Scaffold)
+from tensorflux.training.session_run_hook import (SessionRunArgs, SessionRunContext,  # noqa: F401
+                                                  SessionRunHook, SessionRunValues)
 
 logger = logging.getLogger("tensorflux")
 
@@ -38,91 +44,6 @@ class EstimatorSpec(NamedTuple):
     scaffold: object = None
     evaluation_hooks: object = None
     prediction_hooks: object = None
-
-
-class SessionRunHook:
-    """Called around each ``sess.run`` of an estimator loop (TF1's tf.train.SessionRunHook)."""
-
-    def begin(self):
-        """The graph is built; the hook may still add ops."""
-
-    def after_create_session(self, session, coord):
-        """The session exists and the variables are initialized or restored."""
-
-    def before_run(self, run_context):
-        """Return SessionRunArgs(fetches, feed_dict) to add to the next run, or None."""
-        return None
-
-    def after_run(self, run_context, run_values):
-        """``run_values.results`` holds what before_run asked for."""
-
-    def end(self, session):
-        """The loop is over."""
-
-
-class SessionRunArgs(NamedTuple):
-    fetches: object = None
-    feed_dict: object = None
-    options: object = None
-
-
-class SessionRunValues(NamedTuple):
-    results: object = None
-    options: object = None
-    run_metadata: object = None
-
-
-class SessionRunContext:
-    """What hooks see of a run: the session, and a way to stop the loop."""
-
-    def __init__(self, original_args, session):
-        self.original_args = original_args
-        self.session = session
-        self._stop = False
-
-    def request_stop(self):
-        self._stop = True
-
-    @property
-    def stop_requested(self):
-        return self._stop
-
-
-class _Hooks:
-    """Runs ``fetches`` together with whatever the hooks ask for."""
-
-    def __init__(self, hooks, graph):
-        self.hooks = list(hooks or [])
-        for hook in self.hooks:
-            if not isinstance(hook, SessionRunHook):
-                raise TypeError(f"Hooks must be SessionRunHook instances, got {hook!r}")
-        with graph.as_default():
-            for hook in self.hooks:
-                hook.begin()
-        self.stop = False
-
-    def created(self, sess):
-        for hook in self.hooks:
-            hook.after_create_session(sess, None)
-
-    def run(self, sess, fetches, feed):
-        if not self.hooks:
-            return sess.run(fetches, feed)
-        ctx = SessionRunContext(SessionRunArgs(fetches, feed), sess)
-        requests = [hook.before_run(ctx) or SessionRunArgs() for hook in self.hooks]
-        merged = dict(feed or {})
-        for r in requests:
-            merged.update(r.feed_dict or {})
-        extra_fetches = [[] if r.fetches is None else r.fetches for r in requests]
-        results, extra = sess.run((fetches, extra_fetches), merged or None)
-        for hook, r, values in zip(self.hooks, requests, extra):
-            hook.after_run(ctx, SessionRunValues(results=None if r.fetches is None else values))
-        self.stop = self.stop or ctx.stop_requested
-        return results
-
-    def end(self, sess):
-        for hook in self.hooks:
-            hook.end(sess)
 
 
 class RunConfig:
@@ -208,23 +129,19 @@ class Estimator:
         from tensorflux.serialization.saver import latest_checkpoint
         return latest_checkpoint(self._model_dir)
 
-    def _start(self, graph, saver, hooks, checkpoint_path=None, require_checkpoint=True):
-        """A session on ``graph`` with its variables initialized and restored from
-        ``checkpoint_path`` (default: the latest checkpoint in model_dir), and the hooks
-        told about it. Returns (session, hook runner)."""
-        runner = _Hooks(hooks, graph)
-        ckpt = checkpoint_path or self.latest_checkpoint()
-        if ckpt is None and require_checkpoint:
+    def _checkpoint(self, checkpoint_path):
+        path = checkpoint_path or self.latest_checkpoint()
+        if path is None:
             raise ValueError(f"Could not find trained model in model_dir: {self._model_dir}.")
-        sess = Session(graph=graph, config=self._config.session_config)
+        return path
+
+    def _session_creator(self, graph, checkpoint_path):
+        """A creator restoring ``checkpoint_path`` with a Saver of ``graph``."""
+        from tensorflux.serialization.saver import Saver
         with graph.as_default():
-            from tensorflux.ops.variables import global_variables_initializer, local_variables_initializer
-            sess.run(global_variables_initializer())
-            sess.run(local_variables_initializer())
-        if ckpt is not None:
-            saver.restore(sess, ckpt)
-        runner.created(sess)
-        return sess, runner
+            scaffold = Scaffold(saver=Saver())
+        return ChiefSessionCreator(scaffold=scaffold, checkpoint_filename_with_path=checkpoint_path,
+                                   config=self._config.session_config)
 
     # --- train ----------------------------------------------------------------------------
     def train(self, input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None):
@@ -236,97 +153,88 @@ class Estimator:
             raise ValueError(f"Must specify steps > 0, given: {steps}")
         if max_steps is not None and max_steps <= 0:
             raise ValueError(f"Must specify max_steps > 0, given: {max_steps}")
+        if max_steps is not None and self._saved_global_step() >= max_steps:
+            logger.info("Skipping training since max_steps has already saved.")
+            return self
+        from tensorflux.ops.array_ops import identity
         from tensorflux.ops.summary_ops import scalar
         from tensorflux.serialization.saver import Saver
-        from tensorflux.serialization.summary_writer import FileWriter
         graph, global_step, spec, feeder = self._build(input_fn, ModeKeys.TRAIN)
         if spec.train_op is None or spec.loss is None:
             raise ValueError("model_fn must return train_op and loss in TRAIN mode")
-        with graph.as_default():
-            loss_summary = scalar("loss", spec.loss)
-            saver = Saver(max_to_keep=self._config.keep_checkpoint_max,
-                          keep_checkpoint_every_n_hours=self._config.keep_checkpoint_every_n_hours)
-        sess, runner = self._start(graph, saver, list(hooks or []) + list(spec.training_hooks or []),
-                                   require_checkpoint=False)
-        start_step = int(sess.run(global_step))
-        if max_steps is not None and start_step >= max_steps:
-            logger.info("Skipping training since max_steps has already saved.")
-            sess.close()
-            return self
-        target = max_steps if max_steps is not None else (start_step + steps if steps else None)
-        writer = FileWriter(self._model_dir, graph if start_step == 0 else None)
-        ckpt_path = os.path.join(self._model_dir, "model.ckpt")
         cfg = self._config
-        bar = _progress(target - start_step if target else None, cfg.progress_bar)
-        step, loss_value, last_log, last_log_step = start_step, None, time.time(), start_step
-        last_save = time.time()
-        fetches = [spec.train_op, spec.loss]
-        try:
-            for feed in _feeds(feeder):
-                if target is not None and step >= target:
-                    break
-                if cfg.save_summary_steps and step % cfg.save_summary_steps == 0:
-                    _, loss_value, summary = runner.run(sess, fetches + [loss_summary], feed)
-                    writer.add_summary(summary, step)
-                else:
-                    _, loss_value = runner.run(sess, fetches, feed)
-                step += 1  # the train op has just incremented the global step
-                if not np.isfinite(loss_value):
-                    raise RuntimeError(f"Model diverged with loss = NaN or Inf at step {step}.")
-                bar.update(1)
-                if cfg.log_step_count_steps and step % cfg.log_step_count_steps == 0:
-                    now = time.time()
-                    rate = (step - last_log_step) / max(now - last_log, 1e-9)
-                    logger.info("loss = %s, step = %s (%.1f steps/sec)", loss_value, step, rate)
-                    writer.add_summary(_scalar_summary("global_step/sec", rate), step)
-                    bar.set_postfix(loss=f"{loss_value:.4f}")
-                    last_log, last_log_step = now, step
-                due_steps = cfg.save_checkpoints_steps and step % cfg.save_checkpoints_steps == 0
-                due_secs = cfg.save_checkpoints_secs and time.time() - last_save >= cfg.save_checkpoints_secs
-                if due_steps or due_secs:
-                    saver.save(sess, ckpt_path, global_step=step)
-                    last_save = time.time()
-                if runner.stop:
-                    break
-            saver.save(sess, ckpt_path, global_step=step)
-            logger.info("Loss for final step: %s.", loss_value)
-            runner.end(sess)
-        finally:
-            bar.close()
-            writer.close()
-            sess.close()
+        with graph.as_default():
+            scalar("loss", spec.loss)
+            with graph.control_dependencies([spec.train_op]):
+                step_after = identity(global_step)  # what TF1 logs: the step just completed
+            if not graph.get_collection(GraphKeys.SAVERS):
+                graph.add_to_collection(GraphKeys.SAVERS, Saver(
+                    max_to_keep=cfg.keep_checkpoint_max,
+                    keep_checkpoint_every_n_hours=cfg.keep_checkpoint_every_n_hours))
+            scaffold = Scaffold(copy_from_scaffold=spec.scaffold) if spec.scaffold else Scaffold()
+            bar = _progress(steps or (max_steps - self._saved_global_step() if max_steps else None),
+                            cfg.progress_bar)
+            all_hooks = _feeding_hooks(feeder) + list(hooks or []) + list(spec.training_hooks or [])
+            if steps is not None or max_steps is not None:
+                all_hooks.append(basic_hooks.StopAtStepHook(num_steps=steps, last_step=max_steps))
+            all_hooks.append(basic_hooks.NanTensorHook(spec.loss))
+            if cfg.log_step_count_steps:
+                all_hooks.append(basic_hooks.LoggingTensorHook(
+                    {"loss": spec.loss, "step": step_after}, every_n_iter=cfg.log_step_count_steps))
+            all_hooks.append(_ProgressHook(bar, spec.loss, cfg.log_step_count_steps))
+            chief_hooks = list(spec.training_chief_hooks or [])
+            if cfg.save_checkpoints_secs or cfg.save_checkpoints_steps:
+                chief_hooks.append(basic_hooks.CheckpointSaverHook(
+                    self._model_dir, save_secs=cfg.save_checkpoints_secs,
+                    save_steps=cfg.save_checkpoints_steps, scaffold=scaffold,
+                    listeners=saving_listeners))
+            loss = None
+            try:
+                with MonitoredTrainingSession(
+                        checkpoint_dir=self._model_dir, scaffold=scaffold, hooks=all_hooks,
+                        chief_only_hooks=chief_hooks, save_checkpoint_secs=0,
+                        save_summaries_steps=cfg.save_summary_steps,
+                        config=cfg.session_config,
+                        log_step_count_steps=cfg.log_step_count_steps) as session:
+                    while not session.should_stop():
+                        _, loss = session.run([spec.train_op, spec.loss])
+            finally:
+                bar.close()
+                from tensorflux.training.summary_writer_cache import FileWriterCache
+                FileWriterCache.get(self._model_dir).flush()
+        logger.info("Loss for final step: %s.", loss)
         return self
+
+    def _saved_global_step(self):
+        path = self.latest_checkpoint()
+        if path is None:
+            return 0
+        from tensorflux.serialization.saver import load_variable
+        return int(load_variable(path, "global_step"))
 
     # --- evaluate -----------------------------------------------------------------------------
     def evaluate(self, input_fn, steps=None, hooks=None, checkpoint_path=None, name=None):
         """Run the metrics over the input (or ``steps`` batches) with the latest checkpoint;
         returns a dict with ``loss``, each metric and ``global_step``."""
         from tensorflux.ops.metrics import mean
-        from tensorflux.serialization.saver import Saver
         graph, global_step, spec, feeder = self._build(input_fn, ModeKeys.EVAL)
+        checkpoint_path = self._checkpoint(checkpoint_path)
         with graph.as_default():
             metrics = dict(spec.eval_metric_ops or {})
             if spec.loss is not None:
                 metrics["loss"] = mean(spec.loss)
-            saver = Saver()
-        sess, runner = self._start(graph, saver, list(hooks or []) + list(spec.evaluation_hooks or []),
-                                   checkpoint_path)
-        updates = {k: v[1] for k, v in metrics.items()}
-        values = {k: v[0] for k, v in metrics.items()}
-        done = 0
-        try:
-            for feed in _feeds(feeder, once=steps is None):
-                if steps is not None and done >= steps:
-                    break
-                runner.run(sess, updates, feed)
-                done += 1
-                if runner.stop:
-                    break
-            results = {k: float(v) for k, v in sess.run(values).items()}
-            results["global_step"] = int(sess.run(global_step))
-            runner.end(sess)
-        finally:
-            sess.close()
+            updates = {k: v[1] for k, v in metrics.items()}
+            final = basic_hooks.FinalOpsHook({**{k: v[0] for k, v in metrics.items()},
+                                              "global_step": global_step})
+            if steps is None and feeder is None:
+                steps = 1  # constant input tensors: one pass
+            all_hooks = (_feeding_hooks(feeder) + list(hooks or []) + list(spec.evaluation_hooks or [])
+                         + ([_StopAfterNRunsHook(steps)] if steps is not None else []) + [final])
+            with MonitoredSession(self._session_creator(graph, checkpoint_path), all_hooks) as session:
+                while not session.should_stop():
+                    session.run(updates)
+        results = {k: float(v) for k, v in final.final_ops_values.items()}
+        results["global_step"] = int(results["global_step"])
         logger.info("Saving dict for global step %s: %s", results["global_step"],
                     ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
         return results
@@ -335,8 +243,8 @@ class Estimator:
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None,
                 yield_single_examples=True):
         """Yield one dict of predictions per example (or per batch)."""
-        from tensorflux.serialization.saver import Saver
         graph, _, spec, feeder = self._build(input_fn, ModeKeys.PREDICT)
+        checkpoint_path = self._checkpoint(checkpoint_path)
         predictions = spec.predictions
         if not isinstance(predictions, dict):
             predictions = {"predictions": predictions}
@@ -345,24 +253,18 @@ class Estimator:
             if missing:
                 raise ValueError(f"Expected to find {sorted(missing)} in predictions {sorted(predictions)}")
             predictions = {k: predictions[k] for k in predict_keys}
+        all_hooks = (_feeding_hooks(feeder) + list(hooks or []) + list(spec.prediction_hooks or [])
+                     + ([_StopAfterNRunsHook(1)] if feeder is None else []))
         with graph.as_default():
-            saver = Saver()
-        sess, runner = self._start(graph, saver, list(hooks or []) + list(spec.prediction_hooks or []),
-                                   checkpoint_path)
-        try:
-            for feed in _feeds(feeder, once=True):
-                batch = runner.run(sess, predictions, feed)
-                if yield_single_examples:
-                    n = len(next(iter(batch.values())))
-                    for i in range(n):
-                        yield {k: v[i] for k, v in batch.items()}
-                else:
-                    yield batch
-                if runner.stop:
-                    break
-            runner.end(sess)
-        finally:
-            sess.close()
+            with MonitoredSession(self._session_creator(graph, checkpoint_path), all_hooks) as session:
+                while not session.should_stop():
+                    batch = session.run(predictions)
+                    if yield_single_examples:
+                        n = len(next(iter(batch.values())))
+                        for i in range(n):
+                            yield {k: v[i] for k, v in batch.items()}
+                    else:
+                        yield batch
 
     # --- variables ----------------------------------------------------------------------------
     def get_variable_names(self):
@@ -374,24 +276,50 @@ class Estimator:
         return load_variable(self._model_dir, name)
 
 
-def _feeds(feeder, once=False):
-    """The feed_dicts of a numpy_input_fn until its epochs run out. Without a feeder
-    (an input_fn of constant tensors) there is nothing to feed: None forever, or once."""
-    if feeder is None:
-        yield None
-        while not once:
-            yield None
-        return
-    while True:
+class _FeederHook(SessionRunHook):
+    """Feeds a numpy_input_fn's next batch into every run; OutOfRangeError (the end of
+    the input, as TF1's input queues signal it) once its epochs are used up."""
+
+    def __init__(self, feeder):
+        self._feeder = feeder
+
+    def before_run(self, run_context):
         try:
-            yield feeder.next_feed()
+            return SessionRunArgs(feed_dict=self._feeder.next_feed())
         except StopIteration:
-            return
+            raise errors.OutOfRangeError(None, None, "The numpy_input_fn input is exhausted") from None
 
 
-def _scalar_summary(tag, value):
-    from tensorboard.compat.proto import summary_pb2
-    return summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, simple_value=float(value))])
+def _feeding_hooks(feeder):
+    return [_FeederHook(feeder)] if feeder is not None else []
+
+
+class _StopAfterNRunsHook(SessionRunHook):
+    """Stops after ``n`` runs (evaluate's ``steps``)."""
+
+    def __init__(self, n):
+        self._n, self._done = n, 0
+
+    def after_run(self, run_context, run_values):
+        self._done += 1
+        if self._done >= self._n:
+            run_context.request_stop()
+
+
+class _ProgressHook(SessionRunHook):
+    """Advances the progress bar each step, showing the loss every ``every`` steps."""
+
+    def __init__(self, bar, loss, every):
+        self._bar, self._loss, self._every, self._count = bar, loss, every, 0
+
+    def before_run(self, run_context):
+        return SessionRunArgs(self._loss)
+
+    def after_run(self, run_context, run_values):
+        self._bar.update(1)
+        self._count += 1
+        if self._every and self._count % self._every == 0:
+            self._bar.set_postfix(loss=f"{run_values.results:.4f}")
 
 
 class _NoBar:

@@ -37,6 +37,8 @@ def _python_array(value, dtype):
     else:
         try:
             arr = np.asarray(value)
+            if arr.dtype.kind in "SU":  # fixed-width strings would drop trailing NUL bytes
+                arr = np.array(value, dtype=object)
         except ValueError as exc:
             raise ValueError(f"Cannot convert {value!r} to a tensor: {exc}") from None
         if arr.dtype == object and not all(isinstance(v, (str, bytes)) for v in arr.ravel()):

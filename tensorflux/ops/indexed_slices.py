@@ -26,13 +26,6 @@ IndexedSlicesValue = collections.namedtuple("IndexedSlicesValue",
                                             ["values", "indices", "dense_shape"])
 
 
-class _ValueWithoutShape(IndexedSlicesValue):
-    """What ``Session.run`` builds for an IndexedSlices that has no dense_shape."""
-
-    def __new__(cls, values, indices):
-        return IndexedSlicesValue(values, indices, None)
-
-
 class IndexedSlices:
     """Rows ``values[i]`` of a tensor of shape ``dense_shape`` at row ``indices[i]``
     (repeated indices add up); every other row is zero."""
@@ -58,11 +51,15 @@ class IndexedSlices:
     def _as_tensor(self):
         return to_dense(self)
 
-    def _fetch_parts(self):
-        """(result class, tensors) for ``Session.run``."""
+    def _composite_tensors(self):
+        """The tensors ``Session.run`` fetches for it (see ``_composite_value``)."""
         if self._dense_shape is None:
-            return _ValueWithoutShape, [self._values, self._indices]
-        return IndexedSlicesValue, [self._values, self._indices, self._dense_shape]
+            return [self._values, self._indices]
+        return [self._values, self._indices, self._dense_shape]
+
+    @staticmethod
+    def _composite_value(values, indices, dense_shape=None):
+        return IndexedSlicesValue(values, indices, dense_shape)
 
     def __repr__(self):
         shape = "" if self._dense_shape is None else f", dense_shape={self._dense_shape.name}"

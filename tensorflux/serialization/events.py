@@ -13,19 +13,7 @@ import time
 
 import numpy as np
 
-_MASK_DELTA = 0xA282EAD8
-
-
-def masked_crc32c(data: bytes) -> int:
-    import crc32c
-    crc = crc32c.crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
-
-
-def frame_record(data: bytes) -> bytes:
-    length = struct.pack("<Q", len(data))
-    return (length + struct.pack("<I", masked_crc32c(length)) + data
-            + struct.pack("<I", masked_crc32c(data)))
+from tensorflux.serialization.tfrecord import frame_record, masked_crc32c  # noqa: F401
 
 
 def read_records(path: str):

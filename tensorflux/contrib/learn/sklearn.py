@@ -40,8 +40,10 @@ class SKLearnDNNClassifier(ClassifierMixin, BaseEstimator):
             hidden_units=list(self.hidden_units), n_classes=max(2, len(self.classes_)),
             feature_columns=[real_valued_column("", self.n_features_in_)], model_dir=model_dir,
             optimizer=self._make_optimizer(), dropout=self.dropout,
+            # One checkpoint when the run starts and one when it ends (the steps run out).
             config=RunConfig(tf_random_seed=seed, progress_bar=False, save_summary_steps=0,
-                             log_step_count_steps=0, save_checkpoints_secs=None))
+                             log_step_count_steps=0, save_checkpoints_secs=None,
+                             save_checkpoints_steps=self.steps + 1))
 
     def fit(self, X, y):
         X, y = check_X_y(X, y, dtype=np.float32)

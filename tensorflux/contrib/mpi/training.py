@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tensorflux.core.graph import GraphKeys, Tensor, get_default_graph, name_scope
 from tensorflux.contrib.mpi import runtime
-from tensorflux.estimator.estimator import SessionRunHook
+from tensorflux.training.session_run_hook import SessionRunHook
 from tensorflux.ops import control_flow_ops, mpi_ops
 from tensorflux.ops.constant_op import convert_to_tensor
 from tensorflux.ops.indexed_slices import IndexedSlices

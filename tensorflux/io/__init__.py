@@ -1,0 +1,11 @@
+"""``tf.io``: TFRecord files, Example parsing, decoding, queues and ``tf.io.gfile``."""
+from tensorflux.io import gfile  # noqa: F401
+from tensorflux.serialization.tfrecord import (TFRecordCompressionType, TFRecordOptions,  # noqa: F401
+                                               TFRecordWriter, tf_record_iterator)
+from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
+                                        VarLenFeature, decode_csv, decode_raw, parse_example,
+                                        parse_single_example)
+from tensorflux.ops.data_flow_ops import (PaddingFIFOQueue, QueueBase,  # noqa: F401
+                                          RandomShuffleQueue)
+from tensorflux.ops.io_ops import (match_filenames_once, matching_files, read_file,  # noqa: F401
+                                   write_file)

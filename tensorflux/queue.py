@@ -1,0 +1,3 @@
+"""``tf.queue``: the queue classes."""
+from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401
+                                          RandomShuffleQueue)
