@@ -68,10 +68,9 @@ negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes
 
 
-def __getattr__(name):
-    """``tf.estimator`` and ``tf.feature_column`` are imported when first used: they
-    pull in modules (inspect, logging, tempfile) a graph-and-session program never needs."""
-    if name in ("estimator", "feature_column"):
-        import importlib
-        return importlib.import_module(f"tensorflux.{name}")
-    raise AttributeError(f"module 'tensorflux' has no attribute {name!r}")
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+# tf.estimator and tf.feature_column are imported when first used: they pull in modules
+# (inspect, logging, tempfile) a graph-and-session program never needs.
+__getattr__ = _namespace_getattr(__name__, lazy={
+    "estimator": "tensorflux.estimator", "feature_column": "tensorflux.feature_column"})

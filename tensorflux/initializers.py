@@ -8,3 +8,7 @@ from tensorflux.ops.init_ops import (Constant as constant, GlorotNormal as gloro
 from tensorflux.ops.variables import (global_variables_initializer as global_variables,  # noqa: F401
                                       local_variables_initializer as local_variables,
                                       variables_initializer as variables)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -1,3 +1,7 @@
 """``tf.layers``: functional layers."""
 from tensorflux.ops.layers import (average_pooling2d, batch_normalization, conv2d, dense,  # noqa: F401
                                    dropout, flatten, max_pooling2d)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

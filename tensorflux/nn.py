@@ -7,3 +7,7 @@ from tensorflux.ops.nn_ops import (avg_pool, batch_normalization, bias_add, conv
                                    softmax_cross_entropy_with_logits,
                                    softmax_cross_entropy_with_logits_v2, softplus, softsign,
                                    sparse_softmax_cross_entropy_with_logits, top_k)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -13,12 +13,9 @@ from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader
                                            latest_checkpoint, list_variables, load_variable,
                                            update_checkpoint_state)
 
-_HOOKS = ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
-
-def __getattr__(name):
-    """The session-run hook classes live with the estimator, imported when first used."""
-    if name in _HOOKS:
-        from tensorflux.estimator import estimator
-        return getattr(estimator, name)
-    raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")
+# The session-run hook classes live with the estimator, imported when first used.
+__getattr__ = _namespace_getattr(__name__, lazy={
+    name: f"tensorflux.estimator.estimator:{name}"
+    for name in ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")})
