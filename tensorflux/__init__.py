@@ -59,8 +59,19 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       model_variables, report_uninitialized_variables,
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
-from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401
-                        summary, test, train)
+from tensorflux.ops.check_ops import (assert_equal, assert_greater,  # noqa: F401
+                                     assert_greater_equal, assert_integer, assert_less,
+                                     assert_less_equal, assert_near, assert_negative,
+                                     assert_non_negative, assert_non_positive,
+                                     assert_none_equal, assert_positive,
+                                     assert_proper_iterable, assert_rank,
+                                     assert_rank_at_least, assert_rank_in,
+                                     assert_same_float_dtype, assert_scalar, assert_type,
+                                     is_non_decreasing, is_numeric_tensor,
+                                     is_strictly_increasing)
+from tensorflux.ops.logging_ops import Assert, Print, print_v2 as print  # noqa: F401,A001
+from tensorflux import (contrib, debugging, initializers, layers, losses, metrics,  # noqa: F401
+                        nn, summary, test, train)
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 

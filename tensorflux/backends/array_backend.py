@@ -12,6 +12,7 @@ import functools
 
 from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.logging_kernels import KERNELS as LOGGING_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
@@ -62,7 +63,8 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries build protocol buffers: they run on the host, as TF's do, wherever placed.
-    for op_type, summary_builder in SUMMARY_KERNELS.items():
-        register(op_type, backend=backend, builder=summary_builder,
+    # Summaries (protocol buffers), assertions and printing run on the host, as TF's do,
+    # wherever placed.
+    for op_type, host_builder in {**SUMMARY_KERNELS, **LOGGING_KERNELS}.items():
+        register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)
