@@ -70,8 +70,10 @@ from tensorflux.ops.check_ops import (assert_equal, assert_greater,  # noqa: F40
                                      is_non_decreasing, is_numeric_tensor,
                                      is_strictly_increasing)
 from tensorflux.ops.logging_ops import Assert, Print, print_v2 as print  # noqa: F401,A001
-from tensorflux import (contrib, debugging, initializers, layers, losses, metrics,  # noqa: F401
-                        nn, summary, test, train)
+from tensorflux import (contrib, debugging, image, initializers, layers, losses,  # noqa: F401
+                        metrics, nn, summary, test, train)
+from tensorflux.ops.image_ops import random_crop  # noqa: F401
+from tensorflux.ops.image_resize import extract_image_patches  # noqa: F401
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 

@@ -1,18 +1,21 @@
 """Registering the shared kernels for a backend with a NumPy-like array namespace.
 
-The kernels of ``array_kernels`` and ``nn_kernels`` are written once against ``xp``.
-NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all register them
-here: the namespace is loaded the first time a plan builds one of its kernels, so
-registering never imports CuPy. ``HOST_MEMORY`` says which kernels read inputs or write
-outputs on the host, as TF's ``HostMemory`` does.
+The kernels of ``array_kernels``, ``nn_kernels`` and ``image_kernels`` are written once
+against ``xp``. NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all
+register them here: the namespace is loaded the first time a plan builds one of its
+kernels, so registering never imports CuPy. ``HOST_MEMORY`` says which kernels read
+inputs or write outputs on the host, as TF's ``HostMemory`` does.
 """
 from __future__ import annotations
 
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
-from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
+from tensorflux.backends.image_kernels import HOST_MEMORY as IMAGE_HOST_MEMORY
+from tensorflux.backends.image_kernels import make_image_kernels
 from tensorflux.backends.logging_kernels import KERNELS as LOGGING_KERNELS
+from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
@@ -24,6 +27,7 @@ HOST_MEMORY = {
     "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
+    **IMAGE_HOST_MEMORY,
 }
 
 
@@ -39,11 +43,12 @@ class _Names:
 
 @functools.lru_cache(maxsize=1)
 def op_types() -> tuple:
-    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))))
+    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))
+                        | set(make_image_kernels(_Names()))))
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp)}
+    return {**make_kernels(xp), **make_nn_kernels(xp), **make_image_kernels(xp)}
 
 
 def register_array_kernels(register, backend: str, load_xp):
@@ -63,8 +68,8 @@ def register_array_kernels(register, backend: str, load_xp):
         host_inputs, host_outputs = HOST_MEMORY.get(op_type, ((), False))
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
-    # Summaries (protocol buffers), assertions and printing run on the host, as TF's do,
-    # wherever placed.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **LOGGING_KERNELS}.items():
+    # Summaries (protocol buffers), assertions, printing and image codecs run on the
+    # host, as TF's do, wherever placed.
+    for op_type, host_builder in {**SUMMARY_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS}.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

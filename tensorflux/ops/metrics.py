@@ -12,8 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from tensorflux.core import dtypes
-from tensorflux.core.graph import (GraphKeys, add_to_collections, control_dependencies,
-                                   name_scope)
+from tensorflux.core.graph import GraphKeys, add_to_collections, control_dependencies
 from tensorflux.ops import array_ops, check_ops, math_ops
 from tensorflux.ops.constant_op import constant, convert_to_tensor
 from tensorflux.ops.variable_scope import variable_scope
