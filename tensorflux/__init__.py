@@ -31,6 +31,7 @@ from tensorflux.ops.gradients import (NoGradient, NotDifferentiable,  # noqa: F4
                                      RegisterGradient, gradients, hessians)
 from tensorflux.ops.init_ops import (constant_initializer, glorot_normal_initializer,  # noqa: F401
                                      glorot_uniform_initializer, ones_initializer,
+                                     orthogonal_initializer, uniform_unit_scaling_initializer,
                                      random_normal_initializer, random_uniform_initializer,
                                      truncated_normal_initializer,
                                      variance_scaling_initializer, zeros_initializer)
@@ -74,7 +75,31 @@ from tensorflux import (contrib, debugging, image, initializers, layers, losses,
                         metrics, nn, summary, test, train)
 from tensorflux.ops.image_ops import random_crop  # noqa: F401
 from tensorflux.ops.image_resize import extract_image_patches  # noqa: F401
+from tensorflux.core.behaviour import (disable_eager_execution, disable_resource_variables,  # noqa: F401
+                                       disable_tensor_equality, disable_v2_behavior,
+                                       disable_v2_tensorshape, executing_eagerly,
+                                       executing_eagerly_outside_functions,
+                                       resource_variables_enabled)
+from tensorflux.core.device_spec import DeviceSpec  # noqa: F401
+from tensorflux.core.shapes import dimension_value  # noqa: F401
+from tensorflux.ops.graph_helpers import (AggregationMethod, VariableAggregation,  # noqa: F401
+                                          VariableSynchronization, colocate_with, container,
+                                          dimension_at_index, get_local_variable, get_seed,
+                                          get_static_value, init_scope, is_tensor,
+                                          moving_average_variables, no_regularizer, op_scope,
+                                          tables_initializer, variable_op_scope)
+from tensorflux.ops.template import make_template  # noqa: F401
+from tensorflux.ops.variables import (local_variables_initializer as initialize_local_variables,  # noqa: F401
+                                      variables_initializer as initialize_variables)
+from tensorflux.serialization.graph_format import (MIN_CONSUMER as GRAPH_DEF_VERSION_MIN_CONSUMER,  # noqa: F401
+                                                   PRODUCER as GRAPH_DEF_VERSION)
+from tensorflux.serialization.summary_writer import SessionLog  # noqa: F401
+
+VERSION = __version__
+GRAPH_DEF_VERSION_MIN_PRODUCER = 1  # the oldest graph format this version reads
+initialize_all_tables = tables_initializer
 from tensorflux import tflogging as logging  # noqa: F401
+from tensorflux.tflogging import get_logger  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
@@ -86,4 +111,9 @@ from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr 
 # tf.estimator and tf.feature_column are imported when first used: they pull in modules
 # (inspect, logging, tempfile) a graph-and-session program never needs.
 __getattr__ = _namespace_getattr(__name__, lazy={
-    "estimator": "tensorflux.estimator", "feature_column": "tensorflux.feature_column"})
+    "estimator": "tensorflux.estimator", "feature_column": "tensorflux.feature_column",
+    "Event": "tensorboard.compat.proto.event_pb2:Event",
+    "LogMessage": "tensorboard.compat.proto.event_pb2:LogMessage",
+    "Summary": "tensorboard.compat.proto.summary_pb2:Summary",
+    "SummaryMetadata": "tensorboard.compat.proto.summary_pb2:SummaryMetadata",
+    "HistogramProto": "tensorboard.compat.proto.summary_pb2:HistogramProto"})

@@ -14,8 +14,10 @@ from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
 from tensorflux.backends.image_kernels import HOST_MEMORY as IMAGE_HOST_MEMORY
 from tensorflux.backends.image_kernels import make_image_kernels
+from tensorflux.backends.init_kernels import make_init_kernels
 from tensorflux.backends.logging_kernels import KERNELS as LOGGING_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
+from tensorflux.backends.summary_extra_kernels import KERNELS as SUMMARY_EXTRA_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
@@ -44,11 +46,12 @@ class _Names:
 @functools.lru_cache(maxsize=1)
 def op_types() -> tuple:
     return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))
-                        | set(make_image_kernels(_Names()))))
+                        | set(make_image_kernels(_Names())) | set(make_init_kernels(_Names()))))
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp), **make_image_kernels(xp)}
+    return {**make_kernels(xp), **make_nn_kernels(xp), **make_image_kernels(xp),
+            **make_init_kernels(xp)}
 
 
 def register_array_kernels(register, backend: str, load_xp):
@@ -70,6 +73,7 @@ def register_array_kernels(register, backend: str, load_xp):
                  host_inputs=host_inputs, host_outputs=host_outputs)
     # Summaries (protocol buffers), assertions, printing and image codecs run on the
     # host, as TF's do, wherever placed.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS}.items():
+    host = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS}
+    for op_type, host_builder in host.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)
