@@ -63,7 +63,8 @@ class ExponentialMovingAverage:
             if var in self._averages:
                 raise ValueError(f"Moving average already computed for: {var.name}")
             if isinstance(var, Variable):
-                average = _shadow(var, var.initialized_value(), self._name)
+                # starts at the variable's initial value (TF1: initialized_value())
+                average = _shadow(var, var.initial_value, self._name)
                 add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, var)
             else:
                 average = _shadow(var, lambda v=var: _zeros_like_static(v), self._name)
