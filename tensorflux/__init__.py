@@ -71,8 +71,9 @@ from tensorflux.ops.check_ops import (assert_equal, assert_greater,  # noqa: F40
                                      is_non_decreasing, is_numeric_tensor,
                                      is_strictly_increasing)
 from tensorflux.ops.logging_ops import Assert, Print, print_v2 as print  # noqa: F401,A001
-from tensorflux import (contrib, debugging, image, initializers, layers, losses,  # noqa: F401
-                        metrics, nn, summary, test, train)
+from tensorflux import (contrib, debugging, dtypes, image, initializers, layers,  # noqa: F401
+                        losses, metrics, nn, summary, test, train)
+from tensorflux.core.errors import OpError  # noqa: F401
 from tensorflux.ops.image_ops import random_crop  # noqa: F401
 from tensorflux.ops.image_resize import extract_image_patches  # noqa: F401
 from tensorflux.core.behaviour import (disable_eager_execution, disable_resource_variables,  # noqa: F401
@@ -85,7 +86,8 @@ from tensorflux.core.shapes import dimension_value  # noqa: F401
 from tensorflux.ops.graph_helpers import (AggregationMethod, VariableAggregation,  # noqa: F401
                                           VariableSynchronization, colocate_with, container,
                                           dimension_at_index, get_local_variable, get_seed,
-                                          get_static_value, init_scope, is_tensor,
+                                          get_static_value, init_scope, is_symbolic_tensor,
+                                          is_tensor,
                                           moving_average_variables, no_regularizer, op_scope,
                                           tables_initializer, variable_op_scope)
 from tensorflux.ops.template import make_template  # noqa: F401
@@ -98,6 +100,7 @@ from tensorflux.serialization.summary_writer import SessionLog  # noqa: F401
 VERSION = __version__
 GRAPH_DEF_VERSION_MIN_PRODUCER = 1  # the oldest graph format this version reads
 initialize_all_tables = tables_initializer
+no_gradient = NotDifferentiable
 from tensorflux import tflogging as logging  # noqa: F401
 from tensorflux.tflogging import get_logger  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401

@@ -169,6 +169,9 @@ def test_logger_and_protos():
 
 def test_core_types_and_dtypes_by_name():
     assert tf.as_dtype("float16") == tf.float16 == tf.half
+    assert tf.dtypes.as_dtype is tf.as_dtype and tf.dtypes.float32 is tf.float32
+    assert tf.is_symbolic_tensor(tf.constant(1.0)) and not tf.is_symbolic_tensor(1.0)
+    assert tf.no_gradient is tf.NotDifferentiable
     assert tf.as_dtype(np.float64) == tf.double == tf.float64
     for dtype, np_type in ((tf.int8, np.int8), (tf.uint16, np.uint16), (tf.uint32, np.uint32),
                            (tf.uint64, np.uint64), (tf.complex64, np.complex64),
@@ -193,33 +196,35 @@ def test_core_types_and_dtypes_by_name():
 
 
 # --- tf.errors ---------------------------------------------------------------------------------
-CODES = [("OK", None, 0), ("CANCELLED", tf.errors.CancelledError, 1),
-         ("UNKNOWN", tf.errors.UnknownError, 2),
-         ("INVALID_ARGUMENT", tf.errors.InvalidArgumentError, 3),
-         ("DEADLINE_EXCEEDED", tf.errors.DeadlineExceededError, 4),
-         ("NOT_FOUND", tf.errors.NotFoundError, 5),
-         ("ALREADY_EXISTS", tf.errors.AlreadyExistsError, 6),
-         ("PERMISSION_DENIED", tf.errors.PermissionDeniedError, 7),
-         ("RESOURCE_EXHAUSTED", tf.errors.ResourceExhaustedError, 8),
-         ("FAILED_PRECONDITION", tf.errors.FailedPreconditionError, 9),
-         ("ABORTED", tf.errors.AbortedError, 10), ("OUT_OF_RANGE", tf.errors.OutOfRangeError, 11),
-         ("UNIMPLEMENTED", tf.errors.UnimplementedError, 12),
-         ("INTERNAL", tf.errors.InternalError, 13), ("UNAVAILABLE", tf.errors.UnavailableError, 14),
-         ("DATA_LOSS", tf.errors.DataLossError, 15),
-         ("UNAUTHENTICATED", tf.errors.UnauthenticatedError, 16)]
+CODES = [(tf.errors.OK, None, 0), (tf.errors.CANCELLED, tf.errors.CancelledError, 1),
+         (tf.errors.UNKNOWN, tf.errors.UnknownError, 2),
+         (tf.errors.INVALID_ARGUMENT, tf.errors.InvalidArgumentError, 3),
+         (tf.errors.DEADLINE_EXCEEDED, tf.errors.DeadlineExceededError, 4),
+         (tf.errors.NOT_FOUND, tf.errors.NotFoundError, 5),
+         (tf.errors.ALREADY_EXISTS, tf.errors.AlreadyExistsError, 6),
+         (tf.errors.PERMISSION_DENIED, tf.errors.PermissionDeniedError, 7),
+         (tf.errors.RESOURCE_EXHAUSTED, tf.errors.ResourceExhaustedError, 8),
+         (tf.errors.FAILED_PRECONDITION, tf.errors.FailedPreconditionError, 9),
+         (tf.errors.ABORTED, tf.errors.AbortedError, 10),
+         (tf.errors.OUT_OF_RANGE, tf.errors.OutOfRangeError, 11),
+         (tf.errors.UNIMPLEMENTED, tf.errors.UnimplementedError, 12),
+         (tf.errors.INTERNAL, tf.errors.InternalError, 13),
+         (tf.errors.UNAVAILABLE, tf.errors.UnavailableError, 14),
+         (tf.errors.DATA_LOSS, tf.errors.DataLossError, 15),
+         (tf.errors.UNAUTHENTICATED, tf.errors.UnauthenticatedError, 16)]
 
 
-@pytest.mark.parametrize("name, cls, code", CODES, ids=[c[0] for c in CODES])
-def test_error_codes_and_classes(name, cls, code):
-    assert getattr(tf.errors, name) == code
+@pytest.mark.parametrize("constant, cls, code", CODES, ids=[str(c[2]) for c in CODES])
+def test_error_codes_and_classes(constant, cls, code):
+    """The canonical codes TF documents (tensorflow/core/protobuf/error_codes.proto)."""
+    assert constant == code
     if cls is None:
         return
-    assert issubclass(cls, tf.errors.OpError)
+    assert issubclass(cls, tf.errors.OpError) and tf.OpError is tf.errors.OpError
     assert tf.errors.error_code_from_exception_type(cls) == code
     assert tf.errors.exception_type_from_error_code(code) is cls
     err = cls(None, None, "message")
     assert err.error_code == code and str(err) == "message" and err.op is None
-    assert tf.errors.OK == 0 and tf.errors.INVALID_ARGUMENT == tf.errors.InvalidArgumentError(None, None, "").error_code
 
 
 def test_unknown_error_code_raises_key_error():
@@ -322,8 +327,8 @@ def test_identity_orthogonal_and_uniform_unit_scaling():
 
 
 def test_initializer_aliases_by_name():
-    for name, value in (("zeros", 0.0), ("ones", 1.0)):
-        np.testing.assert_array_equal(sample(getattr(tf.initializers, name)(), [2]), [value] * 2)
+    np.testing.assert_array_equal(sample(tf.initializers.zeros(), [2]), [0.0, 0.0])
+    np.testing.assert_array_equal(sample(tf.initializers.ones(), [2]), [1.0, 1.0])
     np.testing.assert_array_equal(sample(tf.initializers.constant(3.0), [2]), [3.0, 3.0])
     for init in (tf.initializers.random_normal(seed=1), tf.initializers.random_uniform(seed=1),
                  tf.initializers.truncated_normal(seed=1), tf.initializers.glorot_normal(seed=1),

@@ -269,6 +269,10 @@ def test_jpeg_encode_decode_and_header():
     np.testing.assert_array_equal(window, decoded[4:14, 6:18])
     gray = run(tf.image.encode_jpeg(img[..., :1], format="grayscale"))
     assert Image.open(io.BytesIO(gray)).mode == "L"
+    random_quality = run(tf.image.random_jpeg_quality(img, 20, 40, seed=3))
+    assert random_quality.shape == img.shape and not np.array_equal(random_quality, img)
+    with pytest.raises(ValueError, match="must be less than"):
+        tf.image.random_jpeg_quality(img, 40, 20)
     worse = run(tf.image.adjust_jpeg_quality(img, 10))
     assert worse.shape == img.shape and worse.dtype == np.uint8
     assert np.mean((worse.astype(float) - img) ** 2) > mse

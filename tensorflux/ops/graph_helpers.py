@@ -109,6 +109,11 @@ def is_tensor(x):
     return isinstance(x, Tensor) or hasattr(x, "_as_tensor")
 
 
+def is_symbolic_tensor(tensor):
+    """Whether ``tensor`` is a graph tensor (every Tensor is, there being no eager ones)."""
+    return is_tensor(tensor)
+
+
 def get_static_value(tensor, partial=False):
     """The value of ``tensor`` when it is known while building the graph, else None;
     non-tensors are returned as they are."""
