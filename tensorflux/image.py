@@ -1,7 +1,11 @@
 """``tf.image``: image codecs, resizing, crops, flips, colour and image measures."""
+from tensorflux.ops.image_boxes import (crop_and_resize, draw_bounding_boxes,  # noqa: F401
+                                        non_max_suppression, non_max_suppression_overlaps,
+                                        non_max_suppression_padded,
+                                        non_max_suppression_with_scores)
 from tensorflux.ops.image_codecs import (adjust_jpeg_quality, decode_and_crop_jpeg,  # noqa: F401
                                          decode_bmp, decode_gif, decode_image, decode_jpeg,
-                                         decode_png, encode_jpeg, encode_png,
+                                         decode_png, decode_webp, encode_jpeg, encode_png,
                                          extract_jpeg_shape, is_jpeg, random_jpeg_quality)
 from tensorflux.ops.image_ops import (adjust_brightness, adjust_contrast,  # noqa: F401
                                       adjust_gamma, adjust_hue, adjust_saturation,

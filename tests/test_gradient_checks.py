@@ -341,11 +341,16 @@ CHECKS.update({
     "ResizeBicubic": _resize(tf.image.resize_bicubic),
     "ResizeNearestNeighbor": _resize(tf.image.resize_nearest_neighbor),
     "ExtractImagePatches": _patches, "ExtractImagePatchesGrad": _patches_grad,
+    "CropAndResize": lambda draw: ([_images(draw)], lambda t: tf.image.crop_and_resize(
+        t, [[0.1, 0.0, 0.9, 0.8], [-0.2, 0.3, 0.7, 1.2]], [0, 0], [3, 2],
+        method=draw(st.sampled_from(["bilinear", "nearest"])))),
 })
 
 # (delta, rtol) where float64 central differences need more room: Cast goes through float32.
-TOLERANCE = {"Cast": (1e-2, 1e-3), "ResizeBilinear": (1e-2, 1e-3),
-             "ResizeBicubic": (1e-2, 1e-3)}
+# Resizes and crops compute in float32 but are linear in the image, so a large delta is
+# exact and keeps float32 rounding out of the differences.
+TOLERANCE = {"Cast": (1e-2, 1e-3), "ResizeBilinear": (0.5, 1e-4), "ResizeBicubic": (0.5, 1e-4),
+             "CropAndResize": (0.5, 1e-4)}
 
 
 def test_every_differentiable_op_is_checked():

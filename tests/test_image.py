@@ -618,3 +618,116 @@ def test_composite_gradients_match_central_differences(name, seed):
             analytic, numeric = tf.test.compute_gradient(t, x.shape, y, y_shape, x_init_value=x,
                                                          delta=delta)
     np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol, err_msg=name)
+
+
+# --- boxes -----------------------------------------------------------------------------------------
+def ref_iou(a, b):
+    ya, yb = sorted(a[::2]), sorted(b[::2])
+    xa, xb = sorted(a[1::2]), sorted(b[1::2])
+    inter = max(min(ya[1], yb[1]) - max(ya[0], yb[0]), 0) * max(min(xa[1], xb[1]) - max(xa[0], xb[0]), 0)
+    union = (ya[1] - ya[0]) * (xa[1] - xa[0]) + (yb[1] - yb[0]) * (xb[1] - xb[0]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def ref_soft_nms(boxes, scores, k, iou_threshold, score_threshold, sigma):
+    """Greedy NMS (sigma 0) or Gaussian Soft-NMS: decay by exp(-iou^2 / (2 sigma))."""
+    scores = [float(s) for s in scores]
+    alive = [i for i, s in enumerate(scores) if s > score_threshold]
+    chosen = []
+    while alive and len(chosen) < k:
+        best = max(alive, key=lambda i: (scores[i], -i))
+        alive.remove(best)
+        chosen.append((best, scores[best]))
+        for i in list(alive):
+            iou = ref_iou(boxes[best], boxes[i])
+            if sigma > 0:
+                scores[i] *= math.exp(-0.5 * iou * iou / sigma)
+            if (sigma <= 0 and iou > iou_threshold) or scores[i] <= score_threshold:
+                alive.remove(i)
+    return [c[0] for c in chosen], [c[1] for c in chosen]
+
+
+def test_non_max_suppression_family():
+    boxes = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11],
+                      [0, 10.1, 1, 11.1], [0, 100, 1, 101]], np.float32)
+    scores = np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], np.float32)
+    assert list(run(tf.image.non_max_suppression(boxes, scores, 3, 0.5))) == [3, 0, 5]  # TF's doc
+    random_boxes = np.sort(RNG.uniform(0, 10, (20, 2, 2)), axis=1).reshape(20, 4)[:, [0, 2, 1, 3]]
+    random_scores = RNG.uniform(size=20).astype(np.float32)
+    for threshold, floor in ((0.3, -np.inf), (0.6, 0.4)):
+        got = run(tf.image.non_max_suppression(random_boxes, random_scores, 10, threshold, floor))
+        assert list(got) == ref_soft_nms(random_boxes, random_scores, 10, threshold, floor, 0)[0]
+    indices, kept = run(tf.image.non_max_suppression_with_scores(
+        random_boxes, random_scores, 8, 1.0, 0.1, soft_nms_sigma=0.5))
+    ref_indices, ref_scores = ref_soft_nms(random_boxes, random_scores, 8, 1.0, 0.1, 0.5)
+    assert list(indices) == ref_indices
+    np.testing.assert_allclose(kept, ref_scores, rtol=1e-5)
+    padded, valid = run(tf.image.non_max_suppression_padded(boxes, scores, 5, 0.5,
+                                                            pad_to_max_output_size=True))
+    assert list(padded) == [3, 0, 5, 0, 0] and valid == 3
+    overlaps = np.array([[1, 0.7, 0.1], [0.7, 1, 0.2], [0.1, 0.2, 1]], np.float32)
+    got = run(tf.image.non_max_suppression_overlaps(overlaps, [0.9, 0.8, 0.7], 3, 0.5))
+    assert list(got) == [0, 2]
+    with pytest.raises(ValueError, match="boxes must be 2-D"):
+        tf.image.non_max_suppression(boxes[None], scores, 3)
+
+
+def ref_crop(image, box, size, method, fill):
+    h, w = image.shape[:2]
+    out = np.full((size[0], size[1], image.shape[2]), fill, np.float64)
+    for i in range(size[0]):
+        y = box[0] * (h - 1) + i * (box[2] - box[0]) * (h - 1) / (size[0] - 1) if size[0] > 1 \
+            else 0.5 * (box[0] + box[2]) * (h - 1)
+        for j in range(size[1]):
+            x = box[1] * (w - 1) + j * (box[3] - box[1]) * (w - 1) / (size[1] - 1) if size[1] > 1 \
+                else 0.5 * (box[1] + box[3]) * (w - 1)
+            if not (0 <= y <= h - 1 and 0 <= x <= w - 1):
+                continue
+            if method == "nearest":
+                out[i, j] = image[int(math.floor(y + 0.5)), int(math.floor(x + 0.5))]
+                continue
+            y0, x0 = math.floor(y), math.floor(x)
+            y1, x1 = math.ceil(y), math.ceil(x)
+            top = image[y0, x0] + (image[y0, x1] - image[y0, x0]) * (x - x0)
+            bottom = image[y1, x0] + (image[y1, x1] - image[y1, x0]) * (x - x0)
+            out[i, j] = top + (bottom - top) * (y - y0)
+    return out
+
+
+@pytest.mark.parametrize("method", ["bilinear", "nearest"])
+def test_crop_and_resize(method):
+    images = RNG.normal(size=(2, 6, 7, 2)).astype(np.float32)
+    boxes = np.array([[0.1, 0.2, 0.8, 0.9], [-0.2, 0.5, 0.6, 1.3], [0.9, 0.9, 0.1, 0.1],
+                      [0.3, 0.3, 0.3, 0.3]], np.float32)
+    got = run(tf.image.crop_and_resize(images, boxes, [0, 1, 1, 0], [4, 3], method=method,
+                                       extrapolation_value=-5))
+    for k, (box, index) in enumerate(zip(boxes, [0, 1, 1, 0])):
+        np.testing.assert_allclose(got[k], ref_crop(images[index], box, (4, 3), method, -5),
+                                   rtol=1e-5, atol=1e-5)
+    one = run(tf.image.crop_and_resize(images, boxes[:1], [0], [1, 1]))
+    np.testing.assert_allclose(one[0], ref_crop(images[0], boxes[0], (1, 1), "bilinear", 0),
+                               rtol=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="box_index has values outside"):
+        run(tf.image.crop_and_resize(images, boxes[:1], [2], [2, 2]))
+
+
+def test_draw_bounding_boxes():
+    images = np.zeros((1, 5, 6, 3), np.float32)
+    drawn = run(tf.image.draw_bounding_boxes(images, [[[0.25, 0.2, 0.75, 0.8], [0, 0, 1, 1]]]))
+    # box 0: rows 1..3, columns 1..4 in TF's first colour (yellow); box 1: the border, blue
+    outline = np.zeros((5, 6), bool)
+    outline[[1, 3], 1:5] = outline[1:4, [1, 4]] = True
+    np.testing.assert_array_equal(drawn[0, 1:4, 1:5, 0], outline[1:4, 1:5].astype(np.float32))
+    assert (drawn[0, 0, :, 2] == 1).all() and (drawn[0, :, 0, 2] == 1).all()
+    assert drawn[0, 2, 2].tolist() == [0, 0, 0]
+    red = run(tf.image.draw_bounding_boxes(images, [[[0, 0, 1, 1]]], colors=[[1, 0, 0, 1]]))
+    assert red[0, 0, 0].tolist() == [1, 0, 0]
+
+
+def test_decode_webp():
+    img = smooth(6, 8)
+    lossless = pil_bytes(img, "WEBP", lossless=True)
+    decoded = run(tf.image.decode_webp(lossless))
+    assert decoded.shape == (6, 8, 4)
+    np.testing.assert_array_equal(decoded[..., :3], img)
+    np.testing.assert_array_equal(run(tf.image.decode_webp(lossless, channels=3)), img)

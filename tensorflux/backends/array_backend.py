@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.image_box_kernels import KERNELS as BOX_KERNELS
 from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
 from tensorflux.backends.image_kernels import HOST_MEMORY as IMAGE_HOST_MEMORY
 from tensorflux.backends.image_kernels import make_image_kernels
@@ -73,7 +74,8 @@ def register_array_kernels(register, backend: str, load_xp):
                  host_inputs=host_inputs, host_outputs=host_outputs)
     # Summaries (protocol buffers), assertions, printing and image codecs run on the
     # host, as TF's do, wherever placed.
-    host = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS}
+    host = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS,
+            **BOX_KERNELS}
     for op_type, host_builder in host.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

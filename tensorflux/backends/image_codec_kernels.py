@@ -45,7 +45,7 @@ def _format(data: bytes) -> str:
     for magic, name in ((_JPEG, "jpeg"), (_PNG, "png"), (_GIF, "gif"), (_BMP, "bmp")):
         if data.startswith(magic):
             return name
-    return ""
+    return "webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else ""
 
 
 def _open(op, data):
@@ -122,6 +122,8 @@ def _decode(first_frame=True):
                 for index in range(getattr(image, "n_frames", 1) if not first_frame else 1):
                     image.seek(index)
                     frame = image.convert("RGB") if image.format == "GIF" else image
+                    if image.format == "WEBP" and channels == 0 and image.mode == "RGB":
+                        frame = image.convert("RGBA")  # TF decodes WebP to 4 channels
                     frames.append(_to_array(op, frame, channels, dtype))
             except OSError as exc:
                 raise errors.InvalidArgumentError(None, op, f"Invalid image data: {exc}") from None
@@ -135,8 +137,9 @@ def _decode(first_frame=True):
                         None, op, f"Invalid JPEG data or crop window: crop {[y, x, h, w]} of an "
                                   f"image of shape {img.shape}")
                 return np.ascontiguousarray(img[y:y + h, x:x + w])
-            if op.type == "DecodeGif" or (op.type == "DecodeImage" and image.format == "GIF"
-                                          and animations):
+            gif = op.type == "DecodeImage" and image.format == "GIF"
+            animated = op.type == "DecodeWebP" and len(frames) > 1
+            if op.type == "DecodeGif" or (animations and (gif or animated)):
                 return np.stack(frames)
             return frames[0]
         return run
@@ -211,6 +214,7 @@ def _is_jpeg(op, ctx):
 
 KERNELS = {"DecodePng": _decode(), "DecodeJpeg": _decode(), "DecodeBmp": _decode(),
            "DecodeGif": _decode(first_frame=False), "DecodeImage": _decode(first_frame=False),
-           "DecodeAndCropJpeg": _decode(), "EncodePng": _encode_png,
+           "DecodeAndCropJpeg": _decode(), "DecodeWebP": _decode(first_frame=False),
+           "EncodePng": _encode_png,
            "EncodeJpeg": _encode_jpeg, "EncodeJpegVariableQuality": _encode_jpeg_variable_quality,
            "ExtractJpegShape": _extract_jpeg_shape, "IsJpeg": _is_jpeg}

@@ -154,6 +154,52 @@ def make_image_kernels(xp):
     K.builder("ResizeBicubicGrad")(resize_grad("bicubic"))
     K.builder("ResizeNearestNeighborGrad")(resize_grad("nearest"))
 
+    def crop_matrices(op, boxes, box_ind, crop_size, shape):
+        """Per box: image index, (weights, valid) for rows and for columns."""
+        ch, cw = (int(v) for v in np.asarray(crop_size).reshape(-1))
+        boxes, box_ind = np.asarray(boxes, np.float32), np.asarray(box_ind).reshape(-1)
+        if boxes.ndim != 2 or boxes.shape[1] != 4 or len(box_ind) != len(boxes):
+            raise errors.InvalidArgumentError(None, op, f"boxes must be [num_boxes, 4] with one "
+                                                        f"box_ind each, got {boxes.shape} and "
+                                                        f"{box_ind.shape}")
+        if len(box_ind) and (box_ind.min() < 0 or box_ind.max() >= shape[0]):
+            raise errors.InvalidArgumentError(None, op, f"box_index has values outside [0, "
+                                                        f"{shape[0]})")
+        method = op.attrs["method"]
+        return [(int(i), crop_axis(b[0], b[2], shape[1], ch, method),
+                 crop_axis(b[1], b[3], shape[2], cw, method)) for i, b in zip(box_ind, boxes)]
+
+    @K.builder("CropAndResize")
+    def _crop(op, ctx):
+        fill = np.float32(op.attrs["extrapolation_value"])
+
+        def run(image, boxes, box_ind, crop_size):
+            crops = []
+            for i, (wy, vy), (wx, vx) in crop_matrices(op, boxes, box_ind, crop_size, image.shape):
+                crop = xp.einsum("oh,pw,hwc->opc", xp.asarray(wy), xp.asarray(wx),
+                                 image[i].astype(np.float32))
+                inside = xp.asarray((vy[:, None] & vx[None, :])[..., None])
+                crops.append(xp.where(inside, crop, fill))
+            if not crops:
+                ch, cw = (int(v) for v in np.asarray(crop_size).reshape(-1))
+                return xp.zeros((0, ch, cw, image.shape[3]), np.float32)
+            return xp.stack(crops)
+        return run
+
+    @K.builder("CropAndResizeGradImage")
+    def _crop_grad(op, ctx):
+        dtype = op.outputs[0].dtype.np_dtype
+
+        def run(grads, boxes, box_ind, image):
+            out = xp.zeros(image.shape, dtype)
+            for b, (i, (wy, vy), (wx, vx)) in enumerate(
+                    crop_matrices(op, boxes, box_ind, [grads.shape[1], grads.shape[2]], image.shape)):
+                inside = xp.asarray((vy[:, None] & vx[None, :])[..., None].astype(dtype))
+                out[i] += xp.einsum("oh,pw,opc->hwc", xp.asarray(wy.astype(dtype)),
+                                    xp.asarray(wx.astype(dtype)), grads[b].astype(dtype) * inside)
+            return out
+        return run
+
     def patch_geometry(op, shape):
         _, rk, ck, _ = op.attrs["ksizes"]
         _, rs, cs, _ = op.attrs["strides"]
@@ -194,6 +240,29 @@ def make_image_kernels(xp):
     return K
 
 
+def crop_axis(lo, hi, in_size, out_size, method):
+    """(out x in weights, valid positions) of one axis of a CropAndResize box, sampled
+    at TF's float32 positions lo (in - 1) + i (hi - lo) (in - 1) / (out - 1)."""
+    lo, hi, last = np.float32(lo), np.float32(hi), np.float32(in_size - 1)
+    if out_size > 1:
+        step = (hi - lo) * last / np.float32(out_size - 1)
+        pos = lo * last + np.arange(out_size, dtype=np.float32) * step
+    else:
+        pos = np.array([np.float32(0.5) * (lo + hi) * last], np.float32)
+    valid = (pos >= 0) & (pos <= last)
+    w = np.zeros((out_size, in_size), np.float64)
+    rows = np.flatnonzero(valid)
+    p = pos[valid]
+    if method == "nearest":
+        w[rows, np.floor(p + np.float32(0.5)).astype(np.int64)] = 1.0  # roundf of p >= 0
+    else:
+        top = np.floor(p)
+        lerp = (p - top).astype(np.float64)
+        np.add.at(w, (rows, top.astype(np.int64)), 1.0 - lerp)
+        np.add.at(w, (rows, np.ceil(p).astype(np.int64)), lerp)
+    return w.astype(np.float32), valid
+
+
 def patch_indices(size, k, stride, rate, padding):
     """(rows of padded-input indices [out, k], (pad before, pad after)) of one axis of
     ExtractImagePatches, with TF's SAME/VALID rules for a dilated window."""
@@ -211,4 +280,5 @@ def patch_indices(size, k, stride, rate, padding):
 
 HOST_MEMORY = {"ResizeBilinear": ((1,), False), "ResizeBicubic": ((1,), False),
                "ResizeArea": ((1,), False), "ResizeNearestNeighbor": ((1,), False),
-               "ResizeNearestNeighborGrad": ((1,), False)}
+               "ResizeNearestNeighborGrad": ((1,), False), "CropAndResize": ((1, 2, 3), False),
+               "CropAndResizeGradImage": ((1, 2), False)}

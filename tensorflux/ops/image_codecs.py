@@ -51,6 +51,9 @@ defop("DecodeImage", ("contents",), attrs={"channels": 0, "dtype": dtypes.uint8,
                                            "expand_animations": True},
       dtype_fn=lambda op: [op.attrs["dtype"]], shape_fn=lambda op: [TensorShape(None)],
       doc="A JPEG, PNG, GIF or BMP image (GIFs as [frames, h, w, 3]).")
+defop("DecodeWebP", ("contents",), attrs={"channels": 0, "expand_animations": True},
+      dtype_fn=_UINT8, shape_fn=lambda op: [TensorShape(None)],
+      doc="A WebP image as uint8 [height, width, 4] (animations: [frames, h, w, 4]).")
 defop("EncodePng", ("image",), attrs={"compression": -1}, dtype_fn=_string_scalar,
       shape_fn=_scalar, doc="A [height, width, channels] uint8/uint16 image as PNG bytes.")
 defop("EncodeJpeg", ("image",), attrs={"format": "", "quality": 95, "progressive": False,
@@ -65,7 +68,7 @@ defop("ExtractJpegShape", ("contents",), attrs={"output_type": dtypes.int32},
       doc="[height, width, channels] of a JPEG image, without decoding it.")
 defop("IsJpeg", ("contents",), dtype_fn=lambda op: [dtypes.bool_], shape_fn=_scalar,
       doc="Whether the bytes start with JPEG's magic number.")
-not_differentiable("DecodePng", "DecodeJpeg", "DecodeAndCropJpeg", "DecodeBmp", "DecodeGif",
+not_differentiable("DecodePng", "DecodeJpeg", "DecodeWebP", "DecodeAndCropJpeg", "DecodeBmp", "DecodeGif",
                    "DecodeImage", "EncodePng", "EncodeJpeg", "EncodeJpegVariableQuality",
                    "ExtractJpegShape", "IsJpeg")
 
@@ -127,8 +130,7 @@ def decode_and_crop_jpeg(contents, crop_window, channels=0, ratio=1, fancy_upsca
              "fancy_upscaling": bool(fancy_upscaling),
              "try_recover_truncated": bool(try_recover_truncated),
              "acceptable_fraction": float(acceptable_fraction), "dct_method": dct_method}
-    window = convert_to_tensor(crop_window, dtypes.int32) if not hasattr(crop_window, "dtype") \
-        else crop_window
+    window = convert_to_tensor(crop_window, preferred_dtype=dtypes.int32)
     return _codec("DecodeAndCropJpeg", [contents, window], attrs, name)
 
 
@@ -152,6 +154,14 @@ def decode_image(contents, channels=None, dtype=dtypes.uint8, name=None,
     attrs = {"channels": _channels(channels), "dtype": dtype,
              "expand_animations": bool(expand_animations)}
     return _codec("DecodeImage", [contents], attrs, name)
+
+
+def decode_webp(contents, channels=0, expand_animations=True, name=None):
+    """A WebP image as uint8 [height, width, 4] (RGBA unless ``channels`` says otherwise;
+    an animation as [frames, height, width, channels] unless ``expand_animations`` is
+    False)."""
+    attrs = {"channels": _channels(channels), "expand_animations": bool(expand_animations)}
+    return _codec("DecodeWebP", [contents], attrs, name)
 
 
 def encode_png(image, compression=-1, name=None):
@@ -206,8 +216,7 @@ def adjust_jpeg_quality(image, jpeg_quality, name=None):
         original = image.dtype
         encoded = _codec("EncodeJpegVariableQuality",
                          [convert_image_dtype(image, dtypes.uint8),
-                          convert_to_tensor(jpeg_quality, dtypes.int32)
-                          if not hasattr(jpeg_quality, "dtype") else jpeg_quality], None, None)
+                          convert_to_tensor(jpeg_quality, preferred_dtype=dtypes.int32)], None, None)
         channels = image.shape.as_tuple()[-1] if image.shape.ndims else None
         decoded = decode_jpeg(encoded, channels=channels if channels in (1, 3) else 0)
         return convert_image_dtype(decoded, original)

@@ -94,7 +94,7 @@ def _nearest_grad(op, grad):
 
 def _resize(op_type, images, size, name, **attrs):
     images = convert_to_tensor(images)
-    size = convert_to_tensor(size, dtypes.int32) if not hasattr(size, "dtype") else size
+    size = convert_to_tensor(size, preferred_dtype=dtypes.int32)
     return get_default_graph().create_op(op_type, [images, size], attrs,
                                          name=name or op_type).outputs[0]
 

@@ -25,8 +25,7 @@ def audio(name, tensor, sample_rate, max_outputs=3, collections=None, family=Non
     if tensor.shape.ndims not in (None, 2, 3):
         raise ValueError(f"tf.summary.audio needs [batch, frames] or [batch, frames, "
                          f"channels], got {tensor.shape}")
-    rate = convert_to_tensor(sample_rate, dtypes.float32) if not hasattr(sample_rate, "dtype") \
-        else sample_rate
+    rate = convert_to_tensor(sample_rate, preferred_dtype=dtypes.float32)
     from tensorflux.core.graph import GraphKeys, get_default_graph
     graph = get_default_graph()
     prefix = f"{family}/" if family else ""
