@@ -71,8 +71,8 @@ from tensorflux.ops.check_ops import (assert_equal, assert_greater,  # noqa: F40
                                      is_non_decreasing, is_numeric_tensor,
                                      is_strictly_increasing)
 from tensorflux.ops.logging_ops import Assert, Print, print_v2 as print  # noqa: F401,A001
-from tensorflux import (contrib, debugging, dtypes, image, initializers, layers,  # noqa: F401
-                        losses, metrics, nn, summary, test, train)
+from tensorflux import (app, contrib, debugging, dtypes, flags, image,  # noqa: F401
+                        initializers, layers, losses, metrics, nn, summary, test, train)
 from tensorflux.core.errors import OpError  # noqa: F401
 from tensorflux.ops.image_ops import random_crop  # noqa: F401
 from tensorflux.ops.image_resize import extract_image_patches  # noqa: F401

@@ -690,3 +690,51 @@ def test_assert_global_step():
         tf.train.assert_global_step(tf.constant([1, 2]))
     with pytest.raises(TypeError, match="must be a Variable or Tensor"):
         tf.train.assert_global_step(3)
+
+
+# --- tf.app and tf.flags -------------------------------------------------------------------------
+def test_app_run_parses_flags_and_calls_main(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import tensorflux as tf\n"
+        "flags = tf.app.flags\n"
+        "flags.DEFINE_integer('epochs', 10, 'how many epochs', lower_bound=1)\n"
+        "tf.flags.DEFINE_float('learning_rate', 0.1, 'step size')\n"
+        "flags.DEFINE_boolean('shuffle', True, 'shuffle the data')\n"
+        "flags.DEFINE_string('name', 'run', 'run name')\n"
+        "flags.DEFINE_enum('mode', 'train', ['train', 'eval'], 'what to do')\n"
+        "flags.DEFINE_list('layers', '300,100', 'hidden sizes')\n"
+        "FLAGS = flags.FLAGS\n"
+        "def main(argv):\n"
+        "    print(FLAGS.epochs, FLAGS.learning_rate, FLAGS.shuffle, FLAGS.name, FLAGS.mode,\n"
+        "          FLAGS.layers, argv[1:])\n"
+        "    return 3\n"
+        "if __name__ == '__main__':\n"
+        "    tf.app.run()\n")
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, str(script), "--epochs=5", "--learning_rate",
+                             "0.01", "--noshuffle", "--mode=eval", "--layers=64,32", "extra"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, result.stderr
+    assert result.stdout.split("\n")[0] == "5 0.01 False run eval ['64', '32'] ['extra']"
+    bad = subprocess.run([sys.executable, str(script), "--epochs=0"], capture_output=True,
+                         text=True, timeout=120)
+    assert bad.returncode != 0 and "Illegal value for flag --epochs" in bad.stderr
+
+
+def test_flags_defaults_and_errors():
+    values = tf.flags.FlagValues()
+    tf.flags.DEFINE_string("out", "/tmp/x", "where", flag_values=values)
+    tf.flags.DEFINE_bool("verbose", False, "talk", flag_values=values)
+    assert values.out == "/tmp/x" and not values.is_parsed()
+    assert values(["prog", "--out", "/data", "--verbose"]) == ["prog"]
+    assert values.out == "/data" and values.verbose is True
+    assert values.flag_values_dict() == {"out": "/data", "verbose": True}
+    with pytest.raises(tf.flags.Error, match="Unknown command line flag 'nope'"):
+        values(["prog", "--nope=1"])
+    with pytest.raises(tf.flags.Error, match="defined twice"):
+        tf.flags.DEFINE_string("out", "", "again", flag_values=values)
+    with pytest.raises(AttributeError, match="Unknown flag --missing"):
+        values.missing
+    assert tf.app.flags is tf.flags
