@@ -110,26 +110,25 @@ def DEFINE_string(name, default, help, flag_values=None, **kwargs):  # noqa: N80
     _define(name, default, help, str, "string", flag_values)
 
 
-def DEFINE_integer(name, default, help, lower_bound=None, upper_bound=None, flag_values=None,
-                   **kwargs):  # noqa: N802
+def _bounded(convert, lower_bound, upper_bound):
     def parse(text):
-        value = int(text)
+        value = convert(text)
         if (lower_bound is not None and value < lower_bound) or \
                 (upper_bound is not None and value > upper_bound):
             raise ValueError(f"{value} is outside [{lower_bound}, {upper_bound}]")
         return value
-    _define(name, default, help, parse, "int", flag_values)
+    return parse
+
+
+def DEFINE_integer(name, default, help, lower_bound=None, upper_bound=None, flag_values=None,
+                   **kwargs):  # noqa: N802
+    _define(name, default, help, _bounded(int, lower_bound, upper_bound), "int", flag_values)
 
 
 def DEFINE_float(name, default, help, lower_bound=None, upper_bound=None, flag_values=None,
                  **kwargs):  # noqa: N802
-    def parse(text):
-        value = float(text)
-        if (lower_bound is not None and value < lower_bound) or \
-                (upper_bound is not None and value > upper_bound):
-            raise ValueError(f"{value} is outside [{lower_bound}, {upper_bound}]")
-        return value
-    _define(name, default, help, parse, "float", flag_values)
+    _define(name, default, help, _bounded(float, lower_bound, upper_bound), "float",
+            flag_values)
 
 
 def DEFINE_boolean(name, default, help, flag_values=None, **kwargs):  # noqa: N802

@@ -7,6 +7,12 @@ from tensorflux.ops import math_ops
 from tensorflux.ops.optimizers import Optimizer
 
 
+def _l1_l2(optimizer, var):
+    """The regularization strengths as tensors (l1 None when it is 0: no shrinking)."""
+    l1 = optimizer._hyper(optimizer._l1, var, "l1") if optimizer._l1 > 0 else None
+    return l1, optimizer._hyper(optimizer._l2, var, "l2")
+
+
 def _shrink(prox, rate, l1, l2):
     """sign(v) max(|v| - rate l1, 0) / (1 + rate l2), or v / (1 + rate l2) without l1."""
     if l1 is None:
@@ -28,8 +34,7 @@ class ProximalGradientDescentOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var):
         lr = self._hyper(self._learning_rate, var, "learning_rate")
-        l1 = self._hyper(self._l1, var, "l1") if self._l1 > 0 else None
-        l2 = self._hyper(self._l2, var, "l2")
+        l1, l2 = _l1_l2(self, var)
         return var.assign(_shrink(var.value() - lr * grad, lr, l1, l2)).op
 
 
@@ -53,8 +58,7 @@ class ProximalAdagradOptimizer(Optimizer):
     def _apply_dense(self, grad, var):
         accum = self.get_slot(var, "accumulator").assign_add(grad * grad)
         rate = self._hyper(self._learning_rate, var, "learning_rate") * math_ops.rsqrt(accum)
-        l1 = self._hyper(self._l1, var, "l1") if self._l1 > 0 else None
-        l2 = self._hyper(self._l2, var, "l2")
+        l1, l2 = _l1_l2(self, var)
         return var.assign(_shrink(var.value() - rate * grad, rate, l1, l2)).op
 
 
@@ -84,10 +88,9 @@ class AdagradDAOptimizer(Optimizer):
         gg = self.get_slot(var, "gradient_squared_accumulator").assign_add(grad * grad)
         step = math_ops.cast(self._global_step, var.dtype) + 1.0
         lr = self._hyper(self._learning_rate, var, "learning_rate")
-        l2 = self._hyper(self._l2, var, "l2")
+        l1, l2 = _l1_l2(self, var)
         denominator = l2 * step * lr + math_ops.sqrt(gg)
-        if self._l1 > 0:
-            l1 = self._hyper(self._l1, var, "l1")
+        if l1 is not None:
             numerator = -lr * math_ops.sign(g) * math_ops.maximum(math_ops.abs(g) - l1 * step, 0.0)
         else:
             numerator = -lr * g
