@@ -37,6 +37,7 @@ from tensorflux.ops.gradients import (NoGradient, NotDifferentiable,  # noqa: F4
                                      RegisterGradient, gradients, hessians)
 from tensorflux.ops.init_ops import (constant_initializer, glorot_normal_initializer,  # noqa: F401
                                      glorot_uniform_initializer, ones_initializer,
+                                     orthogonal_initializer, uniform_unit_scaling_initializer,
                                      random_normal_initializer, random_uniform_initializer,
                                      truncated_normal_initializer,
                                      variance_scaling_initializer, zeros_initializer)
@@ -86,7 +87,48 @@ from tensorflux.ops.io_ops import (FixedLengthRecordReader, ReaderBase, TextLine
 from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
                                         VarLenFeature, decode_csv, decode_raw, parse_example,
                                         parse_single_example)
+from tensorflux.ops.check_ops import (assert_equal, assert_greater,  # noqa: F401
+                                     assert_greater_equal, assert_integer, assert_less,
+                                     assert_less_equal, assert_near, assert_negative,
+                                     assert_non_negative, assert_non_positive,
+                                     assert_none_equal, assert_positive,
+                                     assert_proper_iterable, assert_rank,
+                                     assert_rank_at_least, assert_rank_in,
+                                     assert_same_float_dtype, assert_scalar, assert_type,
+                                     is_non_decreasing, is_numeric_tensor,
+                                     is_strictly_increasing)
+from tensorflux.ops.logging_ops import Assert, Print, print_v2 as print  # noqa: F401,A001
+from tensorflux import app, debugging, dtypes, flags, image  # noqa: F401
+from tensorflux.core.errors import OpError  # noqa: F401
+from tensorflux.ops.image_ops import random_crop  # noqa: F401
+from tensorflux.ops.image_resize import extract_image_patches  # noqa: F401
+from tensorflux.core.behaviour import (disable_eager_execution, disable_resource_variables,  # noqa: F401
+                                       disable_tensor_equality, disable_v2_behavior,
+                                       disable_v2_tensorshape, executing_eagerly,
+                                       executing_eagerly_outside_functions,
+                                       resource_variables_enabled)
+from tensorflux.core.device_spec import DeviceSpec  # noqa: F401
+from tensorflux.core.shapes import dimension_value  # noqa: F401
+from tensorflux.ops.graph_helpers import (AggregationMethod, VariableAggregation,  # noqa: F401
+                                          VariableSynchronization, colocate_with, container,
+                                          dimension_at_index, get_local_variable, get_seed,
+                                          get_static_value, init_scope, is_symbolic_tensor,
+                                          is_tensor,
+                                          moving_average_variables, no_regularizer, op_scope,
+                                          tables_initializer, variable_op_scope)
+from tensorflux.ops.template import make_template  # noqa: F401
+from tensorflux.ops.variables import (local_variables_initializer as initialize_local_variables,  # noqa: F401
+                                      variables_initializer as initialize_variables)
+from tensorflux.serialization.graph_format import (MIN_CONSUMER as GRAPH_DEF_VERSION_MIN_CONSUMER,  # noqa: F401
+                                                   PRODUCER as GRAPH_DEF_VERSION)
+from tensorflux.serialization.summary_writer import SessionLog  # noqa: F401
+
+VERSION = __version__
+GRAPH_DEF_VERSION_MIN_PRODUCER = 1  # the oldest graph format this version reads
+initialize_all_tables = tables_initializer
+no_gradient = NotDifferentiable
 from tensorflux import tflogging as logging  # noqa: F401
+from tensorflux.tflogging import get_logger  # noqa: F401
 from tensorflux.serialization.graph_format import import_graph_def  # noqa: F401
 from tensorflux.ops.elementwise_ops import (acos, acosh, angle, asin, asinh, atan, atan2,  # noqa: F401
                                             atanh, betainc, complex, conj, cosh, digamma,
@@ -96,7 +138,6 @@ from tensorflux.ops.elementwise_ops import (acos, acosh, angle, asin, asinh, ata
 from tensorflux.ops.math_ops import (argmax as arg_max, argmin as arg_min,  # noqa: F401
                                      floordiv as floor_div)
 from tensorflux.ops.reduction_ops import (accumulate_n, count_nonzero, cumprod, cumsum,  # noqa: F401
-                                          is_non_decreasing, is_strictly_increasing,
                                           reduce_logsumexp, scalar_mul)
 from tensorflux.ops.segment_ops import (bincount, confusion_matrix, invert_permutation,  # noqa: F401
                                         segment_max, segment_mean, segment_min, segment_prod,
@@ -132,7 +173,6 @@ from tensorflux.ops.manip_ops import (reverse as reverse_v2,  # noqa: F401
                                       tensor_scatter_nd_sub as tensor_scatter_sub,
                                       tensor_scatter_nd_update as tensor_scatter_update)
 from tensorflux.ops.random_dist_ops import multinomial, random_gamma, random_poisson  # noqa: F401
-from tensorflux.ops.random_ops import get_seed  # noqa: F401
 from tensorflux.ops.string_ops import (as_string, reduce_join, regex_replace,  # noqa: F401
                                        string_join, substr)
 from tensorflux.ops.string_ops import strip as string_strip  # noqa: F401
@@ -149,10 +189,14 @@ negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes
 
 
-def __getattr__(name):
-    """``tf.estimator`` and ``tf.feature_column`` are imported when first used: they
-    pull in modules (inspect, logging, tempfile) a graph-and-session program never needs."""
-    if name in ("estimator", "feature_column"):
-        import importlib
-        return importlib.import_module(f"tensorflux.{name}")
-    raise AttributeError(f"module 'tensorflux' has no attribute {name!r}")
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+# tf.estimator and tf.feature_column are imported when first used: they pull in modules
+# (inspect, logging, tempfile) a graph-and-session program never needs.
+__getattr__ = _namespace_getattr(__name__, lazy={
+    "estimator": "tensorflux.estimator", "feature_column": "tensorflux.feature_column",
+    "Event": "tensorboard.compat.proto.event_pb2:Event",
+    "LogMessage": "tensorboard.compat.proto.event_pb2:LogMessage",
+    "Summary": "tensorboard.compat.proto.summary_pb2:Summary",
+    "SummaryMetadata": "tensorboard.compat.proto.summary_pb2:SummaryMetadata",
+    "HistogramProto": "tensorboard.compat.proto.summary_pb2:HistogramProto"})

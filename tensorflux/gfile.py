@@ -3,3 +3,7 @@ from tensorflux.serialization.gfile import (Copy, DeleteRecursively, Exists, Fas
                                             GFile, Glob, IsDirectory, ListDirectory,
                                             MakeDirs, MkDir, Open, Remove, Rename, Stat,
                                             Walk)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -17,3 +17,7 @@ from tensorflux.ops.linalg_ops import (eigh_tridiagonal, expm, lu, lu_matrix_inv
 from tensorflux.ops.math_ops import (matrix_determinant as det,  # noqa: F401
                                      matrix_inverse as inv)
 from tensorflux.ops.nn_ops import l2_normalize  # noqa: F401
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -21,12 +21,17 @@ from tensorflux.ops.nn_ops import (in_top_k, l2_normalize, log_softmax, softmax,
                                    softplus, softsign, top_k)
 from tensorflux.ops.reduction_ops import (accumulate_n, approx_max_k, approx_min_k,  # noqa: F401
                                           count_nonzero, cumprod, cumsum, cumulative_logsumexp,
-                                          is_non_decreasing, is_strictly_increasing, polyval,
+                                          polyval,
                                           reduce_euclidean_norm, reduce_logsumexp, reduce_std,
                                           reduce_variance, scalar_mul, zero_fraction)
+from tensorflux.ops.check_ops import is_non_decreasing, is_strictly_increasing  # noqa: F401
 from tensorflux.ops.segment_ops import (bincount, confusion_matrix,  # noqa: F401
                                         invert_permutation, segment_max, segment_mean,
                                         segment_min, segment_prod, segment_sum,
                                         unsorted_segment_max, unsorted_segment_mean,
                                         unsorted_segment_min, unsorted_segment_prod,
                                         unsorted_segment_sqrt_n, unsorted_segment_sum)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

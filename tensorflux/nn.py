@@ -25,3 +25,7 @@ from tensorflux.ops.nn_impl_ops import (batch_norm_with_global_normalization,  #
                                         xw_plus_b)
 from tensorflux.ops.reduction_ops import approx_max_k, approx_min_k, zero_fraction  # noqa: F401,E402
 from tensorflux.ops.manip_ops import depth_to_space, space_to_batch, space_to_depth  # noqa: F401,E402
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -10,6 +10,11 @@ from tensorflux.ops.random_dist_ops import (categorical, fold_in, multinomial,  
                                             stateless_random_poisson as stateless_poisson,
                                             stateless_random_uniform as stateless_uniform,
                                             stateless_truncated_normal)
-from tensorflux.ops.random_ops import (get_seed, random_normal as normal,  # noqa: F401
+from tensorflux.ops.graph_helpers import get_seed  # noqa: F401
+from tensorflux.ops.random_ops import (random_normal as normal,  # noqa: F401
                                        random_shuffle as shuffle, random_uniform as uniform,
                                        set_random_seed, truncated_normal)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -22,3 +22,7 @@ from tensorflux.ops.sparse_ops import sparse_segment_sqrt_n as segment_sqrt_n  #
 from tensorflux.ops.sparse_ops import sparse_segment_sum as segment_sum  # noqa: F401
 from tensorflux.ops.sparse_ops import sparse_slice as slice  # noqa: F401,A004
 from tensorflux.ops.sparse_ops import sparse_to_indicator as to_indicator  # noqa: F401
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

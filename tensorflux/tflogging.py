@@ -43,3 +43,8 @@ warn = warning
 
 def error(msg, *args):
     _logger.error(msg, *args)
+
+
+def get_logger():
+    """The ``tensorflux`` logger these functions write to (``tf.get_logger()``)."""
+    return _logger

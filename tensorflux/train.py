@@ -1,19 +1,32 @@
-"""``tf.train``: optimizers, learning-rate schedules and the global step."""
-from tensorflux.core.cluster import ClusterSpec, Server, replica_device_setter  # noqa: F401
-from tensorflux.ops.learning_rate import (cosine_decay, exponential_decay,  # noqa: F401
-                                          inverse_time_decay, natural_exp_decay,
-                                          piecewise_constant, polynomial_decay)
+"""``tf.train``: optimizers, learning-rate schedules, moving averages, checkpoints, the
+global step, and (imported when first used) the session-run machinery and input queues."""
+from tensorflux.ops.graph_helpers import assert_global_step  # noqa: F401
+from tensorflux.ops.learning_rate import (cosine_decay, cosine_decay_restarts,  # noqa: F401
+                                          exponential_decay, inverse_time_decay,
+                                          linear_cosine_decay, natural_exp_decay,
+                                          noisy_linear_cosine_decay, piecewise_constant,
+                                          piecewise_constant_decay, polynomial_decay)
+from tensorflux.ops.moving_averages import ExponentialMovingAverage  # noqa: F401
 from tensorflux.ops.optimizers import (AdadeltaOptimizer, AdagradOptimizer,  # noqa: F401
                                        AdamOptimizer, FtrlOptimizer, GradientDescentOptimizer,
                                        MomentumOptimizer, Optimizer, RMSPropOptimizer,
                                        create_global_step, get_global_step,
                                        get_or_create_global_step, global_step)
+from tensorflux.ops.proximal_optimizers import (AdagradDAOptimizer,  # noqa: F401
+                                                ProximalAdagradOptimizer,
+                                                ProximalGradientDescentOptimizer)
+from tensorflux.serialization.checkpoint_utils import (checkpoints_iterator,  # noqa: F401
+                                                       generate_checkpoint_state_proto,
+                                                       get_checkpoint_mtimes, load_checkpoint,
+                                                       remove_checkpoint)
 from tensorflux.serialization.events import summary_iterator  # noqa: F401
 from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader,  # noqa: F401
                                            Saver, checkpoint_exists, export_meta_graph,
                                            get_checkpoint_state, import_meta_graph,
                                            latest_checkpoint, list_variables, load_variable,
                                            update_checkpoint_state)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
 # Names imported when first used: module -> names.
 _LAZY = {
@@ -36,16 +49,6 @@ _LAZY = {
                                             "FeatureLists", "Features", "FloatList", "Int64List",
                                             "SequenceExample"),
 }
-_LAZY_NAMES = {name: module for module, names in _LAZY.items() for name in names}
-
-
-def __getattr__(name):
-    """Protocol buffers and the session-run machinery are imported when first used."""
-    if name == "queue_runner":  # tf.train.queue_runner.QueueRunner
-        from tensorflux.training import queue_runner
-        return queue_runner
-    module = _LAZY_NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tensorflux.train' has no attribute {name!r}")
-    import importlib
-    return getattr(importlib.import_module(module), name)
+__getattr__ = _namespace_getattr(__name__, lazy={
+    "queue_runner": "tensorflux.training.queue_runner",  # tf.train.queue_runner.QueueRunner
+    **{name: f"{module}:{name}" for module, names in _LAZY.items() for name in names}})

@@ -692,8 +692,52 @@ CHECKS.update({  # tensorflux.contrib.mpi
 })
 
 
+
+
+# tf.Print, tf.image and friends (the non-op part of the API breadth issue).
+def _resize(fn):
+    def make(draw):
+        x = _images(draw)
+        size = [draw(st.integers(1, 6)), draw(st.integers(1, 6))]
+        align = draw(st.booleans())
+        half = not align and draw(st.booleans())
+        return [x], lambda t: fn(t, size, align_corners=align, half_pixel_centers=half)
+    return make
+
+
+def _patches(draw):
+    x = _images(draw)
+    k = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    s = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    r = [1, draw(st.integers(1, 2)), 1, 1]
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    return [x], lambda t: tf.image.extract_image_patches(t, k, s, r, padding)
+
+
+def _patches_grad(draw):
+    x = np.zeros((1, 3, 4, 2))
+    attrs = {"ksizes": (1, 2, 2, 1), "strides": (1, 1, 2, 1), "rates": (1, 1, 1, 1),
+             "padding": "SAME"}
+    return [values(draw, (1, 3, 2, 8))], lambda g: tf.get_default_graph().create_op(
+        "ExtractImagePatchesGrad", [g, tf.constant(x)], attrs).outputs[0]
+
+
+CHECKS.update({
+    "Print": unary(lambda x: tf.Print(x, [x], first_n=0) * 2.0),
+    "ResizeBilinear": _resize(tf.image.resize_bilinear),
+    "ResizeBicubic": _resize(tf.image.resize_bicubic),
+    "ResizeNearestNeighbor": _resize(tf.image.resize_nearest_neighbor),
+    "ExtractImagePatches": _patches, "ExtractImagePatchesGrad": _patches_grad,
+    "CropAndResize": lambda draw: ([_images(draw)], lambda t: tf.image.crop_and_resize(
+        t, [[0.1, 0.0, 0.9, 0.8], [-0.2, 0.3, 0.7, 1.2]], [0, 0], [3, 2],
+        method=draw(st.sampled_from(["bilinear", "nearest"])))),
+})
+
 # (delta, rtol) where float64 central differences need more room: Cast goes through float32.
-TOLERANCE = {"Cast": (1e-2, 1e-3)}
+# Resizes and crops compute in float32 but are linear in the image, so a large delta is
+# exact and keeps float32 rounding out of the differences.
+TOLERANCE = {"Cast": (1e-2, 1e-3), "ResizeBilinear": (0.5, 1e-4), "ResizeBicubic": (0.5, 1e-4),
+             "CropAndResize": (0.5, 1e-4)}
 
 
 def test_every_differentiable_op_is_checked():

@@ -238,6 +238,59 @@ CASES.update({
 
 CASES.update(api_op_cases.CASES)  # the ops of TF1's API breadth (tf.math, tf.linalg, ...)
 
+# Image ops (tests/test_image.py has the full references; here every backend runs them).
+def _grad(fn, value):
+    """The gradient of sum(fn(x)) at x = value: every weight of a linear op, summed."""
+    x = c(value)
+    return tf.gradients(tf.reduce_sum(fn(x)), x)[0]
+
+
+
+U8 = R.integers(0, 256, (4, 5, 3)).astype(np.uint8)
+_NMS_BOXES = np.array([[0, 0, 1, 1], [0, 0.1, 1, 1.1], [0, -0.1, 1, 0.9], [0, 10, 1, 11],
+                       [0, 10.1, 1, 11.1], [0, 100, 1, 101]], np.float32)
+_RAMP = np.arange(20, dtype=np.float32).reshape(1, 4, 5, 1)
+CASES.update({
+    "resize_bilinear": (lambda: tf.image.resize_bilinear(c(_RAMP), [7, 9], align_corners=True),
+                        (5 * np.arange(7)[:, None] * 0.5 + np.arange(9)[None, :] * 0.5)
+                        .reshape(1, 7, 9, 1)),  # the ramp 5 y + x, sampled every half pixel
+    "resize_nearest": (lambda: tf.image.resize_nearest_neighbor(c(_RAMP), [2, 3]),
+                       _RAMP[:, [0, 2]][:, :, [0, 1, 3]]),
+    "resize_bicubic_same_size": (lambda: tf.image.resize_bicubic(c(_RAMP), [4, 5]), _RAMP),
+    "resize_area_halves": (lambda: tf.image.resize_area(c(_RAMP[:, :, :4]), [2, 2]),
+                           _RAMP[:, :, :4].reshape(1, 2, 2, 2, 2, 1).mean(axis=(2, 4))),
+    "resize_nearest_grad": (lambda: _grad(lambda x: tf.image.resize_nearest_neighbor(x, [3, 3]), X4),
+        np.broadcast_to(np.outer(np.isin(np.arange(5), [0, 1, 3]), np.isin(np.arange(6), [0, 2, 4]))
+                        [None, :, :, None], X4.shape).astype(np.float64)),
+    "resize_bilinear_grad": (lambda: _grad(lambda x: tf.image.resize_bilinear(
+        x, [3, 3], align_corners=True), X4),
+        np.broadcast_to(np.outer([1, 0, 1, 0, 1], [1, 0, 0.5, 0.5, 0, 1])[None, :, :, None],
+                        X4.shape)),
+    "resize_bicubic_grad": (lambda: _grad(lambda x: tf.image.resize_bicubic(x, [5, 6]), X4),
+                            np.ones(X4.shape)),
+    "extract_patches": (lambda: tf.image.extract_image_patches(c(_RAMP), [1, 2, 2, 1],
+                                                               [1, 2, 2, 1], [1, 1, 1, 1], "VALID"),
+                        np.array([[[[0, 1, 5, 6], [2, 3, 7, 8]], [[10, 11, 15, 16],
+                                                                   [12, 13, 17, 18]]]], np.float32)),
+    "extract_patches_grad": (lambda: _grad(lambda x: tf.image.extract_image_patches(
+        x, [1, 2, 2, 1], [1, 1, 1, 1], [1, 1, 1, 1], "VALID"), _RAMP),
+        np.array([[1, 2, 2, 2, 1], [2, 4, 4, 4, 2], [2, 4, 4, 4, 2], [1, 2, 2, 2, 1]],
+                 np.float32).reshape(1, 4, 5, 1)),
+    "crop_and_resize": (lambda: tf.image.crop_and_resize(c(_RAMP), [[0.0, 0.0, 1.0, 0.5]], [0],
+                                                         [2, 2]),
+                        np.array([[[[0], [2]], [[15], [17]]]], np.float32)),
+    "crop_and_resize_grad": (lambda: _grad(lambda x: tf.image.crop_and_resize(
+        x, [[0.0, 0.0, 1.0, 0.5]], [0], [2, 2]), _RAMP),
+        np.array([[1, 0, 1, 0, 0], [0] * 5, [0] * 5, [1, 0, 1, 0, 0]],
+                 np.float32).reshape(1, 4, 5, 1)),
+    "png_round_trip": (lambda: tf.image.decode_png(tf.image.encode_png(c(U8))), U8),
+    "non_max_suppression": (lambda: tf.image.non_max_suppression(
+        c(_NMS_BOXES), c(np.array([0.9, 0.75, 0.6, 0.95, 0.5, 0.3], np.float32)), 3, 0.5),
+        np.array([3, 0, 5], np.int32)),
+    "orthonormal_columns": (lambda: tf.get_default_graph().create_op(   # A = Q R, R's diag > 0
+        "OrthonormalColumns", [c(np.diag([2.0, -3.0, 1.0]))]).outputs[0], np.diag([1.0, -1.0, 1.0])),
+})
+
 
 def _raw(op_type, *inputs, **attrs):
     return tf.get_default_graph().create_op(op_type, list(inputs), attrs or None).outputs[0]
@@ -294,6 +347,14 @@ def test_every_builtin_op_is_exercised():
                 "DecodeRaw", "DecodeCSV", "CountUpTo", "ReadFile", "WriteFile", "MatchingFiles"}
     special |= {name for name in registry.ops if name.startswith(("Queue", "Reader"))
                 or name.endswith(("QueueV2", "ReaderV2"))}
+    # Ops without a value to compare, or with bytes or files as values: tested in
+    # test_assertions.py (Assert, Print, PrintV2), test_image.py (codecs, boxes) and
+    # test_api_misc.py (the summaries).
+    special |= {"Assert", "Print", "PrintV2", "AudioSummaryV2", "TensorSummaryV2",
+                "DecodeAndCropJpeg", "DecodeBmp", "DecodeGif", "DecodeImage", "DecodeJpeg",
+                "DecodeWebP", "EncodeJpeg", "EncodeJpegVariableQuality", "ExtractJpegShape",
+                "IsJpeg", "NonMaxSuppressionV5", "NonMaxSuppressionWithOverlaps",
+                "DrawBoundingBoxesV2"}
     builtin = {name for name, owner in registry._op_owner.items() if owner == "ops"}
     missing = builtin - used - special
     assert not missing, f"ops without a numeric test: {sorted(missing)}"

@@ -1,10 +1,10 @@
 """Registering the shared kernels for a backend with a NumPy-like array namespace.
 
-The kernels of ``array_kernels`` and ``nn_kernels`` are written once against ``xp``.
-NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all register them
-here: the namespace is loaded the first time a plan builds one of its kernels, so
-registering never imports CuPy. ``HOST_MEMORY`` says which kernels read inputs or write
-outputs on the host, as TF's ``HostMemory`` does.
+The kernels of ``array_kernels``, ``nn_kernels`` and ``image_kernels`` are written once
+against ``xp``. NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all
+register them here: the namespace is loaded the first time a plan builds one of its
+kernels, so registering never imports CuPy. ``HOST_MEMORY`` says which kernels read
+inputs or write outputs on the host, as TF's ``HostMemory`` does.
 """
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ from tensorflux.backends.sparse_kernels import HOST_MEMORY as SPARSE_HOST_MEMORY
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.sparse_update_kernels import make_sparse_update_kernels
 from tensorflux.backends.string_kernels import KERNELS as STRING_KERNELS
+from tensorflux.backends.image_box_kernels import KERNELS as BOX_KERNELS
+from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
+from tensorflux.backends.image_kernels import HOST_MEMORY as IMAGE_HOST_MEMORY
+from tensorflux.backends.image_kernels import make_image_kernels
+from tensorflux.backends.init_kernels import make_init_kernels
+from tensorflux.backends.logging_kernels import KERNELS as LOGGING_KERNELS
+from tensorflux.backends.summary_extra_kernels import KERNELS as SUMMARY_EXTRA_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
                                                      HOST_OUTPUTS as TA_HOST_OUTPUTS,
@@ -48,12 +55,14 @@ HOST_MEMORY = {
     **{op: ((), True) for op in TA_HOST_OUTPUTS},
     **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY, **RANDOM_HOST_MEMORY, **SAMPLER_HOST_MEMORY,
     **SPARSE_HOST_MEMORY,
+    **IMAGE_HOST_MEMORY,
 }
 
 
 KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
                  make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
-                 make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels)
+                 make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels,
+                 make_image_kernels, make_init_kernels)
 
 
 class _Names:
@@ -93,10 +102,12 @@ def register_array_kernels(register, backend: str, load_xp):
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
     # Summaries build protocol buffers, parsing ops read them, queues and readers hold
-    # host values, py_func calls Python and MPI moves host buffers: they run on the host,
-    # wherever placed (TF's kernels of these are CPU-only too). So do the string ops.
-    host_kernels = {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **STRING_KERNELS, **MPI_KERNELS,
-                    **PARSING_KERNELS, **DATA_FLOW_KERNELS, **READER_KERNELS}
+    # host values, py_func calls Python, MPI moves host buffers, assertions and printing
+    # format values, image codecs encode bytes: they run on the host, wherever placed
+    # (TF's kernels of these are CPU-only too). So do the string ops.
+    host_kernels = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **SCRIPT_KERNELS,
+                    **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
+                    **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -1,9 +1,6 @@
 """Host kernels of the summary ops: build ``Summary`` protos (bytes)."""
 from __future__ import annotations
 
-import struct
-import zlib
-
 import numpy as np
 
 from tensorflux.core import errors
@@ -65,20 +62,8 @@ def _text(op, ctx):
     return run
 
 
-def _png(image: np.ndarray) -> bytes:
-    """Encode an HxWxC uint8 image as PNG (zlib only, no imaging library needed)."""
-    h, w, c = image.shape
-    color = {1: 0, 3: 2, 4: 6}[c]
-    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(h))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", w, h, 8, color, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
 def _image(op, ctx):
+    from tensorflux.backends.image_codec_kernels import encode_png
     tag, max_images = op.attrs["tag"], op.attrs["max_images"]
     pb = _summary_pb2()
 
@@ -93,7 +78,7 @@ def _image(op, ctx):
             name = f"{tag}/image" if len(images) == 1 or max_images == 1 else f"{tag}/image/{i}"
             h, w, c = img.shape
             values.append(pb.Summary.Value(tag=name, image=pb.Summary.Image(
-                height=h, width=w, colorspace=c, encoded_image_string=_png(np.ascontiguousarray(img)))))
+                height=h, width=w, colorspace=c, encoded_image_string=encode_png(np.ascontiguousarray(img)))))
         return _string_scalar(pb.Summary(value=values).SerializeToString())
     return run
 

@@ -1,10 +1,10 @@
-"""TF1's cluster runtime names (``tf.train.ClusterSpec``, ``tf.train.Server``,
-``tf.train.replica_device_setter``, ``/job:ps`` devices, ``grpc://`` session targets).
+"""TF1's cluster runtime in a Session: ``/job:ps`` devices and ``grpc://`` targets.
 
 tensorflux does not reimplement parameter servers on sockets of its own: it scales out
-with data-parallel training over MPI (``tensorflux.contrib.mpi``, Horovod's API). These
-names exist so that a TF1 cluster program fails at once with ``UnimplementedError``
-saying what to use instead, not with an AttributeError or a silent local run.
+with data-parallel training over MPI (``tensorflux.contrib.mpi``, Horovod's API). A TF1
+cluster program fails at once with ``UnimplementedError`` saying what to use instead,
+not with a silent local run (``tf.train.ClusterSpec``, ``Server`` and
+``replica_device_setter`` are left-out names that say the same: see ``unsupported``).
 """
 from __future__ import annotations
 
@@ -24,26 +24,6 @@ def unsupported(what: str, op=None) -> errors.UnimplementedError:
         f"(Horovod's API: hvd.init(), hvd.DistributedOptimizer, "
         f"hvd.BroadcastGlobalVariablesHook), launched with `mpiexec -n 4 python train.py` "
         f"after `pip install 'tensorflux[mpi]'`; see {DOCS_PAGE}.")
-
-
-class ClusterSpec:
-    """``tf.train.ClusterSpec``: raises ``UnimplementedError`` pointing to the MPI path."""
-
-    def __init__(self, cluster=None):
-        raise unsupported("tf.train.ClusterSpec")
-
-
-class Server:
-    """``tf.train.Server``: raises ``UnimplementedError`` pointing to the MPI path."""
-
-    def __init__(self, server_or_cluster_def=None, job_name=None, task_index=None,
-                 protocol=None, config=None, start=True):
-        raise unsupported("tf.train.Server")
-
-
-def replica_device_setter(*args, **kwargs):
-    """``tf.train.replica_device_setter``: raises ``UnimplementedError`` (see above)."""
-    raise unsupported("tf.train.replica_device_setter")
 
 
 _REMOTE_JOB = re.compile(r"/job:(?!localhost(?:/|$))")

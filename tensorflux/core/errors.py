@@ -56,4 +56,21 @@ ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION = 6, 
 ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS = 10, 11, 12, 13, 14, 15
 UNAUTHENTICATED = 16
 
+_class_by_code = {cls.error_code: cls for cls in (
+    CancelledError, UnknownError, InvalidArgumentError, DeadlineExceededError, NotFoundError,
+    AlreadyExistsError, PermissionDeniedError, ResourceExhaustedError, FailedPreconditionError,
+    AbortedError, OutOfRangeError, UnimplementedError, InternalError, UnavailableError,
+    DataLossError, UnauthenticatedError)}
+
+
+def exception_type_from_error_code(error_code):
+    """The OpError subclass of a canonical error code (3 -> InvalidArgumentError)."""
+    return _class_by_code[error_code]
+
+
+def error_code_from_exception_type(cls):
+    """The canonical error code of an OpError subclass (InvalidArgumentError -> 3)."""
+    return cls.error_code
+
+
 __all__ = [n for n in dir() if n.endswith("Error") or n.isupper()]

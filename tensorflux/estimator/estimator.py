@@ -200,7 +200,7 @@ class Estimator:
                         _, loss = session.run([spec.train_op, spec.loss])
             finally:
                 bar.close()
-                from tensorflux.training.summary_writer_cache import FileWriterCache
+                from tensorflux.serialization.writer_cache import FileWriterCache
                 FileWriterCache.get(self._model_dir).flush()
         logger.info("Loss for final step: %s.", loss)
         return self

@@ -9,3 +9,7 @@ from tensorflux.ops.data_flow_ops import (PaddingFIFOQueue, QueueBase,  # noqa: 
                                           RandomShuffleQueue)
 from tensorflux.ops.io_ops import (match_filenames_once, matching_files, read_file,  # noqa: F401
                                    write_file)
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -12,3 +12,7 @@ from tensorflux.serialization.gfile import Remove as remove  # noqa: F401
 from tensorflux.serialization.gfile import Rename as rename  # noqa: F401
 from tensorflux.serialization.gfile import Stat as stat  # noqa: F401
 from tensorflux.serialization.gfile import Walk as walk  # noqa: F401
+
+from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
+
+__getattr__ = _namespace_getattr(__name__)

@@ -3,12 +3,14 @@
 Importing this package declares every op (``op_def.OPS``); the ``ops`` plugin registers
 them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 """
-from tensorflux.ops import (array_ops, clip_ops, cond, constant_op,  # noqa: F401
+from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  # noqa: F401
                             control_flow_ops, data_flow_ops, debug_ops, elementwise_ops,
-                            functional_ops, gradients, init_ops, io_ops, learning_rate,
-                            linalg_ops, manip_ops, math_ops, metrics, mpi_ops, nn_impl_ops,
-                            nn_ops, optimizers, parsing_ops, random_dist_ops, random_ops,
-                            reduction_ops, script_ops, segment_ops, sparse_ops, spectral_ops,
-                            state_ops, string_ops, summary_ops, tensor_array_ops,
-                            training_ops, variable_scope, variables, while_loop)
+                            functional_ops, gradients, image_boxes, image_codecs, image_ops,
+                            image_resize, init_ops, io_ops, learning_rate, linalg_ops,
+                            logging_ops, manip_ops, math_ops, metrics, metrics_at_k, mpi_ops,
+                            nn_impl_ops, nn_ops, optimizers, parsing_ops, random_dist_ops,
+                            random_ops, reduction_ops, script_ops, segment_ops, sparse_ops,
+                            spectral_ops, state_ops, string_ops, summary_extras, summary_ops,
+                            tensor_array_ops, training_ops, variable_scope, variables,
+                            while_loop)
 from tensorflux.ops import candidate_sampling_ops  # noqa: F401

@@ -9,6 +9,7 @@ import numpy as np
 from tensorflux.core import dtypes
 from tensorflux.ops import random_ops
 from tensorflux.ops.constant_op import constant
+from tensorflux.ops.op_def import defop, not_differentiable
 
 
 class Initializer:
@@ -160,3 +161,91 @@ truncated_normal_initializer = TruncatedNormal
 variance_scaling_initializer = VarianceScaling
 glorot_uniform_initializer = GlorotUniform
 glorot_normal_initializer = GlorotNormal
+
+
+class UniformUnitScaling(Initializer):
+    """Uniform in [-m, m], m = factor * sqrt(3 / input size), the input size being the
+    product of all dimensions but the last (TF1's deprecated uniform_unit_scaling)."""
+
+    def __init__(self, factor=1.0, seed=None, dtype=dtypes.float32):
+        self.factor, self.seed = float(factor), seed
+        self.dtype = dtypes.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        input_size = max(float(np.prod([float(d) for d in list(shape)[:-1]])), 1.0)
+        limit = math.sqrt(3 / input_size) * self.factor
+        return random_ops.random_uniform(list(shape), -limit, limit, self._dtype(dtype),
+                                         seed=self.seed)
+
+
+class Identity(Initializer):
+    """gain times the identity matrix (2-D shapes only)."""
+
+    def __init__(self, gain=1.0, dtype=dtypes.float32):
+        self.gain = float(gain)
+        self.dtype = dtypes.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        shape = [int(d) for d in shape]
+        if len(shape) != 2:
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices.")
+        value = self.gain * np.eye(*shape)
+        return constant(value.astype(self._dtype(dtype).np_dtype), name="identity")
+
+
+class Orthogonal(Initializer):
+    """A (gain-scaled) random orthogonal matrix: the Q of the QR decomposition of a
+    normal matrix, signs fixed by R's diagonal; higher-rank shapes are flattened to
+    (product of all but the last dimension, last dimension), as TF1 does."""
+
+    def __init__(self, gain=1.0, seed=None, dtype=dtypes.float32):
+        self.gain, self.seed = float(gain), seed
+        self.dtype = dtypes.as_dtype(dtype)
+
+    def __call__(self, shape, dtype=None, partition_info=None):
+        from tensorflux.core.graph import get_default_graph
+        from tensorflux.ops import array_ops
+        shape = [int(d) for d in shape]
+        if len(shape) < 2:
+            raise ValueError("The tensor to initialize must be at least two-dimensional")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        flat = (cols, rows) if rows < cols else (rows, cols)
+        normal = random_ops.random_normal(list(flat), dtype=self._dtype(dtype), seed=self.seed)
+        q = get_default_graph().create_op("OrthonormalColumns", [normal]).outputs[0]
+        if rows < cols:
+            q = array_ops.transpose(q)
+        return array_ops.reshape(q, shape) * self.gain
+
+
+def he_normal(seed=None):
+    """Truncated normal with variance 2 / fan_in (He et al., 2015)."""
+    return VarianceScaling(2.0, "fan_in", "truncated_normal", seed)
+
+
+def he_uniform(seed=None):
+    """Uniform with variance 2 / fan_in (He et al., 2015)."""
+    return VarianceScaling(2.0, "fan_in", "uniform", seed)
+
+
+def lecun_normal(seed=None):
+    """Truncated normal with variance 1 / fan_in (LeCun et al., 1998)."""
+    return VarianceScaling(1.0, "fan_in", "truncated_normal", seed)
+
+
+def lecun_uniform(seed=None):
+    """Uniform with variance 1 / fan_in (LeCun et al., 1998)."""
+    return VarianceScaling(1.0, "fan_in", "uniform", seed)
+
+
+uniform_unit_scaling_initializer = UniformUnitScaling
+orthogonal_initializer = Orthogonal
+
+
+def _orthonormal_shape(op):
+    return [op.inputs[0].shape]
+
+
+defop("OrthonormalColumns", ("matrix",), shape_fn=_orthonormal_shape,
+      doc="Q of the reduced QR decomposition of a matrix, columns signed so that R's "
+          "diagonal is positive (for the orthogonal initializer).")
+not_differentiable("OrthonormalColumns")

@@ -97,3 +97,60 @@ def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
         cosine = 0.5 * (1.0 + math_ops.cos(np.pi * step / steps))
         alpha = convert_to_tensor(alpha, dtype=lr.dtype)
         return math_ops.multiply(lr, (1.0 - alpha) * cosine + alpha, name=scope)
+
+
+piecewise_constant_decay = piecewise_constant
+
+
+def _linear_cosine(lr, step, steps, linear, num_periods, alpha, beta, scope):
+    cosine = 0.5 * (1.0 + math_ops.cos(np.pi * 2 * num_periods * step / steps))
+    return math_ops.multiply(lr, (alpha + linear) * cosine + beta, name=scope)
+
+
+def linear_cosine_decay(learning_rate, global_step, decay_steps, num_periods=0.5, alpha=0.0,
+                        beta=0.001, name=None):
+    """learning_rate * ((alpha + linear) * cosine + beta), linear = (decay_steps - step) /
+    decay_steps, cosine = (1 + cos(2 pi num_periods step / decay_steps)) / 2, with the step
+    held at decay_steps (Bello et al., 2017)."""
+    with name_scope(name, "LinearCosineDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "linear_cosine_decay")
+        step = math_ops.minimum(step, steps)
+        return _linear_cosine(lr, step, steps, (steps - step) / steps, num_periods, alpha, beta,
+                              scope)
+
+
+def noisy_linear_cosine_decay(learning_rate, global_step, decay_steps, initial_variance=1.0,
+                              variance_decay=0.55, num_periods=0.5, alpha=0.0, beta=0.001,
+                              name=None):
+    """linear_cosine_decay with Gaussian noise of variance initial_variance /
+    (1 + step) ** variance_decay added to the linear term."""
+    from tensorflux.ops.random_ops import random_normal
+    with name_scope(name, "NoisyLinearCosineDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, decay_steps,
+                                           "noisy_linear_cosine_decay")
+        step = math_ops.minimum(step, steps)
+        variance = initial_variance / math_ops.pow(1.0 + step, variance_decay)
+        noise = random_normal([], dtype=lr.dtype) * math_ops.sqrt(variance)
+        return _linear_cosine(lr, step, steps, (steps - step) / steps + noise, num_periods,
+                              alpha, beta, scope)
+
+
+def cosine_decay_restarts(learning_rate, global_step, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                          alpha=0.0, name=None):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter 2017): period i lasts
+    first_decay_steps * t_mul ** i steps and peaks at learning_rate * m_mul ** i."""
+    with name_scope(name, "SGDRDecay") as scope:
+        lr, step, steps = _schedule_inputs(learning_rate, global_step, first_decay_steps,
+                                           "cosine_decay_restarts")
+        done = step / steps
+        if float(t_mul) == 1.0:
+            restart = math_ops.floor(done)
+            done = done - restart
+        else:
+            restart = math_ops.floor(math_ops.log(1.0 - done * (1.0 - t_mul)) / np.log(t_mul))
+            total = (1.0 - math_ops.pow(convert_to_tensor(t_mul, lr.dtype), restart)) / (1.0 - t_mul)
+            done = (done - total) / math_ops.pow(convert_to_tensor(t_mul, lr.dtype), restart)
+        factor = math_ops.pow(convert_to_tensor(m_mul, lr.dtype), restart)
+        cosine = 0.5 * factor * (1.0 + math_ops.cos(np.pi * done))
+        return math_ops.multiply(lr, (1.0 - alpha) * cosine + alpha, name=scope)

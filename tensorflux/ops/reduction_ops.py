@@ -196,25 +196,6 @@ def polyval(coeffs, x, name=None):
         return array_ops.identity(p, name=scope)
 
 
-def _monotonic(x, compare, name, default_name):
-    with name_scope(name, default_name, [x]) as scope:
-        x = array_ops.reshape(convert_to_tensor(x), [-1])
-        if not x.dtype.is_numeric:
-            raise TypeError(f"{default_name} needs a numeric tensor, got {x.dtype.name}")
-        return math_ops.reduce_all(compare(x[1:], x[:-1]), name=scope)
-
-
-def is_non_decreasing(x, name=None):
-    """True when every element of flattened ``x`` is >= the one before it."""
-    return _monotonic(x, math_ops.greater_equal, name, "is_non_decreasing")
-
-
-def is_strictly_increasing(x, name=None):
-    """True when every element of flattened ``x`` is > the one before it."""
-    return _monotonic(x, math_ops.greater, name, "is_strictly_increasing")
-
-
-
 def _top_k_along(operand, k, dimension, largest, name):
     from tensorflux.ops.nn_ops import top_k
     with name_scope(name, "ApproxTopK", [operand]):

@@ -79,7 +79,14 @@ class FileWriter:
         self.close()
 
 
-def SessionLog(status="START", checkpoint_path="", msg=""):  # noqa: N802 - TF1 name
-    """A SessionLog proto (``status`` START, STOP or CHECKPOINT)."""
-    pb = _event_pb2()
-    return pb.SessionLog(status=getattr(pb.SessionLog, status), checkpoint_path=checkpoint_path, msg=msg)
+class SessionLog:
+    """``tf.SessionLog``: builds a SessionLog proto. ``status`` is ``SessionLog.START``,
+    ``STOP`` or ``CHECKPOINT`` (or its name as a string)."""
+
+    STATUS_UNSPECIFIED, START, STOP, CHECKPOINT = 0, 1, 2, 3
+
+    def __new__(cls, status="START", checkpoint_path="", msg=""):
+        pb = _event_pb2()
+        if isinstance(status, str):
+            status = getattr(pb.SessionLog, status)
+        return pb.SessionLog(status=status, checkpoint_path=checkpoint_path, msg=msg)

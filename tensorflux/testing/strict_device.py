@@ -112,10 +112,8 @@ def _wrap(x):
         return DeviceArray(x)
     if isinstance(x, np.generic):  # CuPy returns 0-d arrays where NumPy returns scalars
         return DeviceArray(np.asarray(x))
-    if type(x) is list:
-        return [_wrap(i) for i in x]
-    if isinstance(x, tuple):  # NumPy's named results (EighResult, ...) are tuples in CuPy
-        return tuple(_wrap(i) for i in x)
+    if isinstance(x, (list, tuple)):  # NumPy's named results (QRResult) are plain in CuPy
+        return (list if isinstance(x, list) else tuple)(_wrap(i) for i in x)
     return x
 
 

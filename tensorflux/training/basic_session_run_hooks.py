@@ -10,7 +10,7 @@ import numpy as np
 
 from tensorflux.core.graph import GraphKeys, get_default_graph
 from tensorflux.training.session_run_hook import SessionRunArgs, SessionRunHook
-from tensorflux.training.summary_writer_cache import FileWriterCache
+from tensorflux.serialization.writer_cache import FileWriterCache
 
 logger = logging.getLogger("tensorflux")
 
