@@ -57,6 +57,7 @@ from tensorflux.ops.variables import (Variable, all_variables, assert_variables_
                                       initialize_all_variables, is_variable_initialized,
                                       local_variables, local_variables_initializer,
                                       model_variables, report_uninitialized_variables,
+                                      scatter_add, scatter_sub, scatter_update,
                                       trainable_variables, variables_initializer)
 from tensorflux.ops.clip_ops import clip_by_global_norm, clip_by_norm, global_norm  # noqa: F401
 from tensorflux import (contrib, initializers, layers, losses, metrics, nn,  # noqa: F401

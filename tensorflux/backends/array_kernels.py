@@ -411,6 +411,34 @@ def make_kernels(xp):
     K["AssignAdd"] = ("builder", accumulate(xp.add))
     K["AssignSub"] = ("builder", accumulate(xp.subtract))
 
+    def scatter(update):
+        """A builder for Scatter*: ``update(var, flat_indices, rows)`` in place on the
+        variable's own buffer (copied first if it is read-only, as Apply* does)."""
+        def b(op, ctx):
+            name, store, current = _checked(op, ctx)
+
+            def run(indices, updates):
+                var = current()
+                if not getattr(var.flags, "writeable", True):
+                    store[name] = var = xp.array(var, copy=True)
+                flat = indices.reshape(-1)
+                n = var.shape[0]
+                if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n):
+                    at = int(xp.argmax((flat < 0) | (flat >= n)))
+                    raise errors.InvalidArgumentError(
+                        None, op, f"indices[{at}] = {int(flat[at])} is not in [0, {n})")
+                update(var, flat, updates.reshape((flat.size,) + var.shape[1:]))
+                return var
+            return run
+        return b
+
+    def _set_rows(var, idx, rows):
+        var[idx] = rows
+
+    K["ScatterUpdate"] = ("builder", scatter(_set_rows))
+    K["ScatterAdd"] = ("builder", scatter(lambda var, idx, rows: xp.add.at(var, idx, rows)))
+    K["ScatterSub"] = ("builder", scatter(lambda var, idx, rows: xp.add.at(var, idx, -rows)))
+
     @builder("IsVariableInitialized")
     def _is_init(op, ctx):
         name, store = ctx.var_name(op), ctx.variables

@@ -23,7 +23,8 @@ from tensorflux.core.registry import registry
 
 # Ops whose output is an existing array (state or a constant): fetched values of these
 # are copied so that a caller mutating a result cannot change the graph's state.
-_ALIASING_OPS = {"VariableV2", "Const", "Assign", "AssignAdd", "AssignSub"}
+_ALIASING_OPS = {"VariableV2", "Const", "Assign", "AssignAdd", "AssignSub", "ScatterUpdate",
+                 "ScatterAdd", "ScatterSub"}
 
 
 class KernelContext:

@@ -107,10 +107,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     bshape = [1] * ndims
     bshape[axis] = size
     with variable_scope(name, default_name="batch_normalization", values=[x], reuse=reuse):
-        beta = get_variable("beta", [size], x.dtype, beta_initializer, beta_regularizer,
-                            trainable=trainable) if center else None
+        # TF1's order: gamma, beta, moving_mean, moving_variance
         gamma = get_variable("gamma", [size], x.dtype, gamma_initializer, gamma_regularizer,
                              trainable=trainable) if scale else None
+        beta = get_variable("beta", [size], x.dtype, beta_initializer, beta_regularizer,
+                            trainable=trainable) if center else None
         moving_mean = get_variable("moving_mean", [size], x.dtype, moving_mean_initializer,
                                    trainable=False)
         moving_var = get_variable("moving_variance", [size], x.dtype,

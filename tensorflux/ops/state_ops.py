@@ -47,5 +47,25 @@ defop("ReportUninitializedVariables", (), attrs={"var_names": ()},
       dtype_fn=lambda op: [dtypes.string], shape_fn=lambda op: [TensorShape([None])],
       stateful=True,
       doc="Names of the listed variables that have no value in the session.")
+
+
+def _scatter_shape(op):
+    """updates must have shape indices.shape + ref.shape[1:] (TF1's rule)."""
+    ref, indices, updates = (t.shape for t in op.inputs)
+    if ref.ndims is not None and indices.ndims is not None:
+        if ref.ndims == 0:
+            raise ValueError(f"{op.type}: cannot scatter into the scalar variable {op.inputs[0].op.name}")
+        want = TensorShape(indices.as_tuple() + ref.as_tuple()[1:])
+        if not updates.is_compatible_with(want):
+            raise ValueError(f"{op.type}: updates of shape {updates} do not match indices of shape "
+                             f"{indices} and variable {op.inputs[0].op.name} of shape {ref} "
+                             f"(expected {want})")
+    return [ref]
+
+
+for _name in ("ScatterUpdate", "ScatterAdd", "ScatterSub"):
+    defop(_name, ("ref", "indices", "updates"), attrs={"use_locking": False},
+          dtype_fn=lambda op: [op.inputs[0].dtype], shape_fn=_scatter_shape, stateful=True,
+          ref_inputs=(0,), doc="Update rows of a variable in place; outputs its new value.")
 not_differentiable("VariableV2", "Assign", "AssignAdd", "AssignSub", "IsVariableInitialized",
-                   "ReportUninitializedVariables")
+                   "ReportUninitializedVariables", "ScatterUpdate", "ScatterAdd", "ScatterSub")

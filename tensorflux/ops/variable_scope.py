@@ -257,7 +257,7 @@ def _get_variable(scope, name, shape, dtype, initializer, regularizer, trainable
     regularizer = regularizer if regularizer is not None else scope.regularizer
     if regularizer is not None:
         with graph.name_scope(None), graph.name_scope(full + "/Regularizer/"):
-            loss = regularizer(var.value())
+            loss = regularizer(var)  # the variable itself, as TF1 (max-norm assigns to it)
         if loss is not None:
             graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
     return var
