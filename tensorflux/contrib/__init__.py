@@ -1,10 +1,10 @@
-"""``tf.contrib``: layers, data sets, and (with the estimator issue) learn.
+"""``tf.contrib``: layers, framework (arg_scope), data sets, and learn.
 
 Subpackages are imported lazily so ``import tensorflux`` stays fast.
 """
 import importlib
 
-_SUBMODULES = ("layers", "learn", "datasets")
+_SUBMODULES = ("layers", "learn", "datasets", "framework")
 
 
 def __getattr__(name):

@@ -34,13 +34,17 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         kernel = get_variable("kernel", shape=[n_in, units], dtype=dtype,
                               initializer=kernel_initializer, regularizer=kernel_regularizer,
                               trainable=trainable)
-        if x.shape.ndims > 2:  # apply to the last axis of a higher-rank input
-            out = math_ops.matmul(array_ops.reshape(x, [-1, n_in]), kernel)
-            out = array_ops.reshape(out, array_ops.concat([array_ops.shape(x)[:-1], [units]], 0))
-        else:
-            out = math_ops.matmul(x, kernel)
+        out = matmul_last_axis(x, kernel, n_in, units)
         return _bias_and_activation(out, units, dtype, use_bias, bias_initializer,
                                     bias_regularizer, trainable, activation, activity_regularizer)
+
+
+def matmul_last_axis(x, kernel, n_in, units):
+    """x @ kernel, applied to the last axis of an input of rank > 2 (as Dense does)."""
+    if x.shape.ndims <= 2:
+        return math_ops.matmul(x, kernel)
+    out = math_ops.matmul(array_ops.reshape(x, [-1, n_in]), kernel)
+    return array_ops.reshape(out, array_ops.concat([array_ops.shape(x)[:-1], [units]], 0))
 
 
 def _bias_and_activation(out, units, dtype, use_bias, bias_initializer, bias_regularizer,
