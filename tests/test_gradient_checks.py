@@ -150,15 +150,21 @@ def _images(draw, channels=None):
     return values(draw, (n, h, w, channels or draw(st.integers(1, 2))))
 
 
-def _conv(draw):
+def _conv(draw, op=None, multiplier=False):
+    """A convolution of random geometry: strides, dilations, padding, data format."""
+    op = op or tf.nn.conv2d
     x = _images(draw)
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     w = values(draw, (kh, kw, x.shape[3], draw(st.integers(1, 2))))
-    strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    strides = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
+    dilations = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
     padding = draw(st.sampled_from(["SAME", "VALID"]))
-    if padding == "VALID" and (kh > x.shape[1] or kw > x.shape[2]):
+    if padding == "VALID" and ((kh - 1) * dilations[0] >= x.shape[1] or (kw - 1) * dilations[1] >= x.shape[2]):
         padding = "SAME"
-    return [x, w], lambda a, b: tf.nn.conv2d(a, b, strides, padding)
+    fmt = draw(st.sampled_from(["NHWC", "NCHW"]))
+    if fmt == "NCHW":
+        x = x.transpose(0, 3, 1, 2)
+    return [x, w], lambda a, b: op(a, b, strides, padding, data_format=fmt, dilations=dilations)
 
 
 def _conv_backprop(kind):
@@ -183,12 +189,15 @@ def _pool(fn):
     def make(draw):
         n, h, w, ch = draw(st.integers(1, 2)), draw(st.integers(2, 5)), draw(st.integers(2, 5)), 2
         x = distinct(draw, (n, h, w, ch))  # no ties inside a window
-        k = [1, draw(st.integers(1, 3)), draw(st.integers(1, 3)), 1]
-        s = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+        k = [draw(st.integers(1, 3)), draw(st.integers(1, 3))]
+        s = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
         padding = draw(st.sampled_from(["SAME", "VALID"]))
-        if padding == "VALID" and (k[1] > h or k[2] > w):
+        if padding == "VALID" and (k[0] > h or k[1] > w):
             padding = "SAME"
-        return [x], lambda t: fn(t, k, s, padding)
+        fmt = draw(st.sampled_from(["NHWC", "NCHW"]))
+        if fmt == "NCHW":
+            x = x.transpose(0, 3, 1, 2)
+        return [x], lambda t: fn(t, k, s, padding, data_format=fmt)
     return make
 
 
@@ -210,6 +219,44 @@ def _pool_grad(op_type):
             return tf.get_default_graph().create_op(op_type, [xt, g_], attrs).outputs[0]
         return [g], build
     return make
+
+
+def _conv_transpose(draw):
+    """conv2d_transpose: a random output geometry; value has the shape of its conv2d."""
+    out = _images(draw)
+    w = values(draw, (draw(st.integers(1, 3)), draw(st.integers(1, 3)), out.shape[3], draw(st.integers(1, 2))))
+    strides = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    if padding == "VALID" and (w.shape[0] > out.shape[1] or w.shape[1] > out.shape[2]):
+        padding = "SAME"
+    with tf.Graph().as_default():
+        v_shape = tf.nn.conv2d(tf.constant(out), tf.constant(w), strides, padding).shape.as_list()
+    return [values(draw, v_shape), w], lambda v, f: tf.nn.conv2d_transpose(
+        v, f, list(out.shape), strides, padding)
+
+
+def _depthwise_backprop(kind):
+    def make(draw):
+        x = _images(draw)
+        w = values(draw, (2, 2, x.shape[3], draw(st.integers(1, 2))))
+        strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+        with tf.Graph().as_default():
+            y_shape = tf.nn.depthwise_conv2d(tf.constant(x), tf.constant(w), strides, "SAME").shape.as_list()
+        dy = values(draw, y_shape)
+        attrs = {"strides": tuple(strides), "padding": "SAME"}
+        if kind == "input":
+            return [w, dy], lambda w_, dy_: tf.get_default_graph().create_op(
+                "DepthwiseConv2dNativeBackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
+        return [x, dy], lambda x_, dy_: tf.get_default_graph().create_op(
+            "DepthwiseConv2dNativeBackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
+    return make
+
+
+def _lrn(draw):
+    x = _images(draw, channels=draw(st.integers(1, 6)))
+    radius, bias = draw(st.integers(0, 3)), draw(st.sampled_from([1.0, 2.0]))
+    alpha, beta = draw(st.sampled_from([0.5, 1.0])), draw(st.sampled_from([0.5, 0.75]))
+    return [x], lambda t: tf.nn.local_response_normalization(t, radius, bias, alpha, beta)
 
 
 def _xent(sparse):
@@ -304,6 +351,12 @@ CHECKS = {
     "MaxPool": _pool(tf.nn.max_pool), "AvgPool": _pool(tf.nn.avg_pool),
     "MaxPoolGrad": _pool_grad("MaxPoolGrad"), "AvgPoolGrad": _pool_grad("AvgPoolGrad"),
     "MaxPoolGradGrad": _pool_grad("MaxPoolGradGrad"),
+    # convolutions of every geometry and format, their transposes, depthwise, LRN
+    "Conv2DTranspose": _conv_transpose,
+    "DepthwiseConv2dNative": lambda draw: _conv(draw, tf.nn.depthwise_conv2d),
+    "DepthwiseConv2dNativeBackpropInput": _depthwise_backprop("input"),
+    "DepthwiseConv2dNativeBackpropFilter": _depthwise_backprop("filter"),
+    "LRN": _lrn,
 }
 
 

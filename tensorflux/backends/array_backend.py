@@ -1,8 +1,8 @@
 """Registering the shared kernels for a backend with a NumPy-like array namespace.
 
-The kernels of ``array_kernels`` and ``nn_kernels`` are written once against ``xp``.
-NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all register them
-here: the namespace is loaded the first time a plan builds one of its kernels, so
+The kernels of ``array_kernels``, ``nn_kernels`` and ``conv_kernels`` are written once
+against ``xp``. NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all
+register them here: the namespace is loaded the first time a plan builds one of its kernels, so
 registering never imports CuPy. ``HOST_MEMORY`` says which kernels read inputs or write
 outputs on the host, as TF's ``HostMemory`` does.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.conv_kernels import make_conv_kernels
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 
@@ -20,7 +21,7 @@ HOST_MEMORY = {
     "IsVariableInitialized": ((), True), "ReportUninitializedVariables": ((), True),
     "Reshape": ((1,), False), "Tile": ((1,), False), "Pad": ((1,), False),
     "Fill": ((0,), False), "Slice": ((1, 2), False),
-    "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
+    "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False), "Conv2DTranspose": ((0,), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
 }
@@ -38,11 +39,12 @@ class _Names:
 
 @functools.lru_cache(maxsize=1)
 def op_types() -> tuple:
-    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))))
+    return tuple(sorted(set(make_kernels(_Names())) | set(make_nn_kernels(_Names()))
+                        | set(make_conv_kernels(_Names()))))
 
 
 def kernel_table(xp) -> dict:
-    return {**make_kernels(xp), **make_nn_kernels(xp)}
+    return {**make_kernels(xp), **make_nn_kernels(xp), **make_conv_kernels(xp)}
 
 
 def register_array_kernels(register, backend: str, load_xp):
