@@ -223,10 +223,21 @@ def make_conv_kernels(xp):
         kh, kw = hw(op.attrs["ksize"], fmt)
         return fmt, kh, kw, geometry_of(op)
 
-    def first_max(x, g):
-        """The tap (0 .. kh * kw - 1) of each window's first maximum, (n, oh, ow, c)."""
-        taps = windows(padded(x, g, -np.inf), g).reshape(x.shape[0], g.oh, g.ow, g.kh * g.kw, x.shape[3])
-        return xp.argmax(taps, axis=3)
+    def first_max_hits(x, y, g):
+        """For each window tap (i, j): where that tap holds its window's first maximum
+        (TF routes a tied window's gradient to its first maximum). A loop over the
+        kh * kw taps, each a whole-array comparison."""
+        taps = windows(padded(x, g, -np.inf), g)
+        taken = None
+        for i in range(g.kh):
+            for j in range(g.kw):
+                hit = taps[:, :, :, i, j] == y
+                if taken is None:
+                    taken = hit
+                else:
+                    hit &= ~taken
+                    taken |= hit
+                yield i, j, hit
 
     @builder("MaxPool")
     def _max_pool(op, ctx):
@@ -243,12 +254,11 @@ def make_conv_kernels(xp):
         fmt, kh, kw, geometry = pool_setup(op)
 
         def run(x, y, grad):
-            xh, gh = to_nhwc(x, fmt), to_nhwc(grad, fmt)
+            xh, yh, gh = to_nhwc(x, fmt), to_nhwc(y, fmt), to_nhwc(grad, fmt)
             g = geometry(xh.shape, kh, kw, x.shape)
-            first = first_max(xh, g)
-            taps = xp.arange(kh * kw).reshape(1, 1, 1, -1, 1)
-            cols = (taps == first[:, :, :, None, :]) * gh[:, :, :, None, :]
-            cols = cols.reshape(xh.shape[0], g.oh, g.ow, kh, kw, xh.shape[3])
+            cols = xp.empty((xh.shape[0], g.oh, g.ow, kh, kw, xh.shape[3]), dtype=grad.dtype)
+            for i, j, hit in first_max_hits(xh, yh, g):
+                xp.multiply(hit, gh, out=cols[:, :, :, i, j])
             return from_nhwc(col2im(cols, g, xh.shape), fmt)
         return run
 
@@ -257,11 +267,13 @@ def make_conv_kernels(xp):
         fmt, kh, kw, geometry = pool_setup(op)
 
         def run(x, y, grad):
-            xh, gh = to_nhwc(x, fmt), to_nhwc(grad, fmt)
+            xh, yh, gh = to_nhwc(x, fmt), to_nhwc(y, fmt), to_nhwc(grad, fmt)
             g = geometry(xh.shape, kh, kw, x.shape)
-            first = first_max(xh, g)
-            grad_taps = windows(padded(gh, g), g).reshape(xh.shape[0], g.oh, g.ow, kh * kw, xh.shape[3])
-            return from_nhwc(xp.take_along_axis(grad_taps, first[:, :, :, None, :], axis=3)[:, :, :, 0], fmt)
+            grad_taps = windows(padded(gh, g), g)
+            out = xp.zeros(yh.shape, dtype=grad.dtype)
+            for i, j, hit in first_max_hits(xh, yh, g):
+                out += hit * grad_taps[:, :, :, i, j]
+            return from_nhwc(out, fmt)
         return run
 
     def window_counts(shape, g, dtype):

@@ -137,7 +137,8 @@ def make_nn_kernels(xp):
         def run(g):
             if channels_first(op, g.ndim):
                 return xp.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
-            return xp.sum(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0)
+            # einsum sums the rows in one pass (numpy's column sum is several times slower)
+            return xp.einsum("ij->j", g if g.ndim == 2 else g.reshape(-1, g.shape[-1]))
         return run
 
     # --- top-k -------------------------------------------------------------------------
