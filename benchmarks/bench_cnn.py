@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
+import sys
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_mnist import interleaved  # noqa: E402
 
 BATCH = 100
 
@@ -205,29 +207,6 @@ def check(steps=5):
         assert abs(ours - theirs) < 1e-4 * max(1.0, abs(theirs)), (ours, theirs)
 
 
-def interleaved(reps, chunk):
-    """Median seconds per step of each available case, alternating in chunks."""
-    xs, ys = data()
-    x, labels = xs[:BATCH], ys[:BATCH]
-    steps = {}
-    for name, make in STEPS.items():
-        try:
-            steps[name] = make()
-        except ImportError:
-            continue
-    samples = {name: [] for name in steps}
-    for step in steps.values():
-        for _ in range(3):
-            step(x, labels)
-    for _ in range(reps):
-        for name, step in steps.items():
-            start = time.perf_counter()
-            for _ in range(chunk):
-                step(x, labels)
-            samples[name].append((time.perf_counter() - start) / chunk)
-    return {name: statistics.median(v) for name, v in samples.items()}
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=12)
@@ -236,7 +215,7 @@ def main():
     args = parser.parse_args()
     if args.check:
         check()
-    times = interleaved(args.reps, args.chunk)
+    times = interleaved(BATCH, args.reps, args.chunk, makers=STEPS, data_fn=data, warmup=3)
     for name, t in times.items():
         print(f"batch {BATCH}  {name:<10} {BATCH / t:8,.0f} examples/s  "
               f"({times['numpy'] / t:.2f}x the NumPy im2col throughput)", flush=True)

@@ -26,7 +26,7 @@ def evaluate(backend, device, build, *arrays):
 
 
 @st.composite
-def conv_case(draw, depthwise=False):
+def conv_case(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 31)))
     n, cin, cout = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
@@ -50,26 +50,17 @@ def four(pair, fmt):
 
 
 @pytest.mark.parametrize("backend, device", BACKENDS, ids=[b for b, _ in BACKENDS])
+@pytest.mark.parametrize("op, reference", [(tf.nn.conv2d, ref.conv2d),
+                                           (tf.nn.depthwise_conv2d, ref.depthwise_conv2d)],
+                         ids=["conv2d", "depthwise_conv2d"])
 @SETTINGS
 @given(case=conv_case())
-def test_conv2d_matches_the_loop_reference(backend, device, case):
+def test_convolutions_match_the_loop_reference(backend, device, op, reference, case):
     x, w, strides, dilations, padding, fmt = case
-    got = evaluate(backend, device, lambda a, b: tf.nn.conv2d(
+    got = evaluate(backend, device, lambda a, b: op(
         a, b, four(strides, fmt), padding, data_format=fmt, dilations=four(dilations, fmt)),
         in_format(x, fmt), w)
-    np.testing.assert_allclose(got, in_format(ref.conv2d(x, w, strides, padding, dilations), fmt),
-                               rtol=1e-10, atol=1e-10)
-
-
-@pytest.mark.parametrize("backend, device", BACKENDS, ids=[b for b, _ in BACKENDS])
-@SETTINGS
-@given(case=conv_case())
-def test_depthwise_conv2d_matches_the_loop_reference(backend, device, case):
-    x, w, strides, dilations, padding, fmt = case
-    got = evaluate(backend, device, lambda a, b: tf.nn.depthwise_conv2d(
-        a, b, four(strides, fmt), padding, data_format=fmt, dilations=list(dilations)),
-        in_format(x, fmt), w)
-    expect = ref.depthwise_conv2d(x, w, strides, padding, dilations)
+    expect = reference(x, w, strides, padding, dilations)
     np.testing.assert_allclose(got, in_format(expect, fmt), rtol=1e-10, atol=1e-10)
 
 

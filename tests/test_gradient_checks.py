@@ -167,21 +167,25 @@ def _conv(draw, op=None, multiplier=False):
     return [x, w], lambda a, b: op(a, b, strides, padding, data_format=fmt, dilations=dilations)
 
 
-def _conv_backprop(kind):
+def _conv_backprop(kind, forward=None, op_prefix="Conv2D"):
+    """The backprop ops of a convolution (Conv2D's, or with ``forward`` and ``op_prefix``
+    another's, such as DepthwiseConv2dNative's)."""
+    forward = forward or tf.nn.conv2d
+
     def make(draw):
         x = _images(draw)
         w = values(draw, (2, 2, x.shape[3], 2))
         strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
         padding = "SAME"
         with tf.Graph().as_default():
-            y_shape = tf.nn.conv2d(tf.constant(x), tf.constant(w), strides, padding).shape.as_list()
+            y_shape = forward(tf.constant(x), tf.constant(w), strides, padding).shape.as_list()
         dy = values(draw, y_shape)
         attrs = {"strides": tuple(strides), "padding": padding}
         if kind == "input":
             return [w, dy], lambda w_, dy_: tf.get_default_graph().create_op(
-                "Conv2DBackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
+                op_prefix + "BackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
         return [x, dy], lambda x_, dy_: tf.get_default_graph().create_op(
-            "Conv2DBackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
+            op_prefix + "BackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
     return make
 
 
@@ -233,23 +237,6 @@ def _conv_transpose(draw):
         v_shape = tf.nn.conv2d(tf.constant(out), tf.constant(w), strides, padding).shape.as_list()
     return [values(draw, v_shape), w], lambda v, f: tf.nn.conv2d_transpose(
         v, f, list(out.shape), strides, padding)
-
-
-def _depthwise_backprop(kind):
-    def make(draw):
-        x = _images(draw)
-        w = values(draw, (2, 2, x.shape[3], draw(st.integers(1, 2))))
-        strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
-        with tf.Graph().as_default():
-            y_shape = tf.nn.depthwise_conv2d(tf.constant(x), tf.constant(w), strides, "SAME").shape.as_list()
-        dy = values(draw, y_shape)
-        attrs = {"strides": tuple(strides), "padding": "SAME"}
-        if kind == "input":
-            return [w, dy], lambda w_, dy_: tf.get_default_graph().create_op(
-                "DepthwiseConv2dNativeBackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
-        return [x, dy], lambda x_, dy_: tf.get_default_graph().create_op(
-            "DepthwiseConv2dNativeBackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
-    return make
 
 
 def _lrn(draw):
@@ -354,8 +341,10 @@ CHECKS = {
     # convolutions of every geometry and format, their transposes, depthwise, LRN
     "Conv2DTranspose": _conv_transpose,
     "DepthwiseConv2dNative": lambda draw: _conv(draw, tf.nn.depthwise_conv2d),
-    "DepthwiseConv2dNativeBackpropInput": _depthwise_backprop("input"),
-    "DepthwiseConv2dNativeBackpropFilter": _depthwise_backprop("filter"),
+    "DepthwiseConv2dNativeBackpropInput": _conv_backprop("input", tf.nn.depthwise_conv2d,
+                                                         "DepthwiseConv2dNative"),
+    "DepthwiseConv2dNativeBackpropFilter": _conv_backprop("filter", tf.nn.depthwise_conv2d,
+                                                          "DepthwiseConv2dNative"),
     "LRN": _lrn,
 }
 

@@ -59,10 +59,13 @@ def make_conv_kernels(xp):
         return geometry
 
     def padded(x, g, value=0):
+        """x (NHWC) inside a border of ``value`` (a copy; x itself when unpadded)."""
         if not g.padded:
             return x
-        return xp.pad(x, ((0, 0), (g.top, g.bottom), (g.left, g.right), (0, 0)),
-                      mode="constant", constant_values=value)
+        n, H, W, c = x.shape
+        out = xp.full((n, H + g.top + g.bottom, W + g.left + g.right, c), value, dtype=x.dtype)
+        out[:, g.top:g.top + H, g.left:g.left + W] = x
+        return out
 
     def windows(xpad, g):
         """The (n, oh, ow, kh, kw, c) view of every window of a padded NHWC array."""

@@ -9,23 +9,13 @@ and raise ValueError naming the op and its input shapes; the kernels
 from __future__ import annotations
 
 from tensorflux.core import dtypes
-from tensorflux.core.graph import get_default_graph, name_scope
+from tensorflux.core.graph import name_scope
 from tensorflux.core.shapes import TensorShape
 from tensorflux.ops.constant_op import convert_to_tensor
+from tensorflux.ops.nn_ops import _float_input, _op
 from tensorflux.ops.conv_geometry import FORMATS, check_data_format, hw, out_size, shape_str
 from tensorflux.ops.op_def import defop, gradient
 from tensorflux.ops.shape_fns import shape_from_tensor
-
-
-def _op(op_type, inputs, attrs=None, name=None):
-    return get_default_graph().create_op(op_type, inputs, attrs, name=name or op_type)
-
-
-def _float_input(x, what):
-    x = convert_to_tensor(x, preferred_dtype="float32")
-    if not x.dtype.is_floating:
-        raise TypeError(f"{what} needs a float tensor, got {x.dtype.name} ({x.name})")
-    return x
 
 
 # --- attrs ------------------------------------------------------------------------------
