@@ -259,7 +259,7 @@ def test_chapter_13_filters_on_sample_images():
     from sklearn.datasets import load_sample_image
     china = load_sample_image("china.jpg") / 255
     flower = load_sample_image("flower.jpg") / 255
-    images = np.array([china, flower], dtype=np.float32)[:, ::4, ::4]  # smaller, same idea
+    images = np.array([china, flower], dtype=np.float32)[:, ::8, ::8]  # smaller, same idea
     batch_size, height, width, channels = images.shape
     filters = np.zeros(shape=(7, 7, channels, 2), dtype=np.float32)
     filters[:, 3, :, 0] = 1  # vertical line
