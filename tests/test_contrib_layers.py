@@ -150,6 +150,16 @@ def test_batch_norm_defaults_update_ops_scale_and_nchw():
         batch_norm(tf.constant(x), renorm=True)
 
 
+def test_batch_norm_center_false_and_epsilon():
+    x = np.random.default_rng(2).normal(size=(6, 3)).astype(np.float32)
+    out = batch_norm(tf.constant(x), center=False, epsilon=0.5, scope="bn")
+    assert [v.name for v in tf.global_variables()] == ["bn/moving_mean:0", "bn/moving_variance:0"]
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        np.testing.assert_allclose(sess.run(out), bn_reference(x, x.mean(0), x.var(0), eps=0.5),
+                                   rtol=1e-5, atol=1e-6)
+
+
 def test_contrib_dropout_follows_is_training():
     x = tf.ones([1000])
     training = tf.placeholder(tf.bool, ())

@@ -280,3 +280,26 @@ def test_chapter_13_filters_on_sample_images():
     with tf.Session() as sess:
         maps = sess.run(tf.nn.conv2d(line, filters, strides=[1, 2, 2, 1], padding="SAME"))[0]
     assert maps[:, :, 0].max() == pytest.approx(21.0) and maps[:, :, 1].max() == pytest.approx(3.0)
+
+
+def test_a_cnn_graph_saves_restores_and_keeps_training(tmp_path):
+    X = tf.placeholder(tf.float32, (None, 8, 8, 2), name="X")
+    c = tf.layers.conv2d(X, 4, 3, padding="same", dilation_rate=2, activation=tf.nn.relu)
+    d = tf.layers.conv2d_transpose(c, 3, 2, strides=2, data_format="channels_last")
+    p = tf.nn.lrn(tf.nn.max_pool(d, [1, 2, 2, 1], [1, 2, 2, 1], "VALID"), 2)
+    loss = tf.reduce_sum(tf.nn.depthwise_conv2d(p, tf.ones([2, 2, 3, 2]), [1, 1, 1, 1], "SAME"))
+    train = tf.train.AdamOptimizer().minimize(loss)
+    x = np.random.default_rng(0).random((2, 8, 8, 2), dtype=np.float32)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train, {X: x})
+        before = sess.run(loss, {X: x})
+        tf.train.Saver().save(sess, str(tmp_path / "cnn"))
+    tf.reset_default_graph()
+    with tf.Session() as sess:
+        tf.train.import_meta_graph(str(tmp_path / "cnn.meta")).restore(sess, str(tmp_path / "cnn"))
+        g = tf.get_default_graph()
+        feed = {g.get_tensor_by_name("X:0"): x}
+        assert sess.run(g.get_tensor_by_name(loss.name), feed) == pytest.approx(before, rel=1e-6)
+        sess.run(g.get_operation_by_name(train.name), feed)
+        assert sess.run(g.get_tensor_by_name(loss.name), feed) < before
