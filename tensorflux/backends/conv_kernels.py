@@ -85,7 +85,7 @@ def make_conv_kernels(xp):
         if (g.kh, g.kw) == (g.sh, g.sw) and g.dh == g.dw == 1:  # windows tile: one copy
             tiled = cols.transpose(0, 1, 3, 2, 4, 5).reshape(n, g.oh * g.kh, g.ow * g.kw, c)
             if (g.oh * g.kh, g.ow * g.kw) == (Hp, Wp) and not g.padded:
-                return tiled
+                return xp.ascontiguousarray(tiled)  # never a (broadcast) view of cols
             out = xp.zeros((n, Hp, Wp, c), dtype=cols.dtype)
             out[:, :g.oh * g.kh, :g.ow * g.kw] = tiled
         else:
