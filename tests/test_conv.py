@@ -303,3 +303,37 @@ def test_a_cnn_graph_saves_restores_and_keeps_training(tmp_path):
         assert sess.run(g.get_tensor_by_name(loss.name), feed) == pytest.approx(before, rel=1e-6)
         sess.run(g.get_operation_by_name(train.name), feed)
         assert sess.run(g.get_tensor_by_name(loss.name), feed) < before
+
+
+@pytest.mark.parametrize("backend, device", BACKENDS, ids=[b for b, _ in BACKENDS])
+def test_filter_gradients_in_the_run_that_computes_the_forward(backend, device):
+    """A training run hands each convolution's im2col matrix to its filter gradient; the
+    gradients must equal the loop reference's, step after step, also for a convolution of
+    a variable that an optimizer updates in place (no matrix is shared for it)."""
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(2, 6, 5, 3))
+    w1, w2 = rng.normal(size=(3, 3, 3, 4)), rng.normal(size=(2, 2, 4, 2))
+    c = rng.normal(size=(2, 3, 2, 2))
+    with backend_context(backend), tf.Graph().as_default(), tf.device(device):
+        X = tf.placeholder(tf.float64, x.shape)
+        W1, W2 = tf.Variable(w1), tf.Variable(w2)
+        image = tf.Variable(x)  # a learned input, updated in place by the optimizer
+        h = tf.nn.conv2d(X, W1, [1, 1, 1, 1], "SAME") + tf.nn.conv2d(image, W1, [1, 1, 1, 1], "SAME")
+        y = tf.nn.conv2d(h, W2, [1, 2, 2, 1], "VALID")
+        loss = tf.reduce_sum(y * c)
+        grads = tf.gradients(loss, [W1, W2])
+        step = tf.train.GradientDescentOptimizer(0.01).minimize(loss, var_list=[image])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            for _ in range(2):
+                img = sess.run(image)
+                g1, g2, _ = sess.run(grads + [step], {X: x})
+                # reference: loss is linear in each filter: d loss / d w = sum over windows
+                hv = ref.conv2d(x, w1, (1, 1), "SAME") + ref.conv2d(img, w1, (1, 1), "SAME")
+                eye2 = np.eye(w2.size).reshape((-1,) + w2.shape)
+                expect2 = [np.sum(ref.conv2d(hv, e, (2, 2), "VALID") * c) for e in eye2]
+                np.testing.assert_allclose(g2.ravel(), expect2, rtol=1e-9, atol=1e-9)
+                eye1 = np.eye(w1.size).reshape((-1,) + w1.shape)
+                expect1 = [np.sum(ref.conv2d(ref.conv2d(x, e, (1, 1), "SAME") + ref.conv2d(img, e, (1, 1), "SAME"),
+                                             w2, (2, 2), "VALID") * c) for e in eye1]
+                np.testing.assert_allclose(g1.ravel(), expect1, rtol=1e-9, atol=1e-9)

@@ -19,6 +19,26 @@ from tensorflux.core import errors
 from tensorflux.ops.conv_geometry import FORMATS, hw, shape_str, window
 
 
+class _Im2colSlot:
+    """One im2col matrix on its way from a Conv2D to its filter gradient in the same
+    run: kept with the input array it came from and taken (once) only for that very
+    array, so a stale or mismatched matrix is never used. Only plans that run both ops
+    fill it, and the gradient empties it."""
+
+    __slots__ = ("wanted", "_x", "_cols")
+
+    def __init__(self):
+        self.wanted, self._x, self._cols = False, None, None
+
+    def keep(self, x, cols):
+        self._x, self._cols = x, cols
+
+    def take(self, x):
+        cols = self._cols if self._x is x else None
+        self._x = self._cols = None
+        return cols
+
+
 def make_conv_kernels(xp):
     K = KernelTable()
     builder = K.builder
@@ -98,6 +118,21 @@ def make_conv_kernels(xp):
         return out[:, g.top:g.top + H, g.left:g.left + W] if g.padded else out
 
     # --- convolution ---------------------------------------------------------------------
+    def im2col_slot(op, ctx, consumer):
+        """Where a Conv2D hands its im2col matrix to the Conv2DBackpropFilter of the same
+        input and filter in the same plan, so a training step builds it once (as
+        hand-written code keeps it from the forward pass). None for an input read from a
+        variable: an update in place could change it between the two."""
+        source = op.inputs[0]
+        while source.op.type == "Identity":
+            source = source.op.inputs[0]
+        if source.op.type == "VariableV2":
+            return None
+        key = ("im2col", op.inputs[0], op.inputs[1]) + tuple(sorted(op.attrs.items()))
+        slot = ctx.shared.setdefault(key, _Im2colSlot())
+        slot.wanted |= consumer
+        return slot
+
     def conv_setup(op):
         fmt = op.attrs["data_format"]
         return fmt, geometry_of(op)
@@ -114,12 +149,17 @@ def make_conv_kernels(xp):
     def _conv2d(op, ctx):
         fmt, geometry = conv_setup(op)
 
+        slot = im2col_slot(op, ctx, consumer=False)
+
         def run(x, w):
             check_depth(op, x.shape, w.shape, fmt)
             xh = to_nhwc(x, fmt)
             kh, kw, cin, cout = w.shape
             g = geometry(xh.shape, kh, kw, x.shape, w.shape)
-            out = im2col(xh, g) @ w.reshape(-1, cout)
+            cols = im2col(xh, g)
+            if slot is not None and slot.wanted:
+                slot.keep(x, cols)
+            out = cols @ w.reshape(-1, cout)
             return from_nhwc(out.reshape(xh.shape[0], g.oh, g.ow, cout), fmt)
         return run
 
@@ -162,11 +202,16 @@ def make_conv_kernels(xp):
     def _conv2d_filter(op, ctx):
         fmt, geometry = conv_setup(op)
 
+        slot = im2col_slot(op, ctx, consumer=True)
+
         def run(x, w_like, dy):
             xh, dyh = to_nhwc(x, fmt), to_nhwc(dy, fmt)
             kh, kw, cin, cout = w_like.shape
             g = geometry(xh.shape, kh, kw, x.shape, w_like.shape)
-            return (im2col(xh, g).T @ dyh.reshape(-1, cout)).reshape(w_like.shape)
+            cols = slot.take(x) if slot is not None else None
+            if cols is None or cols.shape != (xh.shape[0] * g.oh * g.ow, kh * kw * cin):
+                cols = im2col(xh, g)
+            return (cols.T @ dyh.reshape(-1, cout)).reshape(w_like.shape)
         return run
 
     # --- depthwise: a batched GEMM over channels ---------------------------------------------
