@@ -156,12 +156,13 @@ def run_case(name, batch, steps):
 STEPS = {"numpy": numpy_step, "tensorflux": tensorflux_step, "torch": torch_step}
 
 
-def interleaved(batch, reps=40, chunk=5):
-    """Median seconds per step of each available case, measured in this one process with
+def interleaved(batch, reps=40, chunk=5, makers=None, data_fn=data, warmup=10):
+    """Median seconds per step of each available case (``makers``: name -> function
+    returning a step; this network's by default), measured in this one process with
     the cases alternating in short chunks, so that machine noise hits them alike."""
-    X, Y = data()
+    X, Y = data_fn()
     steps = {}
-    for name, make in STEPS.items():
+    for name, make in (makers or STEPS).items():
         try:
             steps[name] = make()
         except ImportError:
@@ -169,7 +170,7 @@ def interleaved(batch, reps=40, chunk=5):
     samples = {name: [] for name in steps}
     xs, ys = X[:batch], Y[:batch]
     for name, step in steps.items():
-        for _ in range(10):
+        for _ in range(warmup):
             step(xs, ys)
     for _ in range(reps):
         for name, step in steps.items():

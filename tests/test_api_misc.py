@@ -440,11 +440,11 @@ def test_dropout_flatten_and_batch_normalization_layers():
     bn = tf.layers.BatchNormalization(momentum=0.5)
     h = tf.placeholder(tf.float32, [None, 2])
     out = bn(h, training=True)
-    assert [v.name for v in bn.weights] == ["batch_normalization/beta:0",
-                                            "batch_normalization/gamma:0",
+    assert [v.name for v in bn.weights] == ["batch_normalization/gamma:0",  # TF1's order
+                                            "batch_normalization/beta:0",
                                             "batch_normalization/moving_mean:0",
                                             "batch_normalization/moving_variance:0"]
-    assert bn.trainable_weights == [bn.beta, bn.gamma]
+    assert bn.trainable_weights == [bn.gamma, bn.beta]
     assert bn.non_trainable_weights == [bn.moving_mean, bn.moving_variance]
     assert len(bn.updates) == 2
     data = np.array([[1.0, 2.0], [3.0, 6.0]], np.float32)

@@ -142,7 +142,7 @@ def test_build_errors_name_the_users_line():
     (lambda: tf.invert_permutation(tf.constant([0, 0, 1])), "not a permutation"),
     (lambda: tf.cholesky(tf.constant([[1.0, 2.0], [2.0, 1.0]])), "Cholesky decomposition was not successful"),
     (lambda: tf.matrix_solve(tf.ones([2, 2]), tf.ones([2, 1])), "not invertible"),
-    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[2, 0]]), "outside the shape"),
+    (lambda: tf.gather_nd(tf.zeros([2, 3]), [[2, 0]]), r"is not in \[0, "),
     (lambda: tf.ensure_shape(tf.placeholder_with_default(tf.zeros([2, 3]), [None, 3]), [3, 3]), "not compatible"),
     (lambda: tf.dynamic_partition(tf.zeros([2]), [0, 3], 2), "partitions must be in"),
     (lambda: tf.strings.to_number(["1.5", "x"]), "could not correctly convert string: x"),
@@ -222,7 +222,7 @@ def test_variable_scatter_errors():
         with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized"):
             sess.run(tf.scatter_update(v, [0], [[1.0, 2.0]]))
         sess.run(v.initializer)
-        with pytest.raises(tf.errors.InvalidArgumentError, match="outside the shape"):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"is not in \[0, "):
             sess.run(tf.scatter_update(v, [3], [[1.0, 2.0]]))
 
 

@@ -150,32 +150,42 @@ def _images(draw, channels=None):
     return values(draw, (n, h, w, channels or draw(st.integers(1, 2))))
 
 
-def _conv(draw):
+def _conv(draw, op=None, multiplier=False):
+    """A convolution of random geometry: strides, dilations, padding, data format."""
+    op = op or tf.nn.conv2d
     x = _images(draw)
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     w = values(draw, (kh, kw, x.shape[3], draw(st.integers(1, 2))))
-    strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    strides = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
+    dilations = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
     padding = draw(st.sampled_from(["SAME", "VALID"]))
-    if padding == "VALID" and (kh > x.shape[1] or kw > x.shape[2]):
+    if padding == "VALID" and ((kh - 1) * dilations[0] >= x.shape[1] or (kw - 1) * dilations[1] >= x.shape[2]):
         padding = "SAME"
-    return [x, w], lambda a, b: tf.nn.conv2d(a, b, strides, padding)
+    fmt = draw(st.sampled_from(["NHWC", "NCHW"]))
+    if fmt == "NCHW":
+        x = x.transpose(0, 3, 1, 2)
+    return [x, w], lambda a, b: op(a, b, strides, padding, data_format=fmt, dilations=dilations)
 
 
-def _conv_backprop(kind):
+def _conv_backprop(kind, forward=None, op_prefix="Conv2D"):
+    """The backprop ops of a convolution (Conv2D's, or with ``forward`` and ``op_prefix``
+    another's, such as DepthwiseConv2dNative's)."""
+    forward = forward or tf.nn.conv2d
+
     def make(draw):
         x = _images(draw)
         w = values(draw, (2, 2, x.shape[3], 2))
         strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
         padding = "SAME"
         with tf.Graph().as_default():
-            y_shape = tf.nn.conv2d(tf.constant(x), tf.constant(w), strides, padding).shape.as_list()
+            y_shape = forward(tf.constant(x), tf.constant(w), strides, padding).shape.as_list()
         dy = values(draw, y_shape)
         attrs = {"strides": tuple(strides), "padding": padding}
         if kind == "input":
             return [w, dy], lambda w_, dy_: tf.get_default_graph().create_op(
-                "Conv2DBackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
+                op_prefix + "BackpropInput", [tf.constant(x), w_, dy_], attrs).outputs[0]
         return [x, dy], lambda x_, dy_: tf.get_default_graph().create_op(
-            "Conv2DBackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
+            op_prefix + "BackpropFilter", [x_, tf.constant(w), dy_], attrs).outputs[0]
     return make
 
 
@@ -183,12 +193,15 @@ def _pool(fn):
     def make(draw):
         n, h, w, ch = draw(st.integers(1, 2)), draw(st.integers(2, 5)), draw(st.integers(2, 5)), 2
         x = distinct(draw, (n, h, w, ch))  # no ties inside a window
-        k = [1, draw(st.integers(1, 3)), draw(st.integers(1, 3)), 1]
-        s = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+        k = [draw(st.integers(1, 3)), draw(st.integers(1, 3))]
+        s = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
         padding = draw(st.sampled_from(["SAME", "VALID"]))
-        if padding == "VALID" and (k[1] > h or k[2] > w):
+        if padding == "VALID" and (k[0] > h or k[1] > w):
             padding = "SAME"
-        return [x], lambda t: fn(t, k, s, padding)
+        fmt = draw(st.sampled_from(["NHWC", "NCHW"]))
+        if fmt == "NCHW":
+            x = x.transpose(0, 3, 1, 2)
+        return [x], lambda t: fn(t, k, s, padding, data_format=fmt)
     return make
 
 
@@ -210,6 +223,27 @@ def _pool_grad(op_type):
             return tf.get_default_graph().create_op(op_type, [xt, g_], attrs).outputs[0]
         return [g], build
     return make
+
+
+def _conv_transpose(draw):
+    """conv2d_transpose: a random output geometry; value has the shape of its conv2d."""
+    out = _images(draw)
+    w = values(draw, (draw(st.integers(1, 3)), draw(st.integers(1, 3)), out.shape[3], draw(st.integers(1, 2))))
+    strides = [draw(st.integers(1, 2)), draw(st.integers(1, 2))]
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    if padding == "VALID" and (w.shape[0] > out.shape[1] or w.shape[1] > out.shape[2]):
+        padding = "SAME"
+    with tf.Graph().as_default():
+        v_shape = tf.nn.conv2d(tf.constant(out), tf.constant(w), strides, padding).shape.as_list()
+    return [values(draw, v_shape), w], lambda v, f: tf.nn.conv2d_transpose(
+        v, f, list(out.shape), strides, padding)
+
+
+def _lrn(draw):
+    x = _images(draw, channels=draw(st.integers(1, 6)))
+    radius, bias = draw(st.integers(0, 3)), draw(st.sampled_from([1.0, 2.0]))
+    alpha, beta = draw(st.sampled_from([0.5, 1.0])), draw(st.sampled_from([0.5, 0.75]))
+    return [x], lambda t: tf.nn.local_response_normalization(t, radius, bias, alpha, beta)
 
 
 def _xent(sparse):
@@ -381,6 +415,16 @@ CHECKS = {
     "MaxPoolGradGrad": _pool_grad("MaxPoolGradGrad"),
     **RNN_CHECKS,
     **SPARSE_CHECKS,
+
+
+    # convolutions of every geometry and format, their transposes, depthwise, LRN
+    "Conv2DTranspose": _conv_transpose,
+    "DepthwiseConv2dNative": lambda draw: _conv(draw, tf.nn.depthwise_conv2d),
+    "DepthwiseConv2dNativeBackpropInput": _conv_backprop("input", tf.nn.depthwise_conv2d,
+                                                         "DepthwiseConv2dNative"),
+    "DepthwiseConv2dNativeBackpropFilter": _conv_backprop("filter", tf.nn.depthwise_conv2d,
+                                                          "DepthwiseConv2dNative"),
+    "LRN": _lrn,
 }
 
 

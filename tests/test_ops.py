@@ -355,6 +355,10 @@ def test_every_builtin_op_is_exercised():
                 "DecodeWebP", "EncodeJpeg", "EncodeJpegVariableQuality", "ExtractJpegShape",
                 "IsJpeg", "NonMaxSuppressionV5", "NonMaxSuppressionWithOverlaps",
                 "DrawBoundingBoxesV2"}
+    # Checked against loop references in test_conv (and their gradients in
+    # test_gradient_checks).
+    special |= {"Conv2DTranspose", "DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
+                "DepthwiseConv2dNativeBackpropFilter", "LRN", "LRNGrad"}
     builtin = {name for name, owner in registry._op_owner.items() if owner == "ops"}
     missing = builtin - used - special
     assert not missing, f"ops without a numeric test: {sorted(missing)}"

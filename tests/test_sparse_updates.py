@@ -268,12 +268,12 @@ def test_scatter_updates(backend, device):
 
 def test_scatter_errors():
     v = tf.Variable(W0)
-    with pytest.raises(ValueError, match=r"updates of shape \(3, 2\) do not match indices \(2,\)"):
+    with pytest.raises(ValueError, match=r"updates of shape \(3, 2\) do not match indices of shape \(2,\)"):
         tf.scatter_add(v, [1, 2], np.ones((3, 2)))
     with pytest.raises(ValueError, match="requested dtype float64 for Tensor with dtype float32"):
         tf.scatter_add(v, [1], tf.ones([1, 2], tf.float32))
     bad = tf.scatter_add(v, [1, 6], np.ones((2, 2)))
     with tf.Session() as sess:
         sess.run(v.initializer)
-        with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices .* has an entry outside the shape \[6, 2\]"):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"indices\[1\] = 6 is not in \[0, 6\)"):
             sess.run(bad)

@@ -1,16 +1,18 @@
 """Registering the shared kernels for a backend with a NumPy-like array namespace.
 
-The kernels of ``array_kernels``, ``nn_kernels`` and ``image_kernels`` are written once
-against ``xp``. NumPy, CuPy and the strict CPU stand-in of ``tensorflux.testing`` all
-register them here: the namespace is loaded the first time a plan builds one of its
-kernels, so registering never imports CuPy. ``HOST_MEMORY`` says which kernels read
-inputs or write outputs on the host, as TF's ``HostMemory`` does.
+The kernels of ``array_kernels``, ``nn_kernels``, ``conv_kernels``, ``image_kernels`` and
+the others listed in ``KERNEL_MAKERS`` are written once against ``xp``. NumPy, CuPy and the
+strict CPU stand-in of ``tensorflux.testing`` all register them here: the namespace is
+loaded the first time a plan builds one of its kernels, so registering never imports CuPy.
+``HOST_MEMORY`` says which kernels read inputs or write outputs on the host, as TF's
+``HostMemory`` does.
 """
 from __future__ import annotations
 
 import functools
 
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.conv_kernels import make_conv_kernels
 from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
 from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
@@ -48,7 +50,7 @@ HOST_MEMORY = {
     "IsVariableInitialized": ((), True), "ReportUninitializedVariables": ((), True),
     "Reshape": ((1,), False), "Tile": ((1,), False), "Pad": ((1,), False),
     "Fill": ((0,), False), "Slice": ((1, 2), False),
-    "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False),
+    "Range": ((0, 1, 2), False), "LinSpace": ((0, 1, 2), False), "Conv2DTranspose": ((0,), False),
     "RandomUniform": ((0,), False), "RandomStandardNormal": ((0,), False),
     "TruncatedNormal": ((0,), False), "RandomUniformInt": ((0, 1, 2), False),
     **{op: (inputs, False) for op, inputs in TA_HOST_INPUTS.items()},
@@ -62,7 +64,7 @@ HOST_MEMORY = {
 KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
                  make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
                  make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels,
-                 make_image_kernels, make_init_kernels)
+                 make_image_kernels, make_init_kernels, make_conv_kernels)
 
 
 class _Names:

@@ -20,12 +20,21 @@ def make_manip_kernels(xp):
     fn, builder = K.fn, K.builder
 
     def index_tuple(op, indices, shape):
-        """The index arrays of the tuples in indices' last dimension, checked against shape."""
+        """The index arrays of the tuples in indices' last dimension, checked against shape
+        (an index outside it is named as TF1 names it: indices[i] = value is not in [0, n))."""
         depth = indices.shape[-1]
-        if indices.size and bool(((indices < 0) | (indices >= xp.asarray(np.array(shape[:depth],
-                                                                                   dtype=indices.dtype)))).any()):
-            raise errors.InvalidArgumentError(None, op, f"indices {op.inputs[1 if op.type != 'ScatterNd' else 0].name} "
-                                              f"has an entry outside the shape {list(shape)}")
+        limits = xp.asarray(np.array(shape[:depth], dtype=indices.dtype))
+        bad = (indices < 0) | (indices >= limits)
+        if indices.size and bool(bad.any()):
+            flat = bad.reshape(-1)
+            at = int(xp.argmax(flat))
+            position = [int(i) for i in np.unravel_index(at, indices.shape)]
+            where = ", ".join(str(i) for i in position[:-1]) if indices.ndim > 1 else str(position[0])
+            value = int(indices.reshape(-1)[at])
+            name = op.inputs[1 if op.type != "ScatterNd" else 0].name
+            raise errors.InvalidArgumentError(
+                None, op, f"indices[{where}] = {value} is not in [0, {int(shape[position[-1] if indices.ndim > 1 else 0])}) "
+                          f"(indices {name}, shape {list(shape)})")
         return tuple(indices[..., k] for k in range(depth))
 
     @builder("GatherNd")

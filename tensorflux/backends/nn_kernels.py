@@ -1,8 +1,5 @@
-"""Kernels of the neural-network ops, written once against an array namespace ``xp``.
-
-Convolution and pooling loop over the (small) window positions and do one matmul or
-elementwise op per position on strided views, which works unchanged on NumPy and CuPy.
-"""
+"""Kernels of the neural-network ops, written once against an array namespace ``xp``
+(convolution and pooling: ``conv_kernels``)."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,22 +8,6 @@ from tensorflux.backends.kernel_table import KernelTable, fuser
 from tensorflux.core import errors
 
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
-
-
-def _same_padding(size, k, s):
-    out = -(-size // s)
-    total = max((out - 1) * s + k - size, 0)
-    return total // 2, total - total // 2, out
-
-
-def _geometry(shape, kh, kw, sh, sw, padding):
-    """(pad_top, pad_bottom, pad_left, pad_right, out_h, out_w) as TF computes them."""
-    _, H, W, _ = shape
-    if padding == "SAME":
-        t, b, oh = _same_padding(H, kh, sh)
-        l, r, ow = _same_padding(W, kw, sw)
-        return t, b, l, r, oh, ow
-    return 0, 0, 0, 0, max(0, (H - kh) // sh + 1), max(0, (W - kw) // sw + 1)
 
 
 def make_nn_kernels(xp):
@@ -142,8 +123,23 @@ def make_nn_kernels(xp):
 
     fn("SoftmaxCrossEntropyWithLogits", xent)
 
-    fn("BiasAdd", lambda x, b: x + b)
-    fn("BiasAddGrad", lambda g: xp.sum(g if g.ndim == 2 else g.reshape(-1, g.shape[-1]), axis=0))
+    def channels_first(op, ndim):
+        return op.attrs.get("data_format") == "NCHW" and ndim >= 3
+
+    @builder("BiasAdd")
+    def _bias_add(op, ctx):
+        def run(x, b):
+            return x + (b.reshape((-1,) + (1,) * (x.ndim - 2)) if channels_first(op, x.ndim) else b)
+        return run
+
+    @builder("BiasAddGrad")
+    def _bias_add_grad(op, ctx):
+        def run(g):
+            if channels_first(op, g.ndim):
+                return xp.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
+            # einsum sums the rows in one pass (numpy's column sum is several times slower)
+            return xp.einsum("ij->j", g if g.ndim == 2 else g.reshape(-1, g.shape[-1]))
+        return run
 
     # --- top-k -------------------------------------------------------------------------
     @builder("InTopK")
@@ -179,164 +175,5 @@ def make_nn_kernels(xp):
 
     fn("TopKGrad", top_k_grad)
     fn("GatherLastAxis", lambda params, idx: xp.take_along_axis(params, idx.astype(np.int64), axis=-1))
-
-    # --- convolution --------------------------------------------------------------------
-    def padded(x, t, b, l, r, value=0):
-        if not (t or b or l or r):
-            return x
-        return xp.pad(x, ((0, 0), (t, b), (l, r), (0, 0)), mode="constant", constant_values=value)
-
-    def window(xp_, i, j, sh, sw, oh, ow):
-        return xp_[:, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw, :]
-
-    def conv_attrs(op):
-        s, p = op.attrs["strides"], op.attrs["padding"]
-        return s[1], s[2], p
-
-    @builder("Conv2D")
-    def _conv2d(op, ctx):
-        sh, sw, padding = conv_attrs(op)
-
-        def run(x, w):
-            kh, kw, cin, cout = w.shape
-            if x.shape[3] != cin:
-                raise errors.InvalidArgumentError(None, op, f"input depth {x.shape[3]} != filter depth {cin}")
-            t, b, l, r, oh, ow = _geometry(x.shape, kh, kw, sh, sw, padding)
-            xp_ = padded(x, t, b, l, r)
-            out = xp.zeros((x.shape[0], oh, ow, cout), dtype=x.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    out += window(xp_, i, j, sh, sw, oh, ow) @ w[i, j]
-            return out
-        return run
-
-    @builder("Conv2DBackpropInput")
-    def _conv2d_input(op, ctx):
-        sh, sw, padding = conv_attrs(op)
-
-        def run(x_like, w, dy):
-            kh, kw, cin, cout = w.shape
-            t, b, l, r, oh, ow = _geometry(x_like.shape, kh, kw, sh, sw, padding)
-            n, H, W, _ = x_like.shape
-            dxp = xp.zeros((n, H + t + b, W + l + r, cin), dtype=dy.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    window(dxp, i, j, sh, sw, oh, ow)[...] += dy @ w[i, j].T
-            return dxp[:, t:t + H, l:l + W, :]
-        return run
-
-    @builder("Conv2DBackpropFilter")
-    def _conv2d_filter(op, ctx):
-        sh, sw, padding = conv_attrs(op)
-
-        def run(x, w_like, dy):
-            kh, kw, cin, cout = w_like.shape
-            t, b, l, r, oh, ow = _geometry(x.shape, kh, kw, sh, sw, padding)
-            xp_ = padded(x, t, b, l, r)
-            dw = xp.zeros(w_like.shape, dtype=dy.dtype)
-            dy2 = dy.reshape(-1, cout)
-            for i in range(kh):
-                for j in range(kw):
-                    dw[i, j] = window(xp_, i, j, sh, sw, oh, ow).reshape(-1, cin).T @ dy2
-            return dw
-        return run
-
-    # --- pooling ---------------------------------------------------------------------------
-    def pool_attrs(op):
-        k, s, p = op.attrs["ksize"], op.attrs["strides"], op.attrs["padding"]
-        return k[1], k[2], s[1], s[2], p
-
-    def max_masks(x, y, kh, kw, sh, sw, padding):
-        """For each window position, where it holds the (first) max of its window."""
-        t, b, l, r, oh, ow = _geometry(x.shape, kh, kw, sh, sw, padding)
-        xp_ = padded(x, t, b, l, r, value=-np.inf)
-        taken = xp.zeros(y.shape, dtype=bool)
-        masks = []
-        for i in range(kh):
-            for j in range(kw):
-                hit = (window(xp_, i, j, sh, sw, oh, ow) == y) & ~taken
-                taken |= hit
-                masks.append((i, j, hit))
-        return masks, (t, b, l, r, oh, ow)
-
-    @builder("MaxPool")
-    def _max_pool(op, ctx):
-        kh, kw, sh, sw, padding = pool_attrs(op)
-
-        def run(x):
-            t, b, l, r, oh, ow = _geometry(x.shape, kh, kw, sh, sw, padding)
-            xp_ = padded(x, t, b, l, r, value=-np.inf)
-            out = None
-            for i in range(kh):
-                for j in range(kw):
-                    w = window(xp_, i, j, sh, sw, oh, ow)
-                    out = w.copy() if out is None else xp.maximum(out, w)
-            return out
-        return run
-
-    @builder("MaxPoolGrad")
-    def _max_pool_grad(op, ctx):
-        kh, kw, sh, sw, padding = pool_attrs(op)
-
-        def run(x, y, grad):
-            masks, (t, b, l, r, oh, ow) = max_masks(x, y, kh, kw, sh, sw, padding)
-            n, H, W, c = x.shape
-            dxp = xp.zeros((n, H + t + b, W + l + r, c), dtype=grad.dtype)
-            for i, j, hit in masks:
-                window(dxp, i, j, sh, sw, oh, ow)[...] += grad * hit
-            return dxp[:, t:t + H, l:l + W, :]
-        return run
-
-    @builder("MaxPoolGradGrad")
-    def _max_pool_grad_grad(op, ctx):
-        kh, kw, sh, sw, padding = pool_attrs(op)
-
-        def run(x, y, grad):
-            masks, (t, b, l, r, oh, ow) = max_masks(x, y, kh, kw, sh, sw, padding)
-            gp = padded(grad, t, b, l, r)
-            out = xp.zeros(y.shape, dtype=grad.dtype)
-            for i, j, hit in masks:
-                out += window(gp, i, j, sh, sw, oh, ow) * hit
-            return out
-        return run
-
-    def avg_counts(shape, kh, kw, sh, sw, padding, dtype):
-        """How many real (unpadded) inputs each window averages (TF excludes padding)."""
-        t, b, l, r, oh, ow = _geometry(shape, kh, kw, sh, sw, padding)
-        ones = padded(xp.ones((1, shape[1], shape[2], 1), dtype=dtype), t, b, l, r)
-        count = xp.zeros((1, oh, ow, 1), dtype=dtype)
-        for i in range(kh):
-            for j in range(kw):
-                count += window(ones, i, j, sh, sw, oh, ow)
-        return count, (t, b, l, r, oh, ow)
-
-    @builder("AvgPool")
-    def _avg_pool(op, ctx):
-        kh, kw, sh, sw, padding = pool_attrs(op)
-
-        def run(x):
-            count, (t, b, l, r, oh, ow) = avg_counts(x.shape, kh, kw, sh, sw, padding, x.dtype)
-            xp_ = padded(x, t, b, l, r)
-            out = xp.zeros((x.shape[0], oh, ow, x.shape[3]), dtype=x.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    out += window(xp_, i, j, sh, sw, oh, ow)
-            return out / count
-        return run
-
-    @builder("AvgPoolGrad")
-    def _avg_pool_grad(op, ctx):
-        kh, kw, sh, sw, padding = pool_attrs(op)
-
-        def run(x_like, grad):
-            count, (t, b, l, r, oh, ow) = avg_counts(x_like.shape, kh, kw, sh, sw, padding, grad.dtype)
-            n, H, W, c = x_like.shape
-            dxp = xp.zeros((n, H + t + b, W + l + r, c), dtype=grad.dtype)
-            share = grad / count
-            for i in range(kh):
-                for j in range(kw):
-                    window(dxp, i, j, sh, sw, oh, ow)[...] += share
-            return dxp[:, t:t + H, l:l + W, :]
-        return run
 
     return K

@@ -1,11 +1,11 @@
-"""``tf.contrib``: layers, data sets, learn, rnn, opt, and mpi (data-parallel training,
-Horovod's API).
+"""``tf.contrib``: layers, framework (arg_scope), data sets, learn, rnn, opt, and mpi
+(data-parallel training, Horovod's API).
 
 Subpackages are imported lazily so ``import tensorflux`` stays fast.
 """
 import importlib
 
-_SUBMODULES = ("layers", "learn", "datasets", "rnn", "opt", "mpi")
+_SUBMODULES = ("layers", "learn", "datasets", "framework", "rnn", "opt", "mpi")
 
 
 def __getattr__(name):

@@ -36,6 +36,9 @@ class KernelContext:
         self.variables = session._variables
         self.resources = session._resources
         self.backend = backend
+        # Scratch that the kernels of one plan may share (a convolution hands its im2col
+        # matrix to the filter gradient of the same input).
+        self.shared = {}
 
     def rng(self, op: Operation) -> np.random.Generator:
         """The per-session random generator of one random op (seeded from its attrs)."""

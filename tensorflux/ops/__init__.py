@@ -4,7 +4,7 @@ Importing this package declares every op (``op_def.OPS``); the ``ops`` plugin re
 them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 """
 from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  # noqa: F401
-                            control_flow_ops, data_flow_ops, debug_ops, elementwise_ops,
+                            control_flow_ops, conv_ops, data_flow_ops, debug_ops, elementwise_ops,
                             functional_ops, gradients, image_boxes, image_codecs, image_ops,
                             image_resize, init_ops, io_ops, learning_rate, linalg_ops,
                             logging_ops, manip_ops, math_ops, metrics, metrics_at_k, mpi_ops,

@@ -1,4 +1,5 @@
-"""``tf.layers``: dense, dropout, batch_normalization, flatten, conv2d, max_pooling2d.
+"""``tf.layers``: dense, dropout, batch_normalization, flatten (convolution and pooling:
+``conv_layers``).
 
 Each layer opens a variable scope (``dense``, ``dense_1``, ... or the given name) and
 creates its variables with ``get_variable``, so ``reuse`` shares them as in TF1.
@@ -34,22 +35,27 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
         kernel = get_variable("kernel", shape=[n_in, units], dtype=dtype,
                               initializer=kernel_initializer, regularizer=kernel_regularizer,
                               trainable=trainable)
-        if x.shape.ndims > 2:  # apply to the last axis of a higher-rank input
-            out = math_ops.matmul(array_ops.reshape(x, [-1, n_in]), kernel)
-            out = array_ops.reshape(out, array_ops.concat([array_ops.shape(x)[:-1], [units]], 0))
-        else:
-            out = math_ops.matmul(x, kernel)
-        return _bias_and_activation(out, units, dtype, use_bias, bias_initializer,
+        out = matmul_last_axis(x, kernel, n_in, units)
+        return bias_and_activation(out, units, dtype, use_bias, bias_initializer,
                                     bias_regularizer, trainable, activation, activity_regularizer)
 
 
-def _bias_and_activation(out, units, dtype, use_bias, bias_initializer, bias_regularizer,
-                         trainable, activation, activity_regularizer):
-    """The common tail of dense and conv2d: bias variable, activation, activity loss."""
+def matmul_last_axis(x, kernel, n_in, units):
+    """x @ kernel, applied to the last axis of an input of rank > 2 (as Dense does)."""
+    if x.shape.ndims <= 2:
+        return math_ops.matmul(x, kernel)
+    out = math_ops.matmul(array_ops.reshape(x, [-1, n_in]), kernel)
+    return array_ops.reshape(out, array_ops.concat([array_ops.shape(x)[:-1], [units]], 0))
+
+
+def bias_and_activation(out, units, dtype, use_bias, bias_initializer, bias_regularizer,
+                         trainable, activation, activity_regularizer, data_format="NHWC"):
+    """The common tail of dense and the conv layers: bias variable, activation, activity
+    loss."""
     if use_bias:
         bias = get_variable("bias", shape=[units], dtype=dtype, initializer=bias_initializer,
                             regularizer=bias_regularizer, trainable=trainable)
-        out = nn_ops.bias_add(out, bias)
+        out = nn_ops.bias_add(out, bias, data_format=data_format)
     if activation is not None:
         out = activation(out)
     if activity_regularizer is not None:
@@ -107,10 +113,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
     bshape = [1] * ndims
     bshape[axis] = size
     with variable_scope(name, default_name="batch_normalization", values=[x], reuse=reuse):
-        beta = get_variable("beta", [size], x.dtype, beta_initializer, beta_regularizer,
-                            trainable=trainable) if center else None
+        # TF1's order: gamma, beta, moving_mean, moving_variance
         gamma = get_variable("gamma", [size], x.dtype, gamma_initializer, gamma_regularizer,
                              trainable=trainable) if scale else None
+        beta = get_variable("beta", [size], x.dtype, beta_initializer, beta_regularizer,
+                            trainable=trainable) if center else None
         moving_mean = get_variable("moving_mean", [size], x.dtype, moving_mean_initializer,
                                    trainable=False)
         moving_var = get_variable("moving_variance", [size], x.dtype,
@@ -138,39 +145,3 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         graph.add_to_collection(GraphKeys.UPDATE_OPS, moving_mean.assign(new_mean).op)
         graph.add_to_collection(GraphKeys.UPDATE_OPS, moving_var.assign(new_var).op)
         return normalize(mean, var)
-
-
-def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_format="channels_last",
-           dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer=None,
-           bias_initializer=init_ops.zeros_initializer(), kernel_regularizer=None,
-           bias_regularizer=None, activity_regularizer=None, trainable=True, name=None, reuse=None):
-    """A 2-D convolution layer on NHWC inputs, with ``kernel`` and ``bias`` variables."""
-    if data_format != "channels_last":
-        raise ValueError("Only data_format='channels_last' (NHWC) is supported")
-    x = convert_to_tensor(inputs)
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    sh, sw = (strides, strides) if isinstance(strides, int) else strides
-    cin = x.shape.as_tuple()[-1] if x.shape.ndims == 4 else None
-    if cin is None:
-        raise ValueError(f"conv2d layer needs a 4-D input with known channels, got {x.shape}")
-    with variable_scope(name, default_name="conv2d", values=[x], reuse=reuse):
-        kernel = get_variable("kernel", [kh, kw, cin, filters], x.dtype, kernel_initializer,
-                              kernel_regularizer, trainable=trainable)
-        out = nn_ops.conv2d(x, kernel, [1, sh, sw, 1], padding.upper())
-        return _bias_and_activation(out, filters, x.dtype, use_bias, bias_initializer,
-                                    bias_regularizer, trainable, activation, activity_regularizer)
-
-
-def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
-                  name=None):
-    ph, pw = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
-    sh, sw = (strides, strides) if isinstance(strides, int) else strides
-    return nn_ops.max_pool(inputs, [1, ph, pw, 1], [1, sh, sw, 1], padding.upper(), name=name)
-
-
-def average_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
-                      name=None):
-    ph, pw = (pool_size, pool_size) if isinstance(pool_size, int) else pool_size
-    sh, sw = (strides, strides) if isinstance(strides, int) else strides
-    return nn_ops.avg_pool(inputs, [1, ph, pw, 1], [1, sh, sw, 1], padding.upper(), name=name)
-

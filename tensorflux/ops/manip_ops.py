@@ -655,7 +655,8 @@ def _variable_scatter_shape(op):
         want = TensorShape(i + r[1:])
         if not want.is_compatible_with(TensorShape(u)):
             raise ValueError(f"{op.type}: updates of shape {TensorShape(u)} do not match indices "
-                             f"{TensorShape(i)} into a variable of shape {ref.shape} (expected {want})")
+                             f"of shape {TensorShape(i)} and variable {ref.op.name} of shape "
+                             f"{ref.shape} (expected {want})")
     return [ref.shape]
 
 
@@ -673,12 +674,15 @@ not_differentiable(*(f"Scatter{k}" for k in VARIABLE_SCATTER),
 
 
 def _variable_scatter(op_type, ref, indices, updates, name):
-    from tensorflux.ops.variables import Variable
-    if not isinstance(ref, Variable):
-        raise TypeError(f"{op_type} needs a tf.Variable as its first argument, got {ref!r}")
+    from tensorflux.ops.variables import ref_tensor
+    ref = ref_tensor(ref, op_type)  # a tf.Variable or its own output tensor, as TF1's refs
     with ref.graph.as_default():
+        indices = convert_to_tensor(indices)
+        if not indices.dtype.is_integer:
+            raise TypeError(f"{op_type}: indices must be int32 or int64, got "
+                            f"{indices.dtype.name} ({indices.name})")
         updates = convert_to_tensor(updates, dtype=ref.dtype)
-        return ref.graph.create_op(op_type, [ref._variable, convert_to_tensor(indices), updates],
+        return ref.graph.create_op(op_type, [ref, indices, updates],
                                    name=name or op_type).outputs[0]
 
 

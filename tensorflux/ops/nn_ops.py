@@ -1,5 +1,6 @@
 """Neural-network ops (``tf.nn``): activations, softmax and cross entropies, bias_add,
-top-k, convolution and pooling, each with its gradient and a numerically stable kernel."""
+top-k, each with its gradient and a numerically stable kernel (convolution and pooling:
+``conv_ops``)."""
 from __future__ import annotations
 
 from tensorflux.core import dtypes
@@ -260,36 +261,53 @@ def sigmoid_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 
 
 # --- bias, l2, moments, normalize -----------------------------------------------------------
+def _channel_axis(op, ndims):
+    """The bias axis: the last, or the second (NCHW) for inputs of rank >= 3."""
+    return 1 if op.attrs.get("data_format") == "NCHW" and ndims >= 3 else ndims - 1
+
+
 def _bias_add_shape(op):
     value, bias = op.inputs[0].shape, op.inputs[1].shape
     if bias.ndims not in (None, 1):
         raise ValueError(f"bias must be 1-D, got shape {bias}")
     if value.ndims is not None and bias.ndims == 1:
-        if not TensorShape([value.as_tuple()[-1]]).is_compatible_with(bias):
-            raise ValueError(f"bias of shape {bias} does not match the last dimension of {value}")
+        axis = _channel_axis(op, value.ndims)
+        if not TensorShape([value.as_tuple()[axis]]).is_compatible_with(bias):
+            raise ValueError(f"bias of shape {bias} does not match dimension {axis} of {value}")
     return [value]
 
 
-defop("BiasAdd", ("value", "bias"), shape_fn=_bias_add_shape)
-defop("BiasAddGrad", ("out_backprop",), shape_fn=lambda op: [TensorShape(
-    [op.inputs[0].shape.as_tuple()[-1]] if op.inputs[0].shape.ndims is not None else [None])],
-    doc="Sum of out_backprop over every axis but the last.")
+def _bias_add_grad_shape(op):
+    dims = op.inputs[0].shape.as_tuple()
+    return [TensorShape([dims[_channel_axis(op, len(dims))]] if dims is not None else [None])]
+
+
+defop("BiasAdd", ("value", "bias"), attrs={"data_format": "NHWC"}, shape_fn=_bias_add_shape,
+      doc="value + bias along the channels (the last axis, or axis 1 with NCHW).")
+defop("BiasAddGrad", ("out_backprop",), attrs={"data_format": "NHWC"},
+      shape_fn=_bias_add_grad_shape, doc="Sum of out_backprop over every axis but the channels.")
 
 
 def bias_add(value, bias, data_format=None, name=None):
     value = convert_to_tensor(value)
     bias = convert_to_tensor(bias, dtype=value.dtype)
-    return _op("BiasAdd", [value, bias], name=name).outputs[0]
+    fmt = data_format or "NHWC"
+    if fmt not in ("NHWC", "NCHW"):
+        raise ValueError(f"data_format must be 'NHWC' or 'NCHW', got {data_format!r}")
+    return _op("BiasAdd", [value, bias], {"data_format": fmt}, name=name).outputs[0]
 
 
 @gradient("BiasAdd")
 def _bias_add_grad(op, grad):
-    return [grad, _op("BiasAddGrad", [grad]).outputs[0]]
+    return [grad, _op("BiasAddGrad", [grad], dict(op.attrs)).outputs[0]]
 
 
 @gradient("BiasAddGrad")
 def _bias_add_grad_grad(op, grad):
-    return [array_ops.broadcast_like(grad, op.inputs[0])]
+    x = op.inputs[0]
+    if op.attrs.get("data_format") == "NCHW" and (x.shape.ndims or 0) >= 3:
+        grad = array_ops.reshape(grad, [-1] + [1] * (x.shape.ndims - 2))
+    return [array_ops.broadcast_like(grad, x)]
 
 
 def l2_loss(t, name=None):
@@ -410,151 +428,3 @@ defop("GatherLastAxis", ("params", "indices"), shape_fn=lambda op: [op.inputs[1]
 @gradient("GatherLastAxis")
 def _gather_last_grad(op, grad):
     return [_op("TopKGrad", [grad, op.inputs[1], op.inputs[0]]).outputs[0], None]
-
-
-# --- convolution and pooling (NHWC) ------------------------------------------------------
-def _conv_out(size, k, stride, padding):
-    if size is None:
-        return None
-    if padding == "VALID":
-        return max(0, (size - k) // stride + 1)
-    return -(-size // stride)
-
-
-def _check_padding(padding):
-    padding = padding.upper() if isinstance(padding, str) else padding
-    if padding not in ("SAME", "VALID"):
-        raise ValueError(f"padding must be 'SAME' or 'VALID', got {padding!r}")
-    return padding
-
-
-def _hw_strides(strides):
-    strides = list(strides)
-    if len(strides) != 4 or strides[0] != 1 or strides[3] != 1:
-        raise ValueError(f"strides must be [1, sh, sw, 1] (NHWC), got {strides}")
-    return tuple(strides)
-
-
-def _conv2d_shape(op):
-    x, f = op.inputs[0].shape.as_tuple(), op.inputs[1].shape.as_tuple()
-    if x is None or f is None:
-        return [TensorShape(None if x is None else [x[0], None, None, None])]
-    if len(x) != 4 or len(f) != 4:
-        raise ValueError(f"conv2d needs a 4-D input (NHWC) and a 4-D filter, got {TensorShape(x)} and {TensorShape(f)}")
-    if x[3] is not None and f[2] is not None and x[3] != f[2]:
-        raise ValueError(f"conv2d: input has {x[3]} channels but the filter expects {f[2]}")
-    s, p = op.attrs["strides"], op.attrs["padding"]
-    return [TensorShape([x[0], _conv_out(x[1], f[0], s[1], p), _conv_out(x[2], f[1], s[2], p), f[3]])]
-
-
-defop("Conv2D", ("input", "filter"), attrs={"strides": (1, 1, 1, 1), "padding": "VALID"},
-      shape_fn=_conv2d_shape, doc="2-D convolution, NHWC input, HWIO filter.")
-defop("Conv2DBackpropInput", ("input_like", "filter", "out_backprop"),
-      attrs={"strides": (1, 1, 1, 1), "padding": "VALID"},
-      dtype_fn=lambda op: [op.inputs[1].dtype], shape_fn=lambda op: [op.inputs[0].shape])
-defop("Conv2DBackpropFilter", ("input", "filter_like", "out_backprop"),
-      attrs={"strides": (1, 1, 1, 1), "padding": "VALID"}, shape_fn=lambda op: [op.inputs[1].shape])
-
-
-def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
-           data_format="NHWC", dilations=None, name=None, filters=None):
-    if data_format != "NHWC":
-        raise ValueError("Only data_format='NHWC' is supported")
-    x = _float_input(input, "conv2d")
-    w = convert_to_tensor(filter if filter is not None else filters, dtype=x.dtype)
-    return _op("Conv2D", [x, w], {"strides": _hw_strides(strides), "padding": _check_padding(padding)},
-               name=name).outputs[0]
-
-
-@gradient("Conv2D")
-def _conv2d_grad(op, grad):
-    x, w = op.inputs
-    attrs = dict(op.attrs)
-    return [_op("Conv2DBackpropInput", [x, w, grad], attrs).outputs[0],
-            _op("Conv2DBackpropFilter", [x, w, grad], attrs).outputs[0]]
-
-
-@gradient("Conv2DBackpropInput")
-def _conv2d_input_grad(op, grad):
-    _, w, dy = op.inputs
-    attrs = dict(op.attrs)
-    return [None, _op("Conv2DBackpropFilter", [grad, w, dy], attrs).outputs[0],
-            _op("Conv2D", [grad, w], attrs).outputs[0]]
-
-
-@gradient("Conv2DBackpropFilter")
-def _conv2d_filter_grad(op, grad):
-    x, _, dy = op.inputs
-    attrs = dict(op.attrs)
-    return [_op("Conv2DBackpropInput", [x, grad, dy], attrs).outputs[0], None,
-            _op("Conv2D", [x, grad], attrs).outputs[0]]
-
-
-def _pool_shape(op):
-    x = op.inputs[0].shape.as_tuple()
-    if x is None:
-        return [TensorShape([None] * 4)]
-    if len(x) != 4:
-        raise ValueError(f"pooling needs a 4-D NHWC input, got {TensorShape(x)}")
-    k, s, p = op.attrs["ksize"], op.attrs["strides"], op.attrs["padding"]
-    return [TensorShape([x[0], _conv_out(x[1], k[1], s[1], p), _conv_out(x[2], k[2], s[2], p), x[3]])]
-
-
-_POOL_ATTRS = {"ksize": (1, 1, 1, 1), "strides": (1, 1, 1, 1), "padding": "VALID"}
-defop("MaxPool", ("input",), attrs=dict(_POOL_ATTRS), shape_fn=_pool_shape)
-defop("AvgPool", ("value",), attrs=dict(_POOL_ATTRS), shape_fn=_pool_shape)
-defop("MaxPoolGrad", ("orig_input", "orig_output", "grad"), attrs=dict(_POOL_ATTRS),
-      shape_fn=lambda op: [op.inputs[0].shape])
-defop("AvgPoolGrad", ("orig_input", "grad"), attrs=dict(_POOL_ATTRS),
-      dtype_fn=lambda op: [op.inputs[1].dtype], shape_fn=lambda op: [op.inputs[0].shape])
-
-
-def _pool(op_type, value, ksize, strides, padding, data_format, name):
-    if data_format != "NHWC":
-        raise ValueError("Only data_format='NHWC' is supported")
-    x = _float_input(value, op_type)
-    return _op(op_type, [x], {"ksize": _hw_strides(ksize), "strides": _hw_strides(strides),
-                              "padding": _check_padding(padding)}, name=name).outputs[0]
-
-
-def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):  # noqa: A002
-    return _pool("MaxPool", value if value is not None else input, ksize, strides, padding, data_format, name)
-
-
-def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None, input=None):  # noqa: A002
-    return _pool("AvgPool", value if value is not None else input, ksize, strides, padding, data_format, name)
-
-
-@gradient("MaxPool")
-def _max_pool_grad(op, grad):
-    return [_op("MaxPoolGrad", [op.inputs[0], op.outputs[0], grad], dict(op.attrs)).outputs[0]]
-
-
-@gradient("AvgPool")
-def _avg_pool_grad(op, grad):
-    return [_op("AvgPoolGrad", [op.inputs[0], grad], dict(op.attrs)).outputs[0]]
-
-
-@gradient("AvgPoolGrad")
-def _avg_pool_grad_grad(op, grad):
-    return [None, _op("AvgPool", [grad], dict(op.attrs)).outputs[0]]
-
-
-@gradient("MaxPoolGrad")
-def _max_pool_grad_grad(op, grad):
-    x, y, _ = op.inputs
-    # The routing of MaxPoolGrad is fixed by x: its gradient w.r.t. the incoming grad
-    # picks, for each pooled cell, the entry of ``grad`` at that cell's argmax.
-    return [None, None, _op("MaxPoolGradGrad", [x, y, grad], dict(op.attrs)).outputs[0]]
-
-
-defop("MaxPoolGradGrad", ("orig_input", "orig_output", "grad"), attrs=dict(_POOL_ATTRS),
-      shape_fn=lambda op: [op.inputs[1].shape], doc="Gradient of MaxPoolGrad w.r.t. its grad input.")
-
-
-@gradient("MaxPoolGradGrad")
-def _max_pool_grad_grad_grad(op, grad):
-    x, y, _ = op.inputs
-    return [None, None, _op("MaxPoolGrad", [x, y, grad], dict(op.attrs)).outputs[0]]
-
-

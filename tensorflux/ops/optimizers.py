@@ -61,13 +61,10 @@ class Optimizer:
         if var_list is None:
             var_list = (loss.graph.get_collection(GraphKeys.TRAINABLE_VARIABLES)
                         + loss.graph.get_collection("trainable_resource_variables"))
-        else:
-            var_list = list(var_list)
+        else:  # a variable's ref tensor stands for the variable, as in TF1
+            var_list = [variables_mod.variable_of(v, "var_list") for v in var_list]
         if not var_list:
             raise ValueError("No variables to optimize.")
-        for v in var_list:
-            if not isinstance(v, Variable):
-                raise TypeError(f"Argument is not a tf.Variable: {v!r}")
         grads = gradients(loss, var_list, grad_ys=None if grad_loss is None else [grad_loss])
         return list(zip(grads, var_list))
 
@@ -80,8 +77,7 @@ class Optimizer:
         for g, v in grads_and_vars:
             if g is None:
                 continue
-            if not isinstance(v, Variable):
-                raise TypeError(f"Variable must be a tf.Variable, got {v!r}")
+            v = variables_mod.variable_of(v, "apply_gradients")
             if not isinstance(g, IndexedSlices):
                 g = convert_to_tensor(g)
             if g.dtype != v.dtype:

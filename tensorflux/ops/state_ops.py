@@ -47,5 +47,7 @@ defop("ReportUninitializedVariables", (), attrs={"var_names": ()},
       dtype_fn=lambda op: [dtypes.string], shape_fn=lambda op: [TensorShape([None])],
       stateful=True,
       doc="Names of the listed variables that have no value in the session.")
+
+
 not_differentiable("VariableV2", "Assign", "AssignAdd", "AssignSub", "IsVariableInitialized",
                    "ReportUninitializedVariables")

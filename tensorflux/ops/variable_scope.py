@@ -264,8 +264,10 @@ def _get_variable(scope, name, shape, dtype, initializer, regularizer, trainable
     store[full] = var
     regularizer = regularizer if regularizer is not None else scope.regularizer
     if regularizer is not None:
-        with graph.name_scope(None), graph.name_scope(full + "/Regularizer/"):
-            loss = regularizer(var.value())
+        # outside any cond branch or loop body the variable is first created in, as TF1
+        with graph.control_dependencies(None), graph.name_scope(None), \
+                graph.name_scope(full + "/Regularizer/"):
+            loss = regularizer(var)  # the variable itself, as TF1 (max-norm assigns to it)
         if loss is not None:
             graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
     return var

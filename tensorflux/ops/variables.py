@@ -237,18 +237,47 @@ def assert_variables_initialized(var_list=None):
     return report_uninitialized_variables(var_list)
 
 
+def ref_tensor(ref, what):
+    """The VariableV2 output that ``ref`` names, as TF1 accepts a ref: a tf.Variable, or
+    the variable's own output tensor (``get_tensor_by_name("hidden1/kernel:0")``).
+    Anything else (a value such as ``kernel/read:0``) is refused with a TypeError."""
+    if isinstance(ref, Variable):
+        return ref._variable
+    if isinstance(ref, Tensor) and ref.op.type == "VariableV2":
+        return ref
+    found = f"tensor {ref.name} (op {ref.op.type})" if isinstance(ref, Tensor) else repr(ref)
+    raise TypeError(f"{what} needs a variable: a tf.Variable or its ref tensor (the output "
+                    f"of the variable op itself, such as 'w:0'), got {found}")
+
+
+def variable_of(ref, what):
+    """The tf.Variable object for a Variable or its ref tensor (looked up among the
+    graph's variable collections), for APIs that need more than the ref (optimizers)."""
+    if isinstance(ref, Variable):
+        return ref
+    tensor = ref_tensor(ref, what)
+    graph = tensor.graph
+    for key in (GraphKeys.GLOBAL_VARIABLES, GraphKeys.LOCAL_VARIABLES,
+                GraphKeys.TRAINABLE_VARIABLES, GraphKeys.MODEL_VARIABLES):
+        for v in graph.get_collection(key):
+            if isinstance(v, Variable) and v._variable is tensor:
+                return v
+    raise ValueError(f"{what}: the variable of ref tensor {tensor.name} is in no variable "
+                     f"collection of its graph, so it cannot be found")
+
+
 def _assign(op_type, ref, value, name, **attrs):
-    if not isinstance(ref, Variable):
-        raise TypeError(f"{op_type} needs a tf.Variable as its first argument, got {ref!r}")
+    ref = ref_tensor(ref, op_type)
     graph = ref.graph
     with graph.as_default():
         value = convert_to_tensor(value, dtype=ref.dtype)
-        return graph.create_op(op_type, [ref._variable, value], attrs or None,
+        return graph.create_op(op_type, [ref, value], attrs or None,
                                name=name or op_type)._outputs[0]
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
-    """An op that sets ``ref`` to ``value`` and outputs the new value."""
+    """An op that sets ``ref`` (a variable or its ref tensor) to ``value`` and outputs
+    the new value."""
     attrs = {} if validate_shape is None else {"validate_shape": bool(validate_shape)}
     return _assign("Assign", ref, value, name, **attrs)
 
@@ -259,5 +288,3 @@ def assign_add(ref, value, use_locking=None, name=None):
 
 def assign_sub(ref, value, use_locking=None, name=None):
     return _assign("AssignSub", ref, value, name)
-
-
