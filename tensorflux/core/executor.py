@@ -297,14 +297,8 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             kernel = registry.get_kernel(op.type, backend)
         except KeyError as exc:
             raise errors.NotFoundError(None, op, f"{exc.args[0]}; needed by op {op.describe()}") from None
-        if kernel.builder is not None:
-            fn = kernel.builder(op, ctx)
-        elif op.attrs:
-            fn = functools.partial(kernel.fn, **op.attrs)
-        else:
-            fn = kernel.fn
         kname = fresh("k")
-        env[kname] = fn
+        env[kname] = kernel.bind(op, ctx)
         refs = op._opdef.ref_inputs
         args = []
         for i, t in enumerate(op._inputs):
