@@ -72,7 +72,7 @@ def main(argv=None) -> int:
             path = create(args.name, args.directory)
         except (ValueError, FileExistsError) as exc:
             parser.error(str(exc))
-        print(f"created {path}: cd there, `pip install -e .` and run `python -m pytest`")
+        print(f"created {path}: cd there, `pip install -e '.[test]'` and run `python -m pytest`")
     elif args.command == "info":
         info = collect_info(ops=args.ops)
         if args.json:
