@@ -1,6 +1,8 @@
 import gzip
 import os
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -120,3 +122,39 @@ def test_main_example_writes_checkpoint_logs_and_reports(tmp_path, capsys):
     assert "hidden1/kernel" in names and "outputs/bias" in names
     runs = os.listdir(tmp_path / "tf_logs")
     assert len(runs) == 1 and os.listdir(tmp_path / "tf_logs" / runs[0])[0].startswith("events.out")
+
+
+def test_main_example_writes_weight_and_activation_histograms(tmp_path, capsys):
+    from tensorboard.backend.event_processing import event_accumulator
+    from tensorflux.examples import mnist as example
+    example.main(["--epochs", "1", "--output-dir", str(tmp_path), "--no-progress"])
+    run = os.path.join(tmp_path, "tf_logs", os.listdir(tmp_path / "tf_logs")[0])
+    events = event_accumulator.EventAccumulator(run, size_guidance={"histograms": 0})
+    events.Reload()
+    tags = set(events.Tags()["histograms"])
+    weights = {f"weights/{layer}/{v}" for layer in ("hidden1", "hidden2", "outputs")
+               for v in ("kernel", "bias")}
+    assert tags == weights | {"activations/hidden1", "activations/hidden2", "activations/outputs"}
+    kernel = tf.train.load_variable(str(tmp_path / "my_model_final.ckpt"), "hidden1/kernel")
+    before, after = events.Histograms("weights/hidden1/kernel")  # at step 0 and after the epoch
+    assert before.step == 0 and after.step > 0
+    assert after.histogram_value.num == kernel.size == 784 * 300
+    assert after.histogram_value.min == pytest.approx(kernel.min())
+    assert after.histogram_value.max == pytest.approx(kernel.max())
+    assert events.Histograms("activations/hidden1")[-1].histogram_value.min >= 0  # ReLU
+    out = capsys.readouterr().out
+    assert "--logdir" in out
+
+
+def test_main_example_help_describes_every_option():
+    out = subprocess.run([sys.executable, "-m", "tensorflux.examples.mnist", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "for example the full 60,000-image set)." in out  # the whole description
+    assert "300 and 100 ReLU units" in out
+    for option, default in (("--epochs", "10"), ("--batch-size", "50"),
+                            ("--learning-rate", "0.01"), ("--seed", "42"),
+                            ("--output-dir", "mnist_run")):
+        text = out[out.index(f"  {option}"):]
+        text = text[:text.index("\n  -", 1)] if "\n  -" in text[1:] else text
+        assert f"(default: {default})" in " ".join(text.split()), option
+    assert "--data-dir" in out and "--no-progress" in out
