@@ -144,6 +144,11 @@ def test_main_example_writes_weight_and_activation_histograms(tmp_path, capsys):
     assert events.Histograms("activations/hidden1")[-1].histogram_value.min >= 0  # ReLU
     out = capsys.readouterr().out
     assert "--logdir" in out
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+    assert "`/variables/hidden1/kernel:0`" in open(os.path.join(docs, "checkpoints.md")).read()
+    import h5py
+    with h5py.File(tmp_path / "my_model_final.ckpt", "r") as f:  # the path the docs show
+        assert f["/variables/hidden1/kernel:0"].shape == (784, 300)
 
 
 def test_main_example_help_describes_every_option():
