@@ -1,11 +1,11 @@
 import gzip
 import os
 import struct
-import subprocess
-import sys
 
+import h5py
 import numpy as np
 import pytest
+from tensorboard.backend.event_processing import event_accumulator
 
 import tensorflux as tf
 from tensorflux.contrib.datasets import idx, mnist
@@ -122,38 +122,36 @@ def test_main_example_writes_checkpoint_logs_and_reports(tmp_path, capsys):
     assert "hidden1/kernel" in names and "outputs/bias" in names
     runs = os.listdir(tmp_path / "tf_logs")
     assert len(runs) == 1 and os.listdir(tmp_path / "tf_logs" / runs[0])[0].startswith("events.out")
+    check_histograms(os.path.join(tmp_path, "tf_logs", runs[0]), str(tmp_path / "my_model_final.ckpt"))
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+    assert "`/variables/hidden1/kernel:0`" in open(os.path.join(docs, "checkpoints.md")).read()
+    with h5py.File(tmp_path / "my_model_final.ckpt", "r") as f:  # the path the docs show
+        assert f["/variables/hidden1/kernel:0"].shape == (784, 300)
+    assert "--logdir" in out
 
 
-def test_main_example_writes_weight_and_activation_histograms(tmp_path, capsys):
-    from tensorboard.backend.event_processing import event_accumulator
-    from tensorflux.examples import mnist as example
-    example.main(["--epochs", "1", "--output-dir", str(tmp_path), "--no-progress"])
-    run = os.path.join(tmp_path, "tf_logs", os.listdir(tmp_path / "tf_logs")[0])
+def check_histograms(run, checkpoint):
+    """Weights and activations, before training (step 0) and after the epoch."""
     events = event_accumulator.EventAccumulator(run, size_guidance={"histograms": 0})
     events.Reload()
-    tags = set(events.Tags()["histograms"])
     weights = {f"weights/{layer}/{v}" for layer in ("hidden1", "hidden2", "outputs")
                for v in ("kernel", "bias")}
-    assert tags == weights | {"activations/hidden1", "activations/hidden2", "activations/outputs"}
-    kernel = tf.train.load_variable(str(tmp_path / "my_model_final.ckpt"), "hidden1/kernel")
-    before, after = events.Histograms("weights/hidden1/kernel")  # at step 0 and after the epoch
+    assert set(events.Tags()["histograms"]) == weights | {
+        "activations/hidden1", "activations/hidden2", "activations/outputs"}
+    kernel = tf.train.load_variable(checkpoint, "hidden1/kernel")
+    before, after = events.Histograms("weights/hidden1/kernel")
     assert before.step == 0 and after.step > 0
     assert after.histogram_value.num == kernel.size == 784 * 300
     assert after.histogram_value.min == pytest.approx(kernel.min())
     assert after.histogram_value.max == pytest.approx(kernel.max())
     assert events.Histograms("activations/hidden1")[-1].histogram_value.min >= 0  # ReLU
+
+
+def test_main_example_help_describes_every_option(capsys):
+    from tensorflux.examples import mnist as example
+    with pytest.raises(SystemExit):
+        example.main(["--help"])
     out = capsys.readouterr().out
-    assert "--logdir" in out
-    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
-    assert "`/variables/hidden1/kernel:0`" in open(os.path.join(docs, "checkpoints.md")).read()
-    import h5py
-    with h5py.File(tmp_path / "my_model_final.ckpt", "r") as f:  # the path the docs show
-        assert f["/variables/hidden1/kernel:0"].shape == (784, 300)
-
-
-def test_main_example_help_describes_every_option():
-    out = subprocess.run([sys.executable, "-m", "tensorflux.examples.mnist", "--help"],
-                         capture_output=True, text=True, check=True).stdout
     assert "for example the full 60,000-image set)." in out  # the whole description
     assert "300 and 100 ReLU units" in out
     for option, default in (("--epochs", "10"), ("--batch-size", "50"),

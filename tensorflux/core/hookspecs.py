@@ -13,6 +13,11 @@ plugin registered what (the pattern of simonw/llm's ``register_models``)::
     @hookimpl
     def tensorflux_register_kernels(register):
         register("mylib>Gelu", backend="numpy", fn=my_gelu)
+
+Registrations are staged while a plugin's hooks run (backends, internal modules, ops,
+kernels, then array kernels for every backend with an array namespace) and kept only
+when all of them succeed: a plugin whose hook raises, or whose registrations the
+registry refuses, registers nothing and is reported as a warning.
 """
 import pluggy
 
