@@ -38,6 +38,8 @@ class OpDef:
     shape_fn:    op -> list of output TensorShapes (default: unknown).
     stateful:    reads or writes session state or randomness (never constant-folded).
     ref_inputs:  indices of inputs that name a variable to update rather than a value.
+    version:     saved with each op in a ``.meta`` file: a file needing a newer version
+                 than the installed one is refused, older versions load.
     gradient:    op, *output_grads -> list of input grads (graph-building); None means
                  no gradient registered; ``NOT_DIFFERENTIABLE`` marks ops without one.
     """

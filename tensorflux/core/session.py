@@ -215,7 +215,9 @@ class BaseSession:
             wanted = m.group(1) if m else None
         kernel_type = _EXECUTOR_OPS.get(op.type, op.type)
         for backend in self._ranked_backends():
-            if (backend.device_type != wanted) if wanted else backend.opt_in:
+            if wanted is not None and backend.device_type != wanted:
+                continue
+            if wanted is None and backend.opt_in:
                 continue
             kernel = registry.find_kernel(kernel_type, backend.name)
             if (kernel is not None
