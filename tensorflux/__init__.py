@@ -8,7 +8,7 @@ from tensorflux.core import dtypes as _dtypes
 from tensorflux.core.dtypes import (DType, as_dtype, bool_ as bool, complex64,  # noqa: F401,A001
                                     complex128, double, float16, float32, float64, half,
                                     int8, int16, int32, int64, string, uint8, uint16,
-                                    uint32, uint64)
+                                    uint32, uint64, variant)
 from tensorflux.core.graph import (Graph, GraphKeys, Operation, Tensor,  # noqa: F401
                                    add_to_collection, add_to_collections,
                                    control_dependencies, device, get_collection,

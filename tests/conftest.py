@@ -15,6 +15,14 @@ def device_under_test():
         yield
 
 
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory):
+    """The third-party test plugins of tests/plugins, installed with pip into a folder
+    of their own (see plugin_site.py)."""
+    from plugin_site import install_test_plugins
+    return install_test_plugins(tmp_path_factory)
+
+
 @pytest.fixture(autouse=True)
 def fresh_default_graph():
     """Every test starts with an empty default graph."""

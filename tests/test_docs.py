@@ -48,3 +48,7 @@ def test_site_builds_without_warnings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     ops_page = (tmp_path / "site" / "ops" / "index.html").read_text()
     assert "MatMul" in ops_page and "ApplyAdam" in ops_page
+    published = [p.name for p in (tmp_path / "site").rglob("*.py")]
+    assert not published, f"Python files published into the site: {published}"
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text()
+    assert "<loc>https://" in sitemap and "/plugins/</loc>" in sitemap

@@ -1,6 +1,7 @@
 import glob
 import os
 import pickle
+import tempfile
 import warnings
 
 import numpy as np
@@ -226,3 +227,26 @@ def test_input_fn_of_constant_tensors():
     assert int(reg.get_variable_value("global_step")) == 5
     assert reg.evaluate(input_fn, steps=2)["global_step"] == 5
     assert len(list(reg.predict(input_fn))) == 2
+
+
+def test_sklearn_wrapper_leaves_nothing_in_the_temp_dir(digits, tmp_path, monkeypatch):
+    X, y = digits[0][:200], digits[1][:200]
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    model = SKLearnDNNClassifier(hidden_units=(16,), steps=20, random_state=0).fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X[:30]), model.predict(X[:30]))
+    model.fit(X[:100], y[:100])
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("name, slot", [("Adagrad", "Adagrad"), ("Adam", "Adam"), ("Ftrl", "Ftrl"),
+                                        ("RMSProp", "RMSProp"), ("SGD", None)])
+def test_sklearn_wrapper_takes_every_optimizer_the_estimators_take(digits, tmp_path, name, slot):
+    X, y = digits[0][:200], digits[1][:200]
+    model = SKLearnDNNClassifier(hidden_units=(8,), steps=5, optimizer=name, learning_rate=0.01,
+                                 random_state=0, model_dir=str(tmp_path))
+    assert model.fit(X, y).predict(X[:5]).shape == (5,)
+    slots = {n.rsplit("/", 1)[-1] for n, _ in tf.train.list_variables(str(tmp_path))}
+    assert (slot in slots) if slot else not slots & {"Adagrad", "Adam", "Ftrl", "RMSProp"}
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        SKLearnDNNClassifier(optimizer="Nesterov", steps=1).fit(X, y)

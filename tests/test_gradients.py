@@ -145,3 +145,19 @@ def test_compute_gradient_helper():
     assert err < 1e-8
     with pytest.raises(ValueError, match="default session"):
         tf.test.compute_gradient(x, (2, 3), y, (2,))
+
+
+def test_compute_gradient_with_a_list_feeds_every_input():
+    a = tf.placeholder(tf.float64, shape=(2,))
+    b = tf.placeholder(tf.float64, shape=(2,))
+    y = a * b
+    a0, b0 = np.array([1.5, -2.0]), np.array([3.0, 0.5])
+    with tf.Session():
+        (ja, na), (jb, nb) = tf.test.compute_gradient([a, b], [(2,), (2,)], y, (2,),
+                                                      x_init_value=[a0, b0])
+        error = tf.test.compute_gradient_error([a, b], [(2,), (2,)], y, (2,), x_init_value=[a0, b0])
+    # d(a*b)/da = diag(b), d(a*b)/db = diag(a): rows index x, columns index y
+    for analytic, numeric, expected in ((ja, na, np.diag(b0)), (jb, nb, np.diag(a0))):
+        np.testing.assert_allclose(analytic, expected, rtol=1e-12)
+        np.testing.assert_allclose(numeric, expected, rtol=1e-6)
+    assert error < 1e-6

@@ -2,8 +2,10 @@ import gzip
 import os
 import struct
 
+import h5py
 import numpy as np
 import pytest
+from tensorboard.backend.event_processing import event_accumulator
 
 import tensorflux as tf
 from tensorflux.contrib.datasets import idx, mnist
@@ -120,3 +122,42 @@ def test_main_example_writes_checkpoint_logs_and_reports(tmp_path, capsys):
     assert "hidden1/kernel" in names and "outputs/bias" in names
     runs = os.listdir(tmp_path / "tf_logs")
     assert len(runs) == 1 and os.listdir(tmp_path / "tf_logs" / runs[0])[0].startswith("events.out")
+    check_histograms(os.path.join(tmp_path, "tf_logs", runs[0]), str(tmp_path / "my_model_final.ckpt"))
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+    assert "`/variables/hidden1/kernel:0`" in open(os.path.join(docs, "checkpoints.md")).read()
+    with h5py.File(tmp_path / "my_model_final.ckpt", "r") as f:  # the path the docs show
+        assert f["/variables/hidden1/kernel:0"].shape == (784, 300)
+    assert "--logdir" in out
+
+
+def check_histograms(run, checkpoint):
+    """Weights and activations, before training (step 0) and after the epoch."""
+    events = event_accumulator.EventAccumulator(run, size_guidance={"histograms": 0})
+    events.Reload()
+    weights = {f"weights/{layer}/{v}" for layer in ("hidden1", "hidden2", "outputs")
+               for v in ("kernel", "bias")}
+    assert set(events.Tags()["histograms"]) == weights | {
+        "activations/hidden1", "activations/hidden2", "activations/outputs"}
+    kernel = tf.train.load_variable(checkpoint, "hidden1/kernel")
+    before, after = events.Histograms("weights/hidden1/kernel")
+    assert before.step == 0 and after.step > 0
+    assert after.histogram_value.num == kernel.size == 784 * 300
+    assert after.histogram_value.min == pytest.approx(kernel.min())
+    assert after.histogram_value.max == pytest.approx(kernel.max())
+    assert events.Histograms("activations/hidden1")[-1].histogram_value.min >= 0  # ReLU
+
+
+def test_main_example_help_describes_every_option(capsys):
+    from tensorflux.examples import mnist as example
+    with pytest.raises(SystemExit):
+        example.main(["--help"])
+    out = capsys.readouterr().out
+    assert "for example the full 60,000-image set)." in out  # the whole description
+    assert "300 and 100 ReLU units" in out
+    for option, default in (("--epochs", "10"), ("--batch-size", "50"),
+                            ("--learning-rate", "0.01"), ("--seed", "42"),
+                            ("--output-dir", "mnist_run")):
+        text = out[out.index(f"  {option}"):]
+        text = text[:text.index("\n  -", 1)] if "\n  -" in text[1:] else text
+        assert f"(default: {default})" in " ".join(text.split()), option
+    assert "--data-dir" in out and "--no-progress" in out

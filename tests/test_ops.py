@@ -126,6 +126,7 @@ CASES = {
     "one_hot_axis0": (lambda: tf.one_hot([0, 2], 3, on_value=5, off_value=-1, axis=0),
                       np.where(np.eye(3, dtype=bool)[[0, 2]].T, 5, -1).astype(np.int32)),
     "where_coords": (lambda: tf.where(c(I > 2)), np.argwhere(I > 2)),
+    "where_scalar": (lambda: tf.where(c(np.array(True))), np.argwhere(np.array(True))),
     "where_select": (lambda: tf.where(c(A > 0), c(A), c(B)), np.where(A > 0, A, B)),
     "relu": (lambda: tf.nn.relu(c(A)), np.maximum(A, 0)),
     "relu_grad": (lambda: _raw("ReluGrad", c(B), c(A)), np.where(A > 0, B, 0)),

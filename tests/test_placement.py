@@ -166,3 +166,56 @@ def test_a_variable_goes_where_all_its_updates_have_kernels(fake_gpu):
             assert sess.run(v) == pytest.approx([0.9, 1.9])
     finally:
         del registry._kernels[("Assign", FAKE)]
+
+
+@contextlib.contextmanager
+def toy_backend(priority, opt_in=False):
+    """A backend of device type TOY with kernels for Add and Mul."""
+    registry.ensure_loaded()
+    registry.register_backend(Backend("toy", device_type="TOY", to_host=to_host,
+                                      from_host=on_device, priority=priority, opt_in=opt_in),
+                              plugin="tests")
+    for op_type in ("Add", "Mul"):
+        registry.register_kernel(op_type, "toy", fn=kernel(FAKE_KERNELS[op_type]), plugin="tests")
+    try:
+        with hide_accelerators(keep=("toy",)):
+            yield
+    finally:
+        registry.unregister_backend("toy")
+
+
+def placements(*ops):
+    with tf.Session() as sess:
+        return [sess._backend_for(op) for op in ops]
+
+
+@pytest.mark.parametrize("priority, opt_in, unplaced", [
+    (-5, False, "numpy"),   # below the CPU backend: unplaced ops stay on the CPU
+    (0, False, "numpy"),    # a tie goes to the CPU backend
+    (5, False, "toy"),      # above it: unplaced ops with a kernel move to it
+    (1000, True, "numpy"),  # opt-in: never, whatever its priority
+])
+def test_placement_honours_priority_and_opt_in(priority, opt_in, unplaced):
+    with toy_backend(priority, opt_in):
+        a, b = tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])
+        free = a + b
+        with tf.device("/device:TOY:0"):
+            placed = a * b
+        no_kernel = tf.square(a)
+        assert placements(free.op, placed.op, no_kernel.op) == [unplaced, "toy", "numpy"]
+        with tf.Session() as sess:
+            assert sess.run([free, placed]) == [pytest.approx([4.0, 6.0]), pytest.approx([3.0, 8.0])]
+
+
+def test_an_op_only_a_low_priority_backend_has_a_kernel_for_runs_there():
+    from tensorflux.core.registry import OpDef
+    registry.register_op(OpDef("test>ToyOnly", inputs=("x",)), plugin="tests")
+    try:
+        with toy_backend(-5):
+            registry.register_kernel("test>ToyOnly", "toy", fn=kernel(np.negative), plugin="tests")
+            y = tf.get_default_graph().create_op("test>ToyOnly", [tf.constant([1.0, -2.0])]).outputs[0]
+            assert placements(y.op) == ["toy"]
+            with tf.Session() as sess:
+                assert sess.run(y).tolist() == [-1.0, 2.0]
+    finally:
+        del registry._ops["test>ToyOnly"], registry._op_owner["test>ToyOnly"]

@@ -373,7 +373,11 @@ def make_kernels(xp):
             return out if axis == -1 else xp.moveaxis(out, -1, axis)
         return run
 
-    fn("Where", lambda c: xp.stack(xp.nonzero(c), axis=-1).astype(np.int64).reshape(-1, c.ndim))
+    def where(c):
+        if c.ndim == 0:  # nonzero refuses 0-d arrays; TF gives one row of no indices, or none
+            return xp.zeros((1 if bool(c) else 0, 0), dtype=np.int64)
+        return xp.stack(xp.nonzero(c), axis=-1).astype(np.int64).reshape(-1, c.ndim)
+    fn("Where", where)
     fn("Select", lambda c, x, y: xp.where(c if c.ndim != 1 or x.ndim <= 1 else
                                            c.reshape((-1,) + (1,) * (x.ndim - 1)), x, y))
 

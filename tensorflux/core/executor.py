@@ -12,7 +12,6 @@ graph (which may come from a file) is ever turned into code.
 """
 from __future__ import annotations
 
-import functools
 import weakref
 from typing import Any
 
@@ -373,12 +372,7 @@ class PlanBuilder:
             kernel = registry.get_kernel(op.type, backend)
         except KeyError as exc:
             raise errors.NotFoundError(None, op, f"{exc.args[0]}; needed by op {op.describe()}") from None
-        if kernel.builder is not None:
-            fn = kernel.builder(op, self.kernel_context(backend))
-        elif op.attrs:
-            fn = functools.partial(kernel.fn, **op.attrs)
-        else:
-            fn = kernel.fn
+        fn = kernel.bind(op, self.kernel_context(backend))
         refs = op._opdef.ref_inputs
         inputs, wanted = [], []
         for i, t in enumerate(op._inputs):

@@ -8,9 +8,10 @@ hooks in ``tensorflux.core.hookspecs`` the first time it is used.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 REQUIRED = object()  # attr default meaning "the caller must give this attr"
 
@@ -37,6 +38,8 @@ class OpDef:
     shape_fn:    op -> list of output TensorShapes (default: unknown).
     stateful:    reads or writes session state or randomness (never constant-folded).
     ref_inputs:  indices of inputs that name a variable to update rather than a value.
+    version:     saved with each op in a ``.meta`` file: a file needing a newer version
+                 than the installed one is refused, older versions load.
     gradient:    op, *output_grads -> list of input grads (graph-building); None means
                  no gradient registered; ``NOT_DIFFERENTIABLE`` marks ops without one.
     """
@@ -69,12 +72,24 @@ NOT_DIFFERENTIABLE = "not differentiable"
 class Backend:
     """A place kernels run: ``numpy`` (CPU), ``cupy`` (GPU), or a plugin's own.
 
+    device_type: what ``tf.device("/device:<TYPE>:0")`` names to ask for it ("CPU",
+    "GPU", or a type of the plugin's own such as "DEMO").
     is_available: called lazily, once; must not raise (return False instead).
     to_host / from_host: convert between this backend's arrays and NumPy arrays.
+    priority: rank among backends. An op runs on the available backend of highest
+    priority that has a kernel for it; the CPU backend ``numpy`` has priority 0, so a
+    backend takes unplaced ops only with a priority above 0 (``cupy`` has 10), and one
+    below 0 only runs ops placed on its device type (or ops no better backend has a
+    kernel for).
+    opt_in: run nothing unless asked: only ops placed on this backend's device type
+    with ``tf.device`` run on it, whatever its priority.
     configure: called with a session's ConfigProto before the session uses the backend
     (a GPU backend applies ``gpu_options`` there).
     strings: whether its arrays can hold strings; ops on strings run elsewhere if not
     (TF's string kernels are CPU-only too).
+    array_namespace: for a backend whose arrays follow NumPy's API, a function that
+    returns that namespace (``numpy``, ``cupy``). Plugins' array-kernel hooks
+    (``tensorflux_register_array_kernels``) then register their kernels for it too.
     """
 
     name: str
@@ -86,6 +101,8 @@ class Backend:
     description: str = ""
     configure: Optional[Callable] = None
     strings: bool = True
+    opt_in: bool = False
+    array_namespace: Optional[Callable] = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,12 @@ class Kernel:
     def input_on_host(self, index: int) -> bool:
         return self.host_inputs is True or index in self.host_inputs
 
+    def bind(self, op, ctx) -> Callable:
+        """The callable that computes ``op``: ``callable(*inputs)`` (ref inputs left out)."""
+        if self.builder is not None:
+            return self.builder(op, ctx)
+        return functools.partial(self.fn, **op.attrs) if op.attrs else self.fn
+
 
 class RegistryError(ValueError):
     """A plugin registered something invalid or twice."""
@@ -129,6 +152,7 @@ class Registry:
         self._kernels: dict[tuple[str, str], Kernel] = {}
         self._available: dict[str, bool] = {}
         self.plugins: dict[str, dict] = {}
+        self.plugin_manager = None  # the pluggy PluginManager, once loaded
         self._loaded = False
         self._lock = threading.RLock()
 
@@ -142,6 +166,31 @@ class Registry:
                     plugins.load_plugins(self)
 
     # --- registration (called by plugins through the hooks) ---------------------------
+    def commit(self, plugin: str, registrations: Sequence[tuple]):
+        """Apply one plugin's staged registrations, all or none.
+
+        ``registrations`` are ``(kind, args, kwargs)`` with kind "backend", "op",
+        "kernel" or "internal" (a module whose frames are the plugin's own code). When
+        one of them is invalid the registry is left as it was and the error raised.
+        """
+        from tensorflux.core import source
+        registrars = {"backend": self.register_backend, "op": self.register_op,
+                      "kernel": self.register_kernel}
+        with self._lock:
+            saved = (dict(self._ops), dict(self._op_owner), dict(self._backends),
+                     dict(self._kernels))
+            internal = []
+            try:
+                for kind, args, kwargs in registrations:
+                    if kind == "internal":
+                        internal.extend(source.check_module_names(args, plugin))
+                    else:
+                        registrars[kind](*args, plugin=plugin, **kwargs)
+            except Exception:
+                self._ops, self._op_owner, self._backends, self._kernels = saved
+                raise
+            source.declare_internal(internal)
+
     def register_op(self, opdef: OpDef, plugin: str = "<direct>"):
         if not isinstance(opdef, OpDef):
             raise RegistryError(f"plugin {plugin!r} registered {opdef!r}, which is not an OpDef")
@@ -248,6 +297,22 @@ class Registry:
         """The kernel of ``op_type`` on ``backend``, or None."""
         self.ensure_loaded()
         return self._kernels.get((op_type, backend))
+
+    def kernel_backends(self, op_type: str) -> list[str]:
+        """Names of the backends with a kernel for ``op_type``, sorted."""
+        self.ensure_loaded()
+        return sorted(b for (o, b) in self._kernels if o == op_type)
+
+    def op_owner(self, op_type: str) -> str:
+        """The name of the plugin that registered ``op_type``."""
+        self.ensure_loaded()
+        return self._op_owner[op_type]
+
+    def op_distribution(self, op_type: str) -> Optional[dict]:
+        """``{"name", "version"}`` of the installed package whose plugin registered
+        ``op_type``, or None (registered directly, or from a source tree)."""
+        plugin = self.plugins.get(self.op_owner(op_type), {})
+        return plugin.get("distribution")
 
     def kernel_counts(self) -> dict[str, int]:
         self.ensure_loaded()

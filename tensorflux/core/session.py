@@ -206,29 +206,31 @@ class BaseSession:
         self._context_stack = []
         registry.ensure_loaded()
         self._cpu_backend = "numpy"
-        self._accel = None
+        self._ranked = None
         self._placement: dict = {}
         self._value_backends: dict = {}  # tensor inside a loop/branch -> its backend
 
     graph = property(lambda self: self._graph)
 
-    def _accelerators(self):
-        """Available non-CPU backends, best first, minus those ConfigProto turns off."""
-        if self._accel is None:
+    def _ranked_backends(self):
+        """The backends this session may choose, highest priority first: the available
+        ones, minus those whose device type ``ConfigProto.device_count`` sets to 0. The
+        CPU backend (``numpy``, priority 0) is among them and is also the last resort."""
+        if self._ranked is None:
             counts = self._config.device_count
-            accel = [b for b in sorted(registry.backends.values(), key=lambda b: -b.priority)
-                     if b.device_type != "CPU" and counts.get(b.device_type, 1) != 0
-                     and registry.backend_available(b.name)]
-            for b in accel:
+            best_first = sorted(registry.backends.values(),  # the CPU backend wins ties
+                                key=lambda b: (-b.priority, b.name != self._cpu_backend))
+            ranked = [b for b in best_first
+                      if (b.name == self._cpu_backend or counts.get(b.device_type, 1) != 0)
+                      and registry.backend_available(b.name)]
+            for b in ranked:
                 if b.configure is not None:
                     b.configure(self._config)
-            self._accel = [b.name for b in accel]
-        return self._accel
+            self._ranked = ranked
+        return self._ranked
 
     def _backend_for(self, op: Operation) -> str:
-        """Where ``op`` runs. Ops placed on a device type run on the best available
-        backend of that type with a kernel for them; unplaced ops prefer an accelerator;
-        otherwise, or when soft placement allows it, the CPU backend."""
+        """Where ``op`` runs (decided once per op and session, see ``_place``)."""
         choice = self._placement.get(op)
         if choice is None:
             choice = self._place(op)
@@ -239,6 +241,11 @@ class BaseSession:
         return choice
 
     def _place(self, op: Operation) -> str:
+        """The backend of highest priority that has a kernel for ``op``: among those of
+        the device type ``op`` is placed on, else among all but opt-in backends. The
+        CPU backend has priority 0, so only a backend of higher priority (an
+        accelerator such as ``cupy``) takes unplaced ops from it. With no such backend,
+        or when soft placement allows it, the op runs on the CPU backend."""
         refs = op._opdef.ref_inputs
         if refs:  # as in TF, an op that updates a variable runs where the variable lives
             return self._colocate(op, op._inputs[refs[0]].op)
@@ -248,17 +255,18 @@ class BaseSession:
             cluster.check_device(op)
             m = re.search(r"device:([A-Za-z_]+):", device)
             wanted = m.group(1) if m else None
-        if wanted == "CPU":
-            return self._cpu_backend
         kernel_type = _EXECUTOR_OPS.get(op.type, op.type)
-        for name in self._accelerators():
-            backend = registry.get_backend(name)
-            kernel = registry.find_kernel(kernel_type, name)
-            if (kernel is not None and wanted in (None, backend.device_type)
+        for backend in self._ranked_backends():
+            if wanted is not None and backend.device_type != wanted:
+                continue
+            if wanted is None and backend.opt_in:
+                continue
+            kernel = registry.find_kernel(kernel_type, backend.name)
+            if (kernel is not None
                     and (backend.strings or not _strings_on_device(op, kernel))
-                    and all(registry.find_kernel(u.type, name) for u in _updaters(op))):
-                return name
-        if wanted is not None and not self._config.allow_soft_placement:
+                    and all(registry.find_kernel(u.type, backend.name) for u in _updaters(op))):
+                return backend.name
+        if wanted not in (None, "CPU") and not self._config.allow_soft_placement:
             raise errors.InvalidArgumentError(
                 None, op, f"Cannot assign a device for operation {op.name} ({op.type}): "
                           f"{device} was requested, no such device or kernel is available, "

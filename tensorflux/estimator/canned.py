@@ -9,16 +9,19 @@ from tensorflux.estimator.feature_column import input_layer
 from tensorflux.ops import array_ops, layers, losses, math_ops, metrics, nn_ops, optimizers
 
 
+# The optimizers the canned estimators accept by name (as TF1's do).
+OPTIMIZERS = {"Adagrad": optimizers.AdagradOptimizer, "Adam": optimizers.AdamOptimizer,
+              "Ftrl": optimizers.FtrlOptimizer, "SGD": optimizers.GradientDescentOptimizer,
+              "RMSProp": optimizers.RMSPropOptimizer}
+
+
 def _optimizer(optimizer, default_lr, default_cls):
     if optimizer is None:
         return default_cls(default_lr)
     if isinstance(optimizer, str):
-        table = {"Adagrad": optimizers.AdagradOptimizer, "Adam": optimizers.AdamOptimizer,
-                 "Ftrl": optimizers.FtrlOptimizer, "SGD": optimizers.GradientDescentOptimizer,
-                 "RMSProp": optimizers.RMSPropOptimizer}
-        if optimizer not in table:
-            raise ValueError(f"Unknown optimizer {optimizer!r}; one of {sorted(table)}")
-        return table[optimizer](default_lr)
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"Unknown optimizer {optimizer!r}; one of {sorted(OPTIMIZERS)}")
+        return OPTIMIZERS[optimizer](default_lr)
     return optimizer() if callable(optimizer) and not isinstance(optimizer, optimizers.Optimizer) else optimizer
 
 

@@ -1,8 +1,12 @@
-"""Train the seed's MNIST network (784-300-100-10, ReLU, plain SGD) with progress,
-a checkpoint and TensorBoard logs, then restore the checkpoint and report test accuracy.
+"""Train the seed's MNIST network with a progress bar, a checkpoint and TensorBoard logs,
+then restore the checkpoint and report test accuracy and training speed.
 
-    python -m tensorflux.examples.mnist [--epochs 10] [--batch-size 50]
-        [--data-dir DIR] [--output-dir mnist_run]
+The network is the one of chapter 10 of the TF1 book this project started from (the
+"seed"): 784 inputs (the 28x28 pixels of a digit), two fully connected hidden layers of
+300 and 100 ReLU units, and 10 outputs (one logit per digit), trained with plain
+gradient descent on softmax cross entropy. TensorBoard gets the loss every 50 batches,
+the validation accuracy after each epoch, and histograms of the weights and of the
+layers' activations (on the validation images) before training and after each epoch.
 
 Without --data-dir it trains on the bundled sample: 10,000 real MNIST images split into
 8,000 train / 1,000 validation / 1,000 test. With --data-dir it reads the four standard
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from datetime import datetime, timezone
 
@@ -48,20 +53,47 @@ def build_network(n_inputs=28 * 28, n_hidden1=300, n_hidden2=100, n_outputs=10, 
         correct = tf.nn.in_top_k(logits, y, 1)
         accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
         accuracy_summary = tf.summary.scalar("accuracy", accuracy)
+    with tf.name_scope("weights"):
+        weights = [tf.summary.histogram(v.op.name, v) for v in tf.trainable_variables()]
+    with tf.name_scope("activations"):
+        activations = [tf.summary.histogram(name, t) for name, t in
+                       (("hidden1", hidden1), ("hidden2", hidden2), ("outputs", logits))]
+    histograms = tf.summary.merge(weights + activations)
     return argparse.Namespace(X=X, y=y, logits=logits, loss=loss, training_op=training_op,
                               accuracy=accuracy, loss_summary=loss_summary,
-                              accuracy_summary=accuracy_summary)
+                              accuracy_summary=accuracy_summary, histograms=histograms)
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """The description as written, and each option's default (unless it has none)."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _tensorboard_command():
+    """``tensorboard``, with the path of the one beside this Python when there is one
+    (a virtual environment's bin/ is often not on PATH)."""
+    beside = os.path.join(os.path.dirname(sys.executable), "tensorboard")
+    return beside if os.path.exists(beside) else "tensorboard"
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--learning-rate", type=float, default=0.01)
-    parser.add_argument("--data-dir", help="directory with the four MNIST .gz files")
+    parser = argparse.ArgumentParser(prog="python -m tensorflux.examples.mnist",
+                                     description=__doc__, formatter_class=_HelpFormatter)
+    parser.add_argument("--epochs", type=int, default=10, help="passes over the training images")
+    parser.add_argument("--batch-size", type=int, default=50, help="images per training step")
+    parser.add_argument("--learning-rate", type=float, default=0.01,
+                        help="step size of gradient descent")
+    parser.add_argument("--data-dir", help="directory with the four MNIST .gz files "
+                                           "(default: the bundled 10,000-image sample)")
     parser.add_argument("--output-dir", default="mnist_run",
-                        help="where the checkpoint and the TensorBoard logs go")
-    parser.add_argument("--seed", type=int, default=42)
+                        help="where the checkpoint, the TensorBoard logs (tf_logs/) and the "
+                             "unpacked sample (data/) go")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="random seed of the weights and of the data split and shuffling")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--distributed", action="store_true",
                         help="data-parallel over MPI: run under mpiexec -n N (see above)")
@@ -97,6 +129,7 @@ def main(argv=None):
     with tf.Session() as sess:
         init.run()
         broadcast.run()
+        writer.add_summary(sess.run(net.histograms, val_feed), 0)
         for epoch in range(args.epochs):
             bar = tqdm(range(n_batches), desc=f"epoch {epoch + 1}/{args.epochs}", unit="batch",
                        leave=False, disable=args.no_progress or rank != 0)
@@ -110,8 +143,10 @@ def main(argv=None):
                 else:
                     sess.run(net.training_op, feed)
             train_time += time.perf_counter() - start
-            acc_val, summary = sess.run([net.accuracy, net.accuracy_summary], val_feed)
+            acc_val, summary, histograms = sess.run(
+                [net.accuracy, net.accuracy_summary, net.histograms], val_feed)
             writer.add_summary(summary, (epoch + 1) * n_batches)
+            writer.add_summary(histograms, (epoch + 1) * n_batches)
             if rank == 0:
                 print(f"epoch {epoch + 1:3d}  validation accuracy {acc_val:.4f}", flush=True)
         if rank != 0:
@@ -126,7 +161,7 @@ def main(argv=None):
     examples = args.epochs * n_batches * args.batch_size * (hvd.size() if hvd else 1)
     print(f"test accuracy {test_accuracy:.4f} (restored from {save_path})")
     print(f"training: {examples / train_time:,.0f} examples/s; TensorBoard logs in {logdir} "
-          f"(tensorboard --logdir {os.path.join(args.output_dir, 'tf_logs')})")
+          f"(see them with: {_tensorboard_command()} --logdir {os.path.join(args.output_dir, 'tf_logs')})")
     return test_accuracy
 
 

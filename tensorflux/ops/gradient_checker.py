@@ -42,24 +42,33 @@ def compute_gradient(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3,
     """(analytic, numerical) Jacobians of y w.r.t. x, each of shape (x.size, y.size).
 
     ``x`` may be a list (with lists of shapes / init values); then a list of pairs is
-    returned. Runs in ``session`` or the default session; x is fed with
-    ``x_init_value`` (random normal values if None).
+    returned, and every x is fed its value while the Jacobian of each is computed.
+    Runs in ``session`` or the default session; x is fed with ``x_init_value`` (random
+    normal values if None).
     """
     sess = session or get_default_session()
     if sess is None:
         raise ValueError("compute_gradient needs a default session (use `with tf.Session():`)")
     if init_targets is not None:
         sess.run(init_targets)
-    feed = dict(extra_feed_dict or {})
-    if isinstance(x, (list, tuple)):
-        inits = x_init_value or [None] * len(x)
-        return [compute_gradient(xi, si, y, y_shape, vi, delta, None, feed, sess)
-                for xi, si, vi in zip(x, x_shape, inits)]
-    x = convert_to_tensor(x)
-    if x_init_value is None:
-        x_init_value = np.random.default_rng(0).normal(size=x_shape)
-    x_value = np.asarray(x_init_value, dtype=x.dtype.np_dtype).reshape(x_shape)
-    return _jacobians(x, tuple(x_shape), y, tuple(y_shape), x_value, delta, feed, sess)
+    if not isinstance(x, (list, tuple)):
+        return compute_gradient([x], [x_shape], y, y_shape, [x_init_value], delta, None,
+                                extra_feed_dict, sess)[0]
+    xs = [convert_to_tensor(xi) for xi in x]
+    inits = x_init_value if x_init_value is not None else [None] * len(xs)
+    if not len(xs) == len(x_shape) == len(inits):
+        raise ValueError(f"compute_gradient got {len(xs)} inputs, {len(x_shape)} shapes and "
+                         f"{len(inits)} initial values")
+    values = [_initial_value(xi, si, vi) for xi, si, vi in zip(xs, x_shape, inits)]
+    feed = {**(extra_feed_dict or {}), **dict(zip(xs, values))}
+    return [_jacobians(xi, tuple(si), y, tuple(y_shape), vi, delta, feed, sess)
+            for xi, si, vi in zip(xs, x_shape, values)]
+
+
+def _initial_value(x, shape, value):
+    if value is None:
+        value = np.random.default_rng(0).normal(size=shape)
+    return np.asarray(value, dtype=x.dtype.np_dtype).reshape(shape)
 
 
 def compute_gradient_error(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3,

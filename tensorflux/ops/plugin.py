@@ -8,3 +8,11 @@ def tensorflux_register_ops(register):
     from tensorflux.ops.op_def import all_opdefs
     for opdef in all_opdefs():
         register(opdef)
+
+
+@hookimpl
+def tensorflux_conformance_cases(register):
+    from tensorflux.testing.conformance.builtin_cases import CASES, TOLERANCE
+    for op_type, make in CASES.items():
+        delta, rtol = TOLERANCE.get(op_type, (1e-6, 1e-5))
+        register(op_type, make, delta=delta, rtol=rtol)

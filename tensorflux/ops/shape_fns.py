@@ -10,6 +10,7 @@ from tensorflux.core.shapes import TensorShape, unknown_shape
 
 
 def same_shape(op):
+    """A shape function: one output of the first input's static shape."""
     return [op.inputs[0].shape]
 
 
@@ -51,6 +52,8 @@ def broadcast_dims(a, b):
 
 
 def broadcast_shape(op):
+    """A shape function: one output of the shape all inputs broadcast to (NumPy's
+    rules; unknown dims stay unknown). ValueError if they cannot broadcast."""
     dims = op.inputs[0].shape.as_tuple()
     for t in op.inputs[1:]:
         dims = broadcast_dims(dims, t.shape.as_tuple())

@@ -23,6 +23,7 @@ import numpy as np
 from tensorflux.core import dtypes, errors
 from tensorflux.core.control_flow import ControlFlowContext
 from tensorflux.core.shapes import TensorShape
+from tensorflux.serialization.op_providers import missing_op_hint, op_providers
 
 FORMAT = "tensorflux-graph"
 PRODUCER = 2
@@ -174,7 +175,8 @@ def graph_to_def(graph, clear_devices=False, saver_var_list=None) -> GraphDef:
             collections[key] = items
     graph_def = GraphDef(format=FORMAT, producer=PRODUCER, min_consumer=MIN_CONSUMER,
                          nodes=nodes, collections=collections, seed=graph.seed,
-                         saver=None if saver_var_list is None else dict(saver_var_list))
+                         saver=None if saver_var_list is None else dict(saver_var_list),
+                         op_providers=op_providers(graph))
     if contexts:
         graph_def["min_consumer"] = MIN_CONSUMER_CONTROL_FLOW
         graph_def["contexts"] = [_encode_context(ctx, contexts) for ctx in graph._contexts]
@@ -236,8 +238,8 @@ def import_graph_def_into(graph, graph_def, prefix="", input_map=None, clear_dev
             if not registry.has_op(op_type):
                 raise GraphFormatError(
                     f"{source}: op {name!r} has type {op_type!r}, which no installed plugin "
-                    f"registers. Install the plugin that provides {op_type!r} (see "
-                    f"`python -m tensorflux info`).")
+                    f"registers. {missing_op_hint(graph_def, op_type)} (Installed "
+                    f"plugins: `python -m tensorflux info`.)")
             opdef = registry.get_op(op_type)
             version = node.get("version", 1)
             if not isinstance(version, int) or version > opdef.version:

@@ -28,7 +28,9 @@ def backends_to_test():
 
 
 def backend_context(name):
-    """A context in which backend ``name`` of ``backends_to_test()`` is registered."""
+    """A context in which backend ``name`` of ``backends_to_test()`` is registered: for
+    ``strictgpu``, ``strict_device.simulated_gpu()`` (the CuPy kernels and every plugin's
+    array kernels on the strict stand-in); other backends are registered already."""
     import contextlib
 
     from tensorflux.testing import strict_device

@@ -22,7 +22,8 @@ those kernels a namespace with CuPy's rules, computed by NumPy:
   and a keyword argument that CuPy's version of the function lacks raises TypeError.
 
 ``simulated_gpu()`` registers a backend named ``strictgpu`` (device type GPU) with the
-shared kernels built on this namespace, the way the CuPy plugin registers its own.
+shared kernels built on this namespace, the way the CuPy plugin registers its own, and
+with the array kernels of every plugin (``tensorflux_register_array_kernels``).
 ``operation_count()`` tells how many array operations ran on the stand-in: each would
 be (at least) one kernel launch on a GPU, which is what small batches are bound by.
 """
@@ -386,26 +387,30 @@ def namespace() -> _Namespace:
 
 @contextlib.contextmanager
 def simulated_gpu(priority: int = 100):
-    """Register the ``strictgpu`` backend (device type GPU) while the block runs.
+    """Register the ``strictgpu`` backend (device type GPU) while the block runs, with
+    the built-in kernels and every plugin's array kernels
+    (``tensorflux_register_array_kernels``) built on the strict namespace.
 
     With the default priority it outranks a real GPU, so unplaced ops and ops placed on
     ``/gpu:0`` run on it."""
     from tensorflux.backends.array_backend import register_array_kernels
+    from tensorflux.core.plugins import register_array_kernels_for
     from tensorflux.core.registry import Backend, registry
 
     registry.ensure_loaded()
     if NAME in registry.backends:  # already active (a whole test run on it)
         yield NAME
         return
-    registry.register_backend(
-        Backend(NAME, device_type="GPU", is_available=lambda: True, to_host=asnumpy,
-                from_host=asarray, priority=priority, strings=False,
-                description="NumPy behind CuPy's rules (tests only)"),
-        plugin="tensorflux.testing")
     xp = namespace()
-    register_array_kernels(functools.partial(registry.register_kernel, plugin="tensorflux.testing"),
-                           NAME, lambda: xp)
+    backend = Backend(NAME, device_type="GPU", is_available=lambda: True, to_host=asnumpy,
+                      from_host=asarray, priority=priority, strings=False,
+                      description="NumPy behind CuPy's rules (tests only)",
+                      array_namespace=lambda: xp)
+    registry.register_backend(backend, plugin="tensorflux.testing")
     try:
+        register_array_kernels(functools.partial(registry.register_kernel, plugin="tensorflux.testing"),
+                               NAME, lambda: xp)
+        register_array_kernels_for(registry, backend)
         yield NAME
     finally:
         registry.unregister_backend(NAME)

@@ -53,7 +53,7 @@ def _configure(config):
 def tensorflux_register_backends(register):
     register(Backend(name=NAME, device_type="GPU", is_available=_probe, to_host=_to_host,
                      from_host=_from_host, priority=10, description="CuPy on an NVIDIA GPU",
-                     configure=_configure, strings=False))
+                     configure=_configure, strings=False, array_namespace=_load_cupy))
 
 
 @hookimpl

@@ -11,7 +11,7 @@ NAME = "numpy"
 def tensorflux_register_backends(register):
     register(Backend(name=NAME, device_type="CPU", is_available=lambda: True,
                      to_host=lambda a: a, from_host=np.asarray, priority=0,
-                     description="NumPy on the CPU"))
+                     description="NumPy on the CPU", array_namespace=lambda: np))
 
 
 @hookimpl

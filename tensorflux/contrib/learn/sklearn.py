@@ -2,6 +2,7 @@
 GridSearchCV and scikit-learn's estimator checks."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -13,10 +14,19 @@ from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
 
 class SKLearnDNNClassifier(ClassifierMixin, BaseEstimator):
-    """DNNClassifier as a scikit-learn classifier (labels of any type; model in a temp dir)."""
+    """DNNClassifier as a scikit-learn classifier, for labels of any type.
+
+    ``optimizer`` is one of the names the estimators accept ("Adagrad", "Adam", "Ftrl",
+    "RMSProp", "SGD"), used with ``learning_rate``, or an Optimizer or a function that
+    returns one. Without ``model_dir`` nothing stays on disk: the trained weights are
+    kept in memory (and in pickles) as the checkpoint's bytes, and training and each
+    prediction use a temporary directory that is removed afterwards. With ``model_dir``
+    the checkpoints and the graph are written there and kept (and ``fit`` continues from
+    a checkpoint already there, as tf.contrib.learn does).
+    """
 
     def __init__(self, hidden_units=(300, 100), steps=1000, batch_size=50, learning_rate=0.05,
-                 optimizer="Adagrad", dropout=None, random_state=None):
+                 optimizer="Adagrad", dropout=None, random_state=None, model_dir=None):
         self.hidden_units = hidden_units
         self.steps = steps
         self.batch_size = batch_size
@@ -24,14 +34,16 @@ class SKLearnDNNClassifier(ClassifierMixin, BaseEstimator):
         self.optimizer = optimizer
         self.dropout = dropout
         self.random_state = random_state
+        self.model_dir = model_dir
 
     def _make_optimizer(self):
-        from tensorflux import train
-        table = {"Adagrad": train.AdagradOptimizer, "Adam": train.AdamOptimizer,
-                 "SGD": train.GradientDescentOptimizer}
-        if self.optimizer not in table:
-            raise ValueError(f"optimizer must be one of {sorted(table)}, got {self.optimizer!r}")
-        return lambda: table[self.optimizer](self.learning_rate)
+        from tensorflux.estimator.canned import OPTIMIZERS
+        if not isinstance(self.optimizer, str):
+            return self.optimizer
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {sorted(OPTIMIZERS)}, an Optimizer or "
+                             f"a function returning one; got {self.optimizer!r}")
+        return lambda: OPTIMIZERS[self.optimizer](self.learning_rate)
 
     def _build_estimator(self, model_dir):
         from tensorflux.contrib.learn import DNNClassifier, RunConfig, real_valued_column
@@ -45,48 +57,47 @@ class SKLearnDNNClassifier(ClassifierMixin, BaseEstimator):
                              log_step_count_steps=0, save_checkpoints_secs=None,
                              save_checkpoints_steps=self.steps + 1))
 
+    @contextlib.contextmanager
+    def _estimator(self):
+        """The estimator on ``model_dir``, or on a temporary directory holding the
+        in-memory checkpoint (if any) that is removed when the block ends."""
+        if self.model_dir:
+            yield self._build_estimator(self.model_dir)
+            return
+        from tensorflux.serialization.saver import update_checkpoint_state
+        directory = tempfile.mkdtemp(prefix="tensorflux_sklearn_")
+        try:
+            if getattr(self, "checkpoint_", None) is not None:
+                name, data = self.checkpoint_
+                path = os.path.join(directory, name)
+                with open(path, "wb") as f:
+                    f.write(data)
+                update_checkpoint_state(directory, path, [path])
+            yield self._build_estimator(directory)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
     def fit(self, X, y):
         X, y = check_X_y(X, y, dtype=np.float32)
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         self.n_features_in_ = X.shape[1]
-        if getattr(self, "model_dir_", None):
-            shutil.rmtree(self.model_dir_, ignore_errors=True)
-        self.model_dir_ = tempfile.mkdtemp(prefix="tensorflux_sklearn_")
-        self.estimator_ = self._build_estimator(self.model_dir_)
-        self.estimator_.fit(X, encoded, batch_size=min(self.batch_size, len(X)), steps=self.steps)
+        self.__dict__.pop("checkpoint_", None)  # a new model, not the last one's weights
+        with self._estimator() as estimator:
+            estimator.fit(X, encoded, batch_size=min(self.batch_size, len(X)), steps=self.steps)
+            path = estimator.latest_checkpoint()
+            with open(path, "rb") as f:  # the weights, as bytes: pickles carry no code
+                self.checkpoint_ = (os.path.basename(path), f.read())
         return self
 
-    # Pickles carry the trained weights (the checkpoint file's bytes), not code.
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        estimator = state.pop("estimator_", None)
-        if estimator is not None:
-            path = estimator.latest_checkpoint()
-            with open(path, "rb") as f:
-                state["_checkpoint"] = (os.path.basename(path), f.read())
-        return state
-
-    def __setstate__(self, state):
-        checkpoint = state.pop("_checkpoint", None)
-        self.__dict__.update(state)
-        if checkpoint is not None:
-            from tensorflux.serialization.saver import update_checkpoint_state
-            name, data = checkpoint
-            self.model_dir_ = tempfile.mkdtemp(prefix="tensorflux_sklearn_")
-            with open(os.path.join(self.model_dir_, name), "wb") as f:
-                f.write(data)
-            update_checkpoint_state(self.model_dir_, os.path.join(self.model_dir_, name),
-                                    [os.path.join(self.model_dir_, name)])
-            self.estimator_ = self._build_estimator(self.model_dir_)
-
     def predict_proba(self, X):
-        check_is_fitted(self, "estimator_")
+        check_is_fitted(self, "checkpoint_")
         X = check_array(X, dtype=np.float32)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
                              f"expecting {self.n_features_in_} features as input.")
-        probs = self.estimator_.predict_outputs(X, outputs=["probabilities"])["probabilities"]
+        with self._estimator() as estimator:
+            probs = estimator.predict_outputs(X, outputs=["probabilities"])["probabilities"]
         return probs[:, :len(self.classes_)] / probs[:, :len(self.classes_)].sum(1, keepdims=True)
 
     def predict(self, X):

@@ -1,4 +1,5 @@
-"""mkdocs hook: fills the op list page from the live op registry."""
+"""mkdocs hook (mkdocs.yml ``hooks:``): fills the op list page from the live op registry.
+Kept outside docs/ so that it is not published with the site."""
 import re
 
 
@@ -10,10 +11,10 @@ def on_page_markdown(markdown, page, config, files):
             "| --- | --- | --- | --- | --- | --- | --- |"]
     for name, op in sorted(registry.ops.items()):
         grad = "no" if op.gradient in (None, NOT_DIFFERENTIABLE) else "yes"
-        kernels = ", ".join(sorted(b for (o, b) in registry._kernels if o == name)) or "executor"
+        kernels = ", ".join(registry.kernel_backends(name)) or "executor"
         attrs = ", ".join(sorted(op.attrs)) or "-"
         inputs = ", ".join(op.inputs) or "-"
         rows.append(f"| `{name}` | {op.version} | {inputs} | {attrs} | {grad} | "
-                    f"{registry._op_owner[name]} | {kernels} |")
+                    f"{registry.op_owner(name)} | {kernels} |")
     table = "\n".join(rows)
     return re.sub(r"<!-- op-table -->", lambda m: table, markdown)
