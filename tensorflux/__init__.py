@@ -27,7 +27,7 @@ from tensorflux.ops.array_ops import (concat, expand_dims, fill, gather, identit
 from tensorflux.ops.array_ops import range  # noqa: F401,A001
 from tensorflux.ops.constant_op import constant, convert_to_tensor  # noqa: F401
 from tensorflux.ops.control_flow_ops import group, no_op, tuple  # noqa: F401,A001
-from tensorflux.ops.cond import cond  # noqa: F401
+from tensorflux.ops.cond import case, cond  # noqa: F401
 from tensorflux.ops.debug_ops import add_check_numerics_ops, check_numerics  # noqa: F401
 from tensorflux.ops.script_ops import numpy_function, py_func  # noqa: F401
 from tensorflux.ops.functional_ops import foldl, foldr, map_fn, scan  # noqa: F401

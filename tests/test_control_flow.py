@@ -375,3 +375,42 @@ def test_two_gradient_computations_of_one_loop():
     g2 = tf.gradients(y * y, x)[0]
     with tf.Session() as sess:
         assert sess.run([g1, g2], {x: 2.0}) == [12.0, 6 * 2.0 ** 5]
+
+
+# --- case ---------------------------------------------------------------------------------
+def test_case_picks_the_first_true_predicate_and_runs_only_its_function():
+    calls, mark = counter()
+    x = tf.placeholder(tf.int32, [])
+    r = tf.case([(x < 0, lambda: tf.constant(-1)), (tf.equal(x, 0), lambda: mark(tf.constant(0))),
+                 (x < 100, lambda: tf.constant(50))], default=lambda: tf.constant(1))
+    with tf.Session() as sess:
+        assert [sess.run(r, {x: v}) for v in (-3, 0, 4, 200)] == [-1, 0, 50, 1]
+    assert len(calls) == 1
+
+
+def test_case_without_default_and_exclusive_check_as_tf1():
+    x = tf.placeholder(tf.int32, [])
+    no_default = tf.case([(x < 0, lambda: tf.constant(-1)), (x > 0, lambda: tf.constant(1))])
+    exclusive = tf.case([(x < 5, lambda: tf.constant(1)), (x < 10, lambda: tf.constant(2))],
+                        exclusive=True, default=lambda: tf.constant(3))
+    as_dict = tf.case({x < 0: lambda: tf.constant(-1), x > 5: lambda: tf.constant(5)},
+                      exclusive=True, default=lambda: tf.constant(7))
+    with tf.Session() as sess:
+        assert [sess.run(no_default, {x: v}) for v in (-3, 2)] == [-1, 1]
+        with pytest.raises(tf.errors.InvalidArgumentError, match="None of conditions evaluated as True"):
+            sess.run(no_default, {x: 0})
+        assert sess.run(exclusive, {x: 7}) == 2 and sess.run(exclusive, {x: 20}) == 3
+        with pytest.raises(tf.errors.InvalidArgumentError, match="exclusive=True: more than 1"):
+            sess.run(exclusive, {x: 0})
+        assert [sess.run(as_dict, {x: v}) for v in (-3, 2, 9)] == [-1, 7, 5]
+
+
+@pytest.mark.parametrize("pairs, words", [
+    (lambda: "not pairs", "list, tuple, or dict"),
+    (lambda: [(True, lambda: 1)], "not Python bools"),
+    (lambda: [(tf.constant(1), lambda: 1)], "type bool"),
+    (lambda: [(tf.constant(True), 1)], "callable"),
+])
+def test_case_bad_input(pairs, words):
+    with pytest.raises(TypeError, match=words):
+        tf.case(pairs(), default=lambda: 0)

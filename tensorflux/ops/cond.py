@@ -183,3 +183,103 @@ def _if_grad(op, *grads, needed=None):
                        [x.dtype for x in xs], [x.shape for x in xs], provider)
     by_tensor = dict(zip(xs, grad_op._outputs))
     return [None] + [by_tensor.get(t) for t in captured]
+
+
+def _case_pairs(pred_fn_pairs, exclusive, name):
+    """(predicates, functions) of tf.case's pairs, checked as TF1 checks them."""
+    if isinstance(pred_fn_pairs, dict):
+        items = list(pred_fn_pairs.items())
+        if type(pred_fn_pairs) is dict:  # not an OrderedDict: a deterministic order
+            items.sort(key=lambda item: item[0].name)
+            if not exclusive:
+                import warnings
+                warnings.warn(f"{name}: an unordered dictionary of predicate/fn pairs was "
+                              f"given with exclusive=False; the predicates are tested in the "
+                              f"order of their names", stacklevel=3)
+    elif isinstance(pred_fn_pairs, (list, tuple)):
+        items = list(pred_fn_pairs)
+    else:
+        raise TypeError("pred_fn_pairs must be a list, tuple, or dict")
+    predicates, functions = [], []
+    for pair in items:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"Each entry in pred_fn_pairs must be a 2-tuple, got {pair!r}")
+        pred, fn = pair
+        if isinstance(pred, bool):
+            raise TypeError(f"{name}: predicates must be boolean tensors, not Python bools")
+        pred = convert_to_tensor(pred)
+        if pred.dtype != dtypes.bool_:
+            raise TypeError(f"pred must be Tensor of type bool: {pred.name}")
+        if not callable(fn):
+            raise TypeError(f"fn for pred {pred.name} must be callable.")
+        predicates.append(pred)
+        functions.append(fn)
+    return predicates, functions
+
+
+def _at_most_one_true(predicates, message):
+    """An Assert that at most one of ``predicates`` is true."""
+    from tensorflux.ops.array_ops import stack
+    from tensorflux.ops.logging_ops import Assert
+    from tensorflux.ops.math_ops import cast, less_equal, reduce_sum
+    stacked = stack(predicates, name="preds_c")
+    count = reduce_sum(cast(stacked, dtypes.int32), name="num_true_conds")
+    names = ", ".join(p.name for p in predicates)
+    return Assert(less_equal(count, 1),
+                  [f"{message}: more than 1 conditions ({names}) evaluated as True:", stacked],
+                  summarize=len(predicates))
+
+
+def case(pred_fn_pairs, default=None, exclusive=False, strict=False, name="case"):
+    """``tf.case``: the function of the first pair whose predicate is true, else
+    ``default``, as nested ``tf.cond`` ops (so only that function's ops run).
+
+    With ``exclusive=True`` every predicate is evaluated and more than one true is an
+    InvalidArgumentError. Without ``default``, the last pair's function is the default
+    and a run where no predicate is true is an InvalidArgumentError, as in TF1.
+    """
+    from tensorflux.ops.logging_ops import Assert
+    with name_scope(name, "case") as scope:
+        predicates, functions = _case_pairs(pred_fn_pairs, exclusive, scope[:-1])
+        graph = get_default_graph()
+        if default is None:
+            if not predicates:
+                raise ValueError("tf.case needs at least one pair or a default")
+            last_pred, last_fn = predicates[-1], functions[-1]
+            predicates, functions = predicates[:-1], functions[:-1]
+            others = list(predicates)
+
+            def default():
+                checks = [Assert(last_pred, ["Input error: None of conditions evaluated as "
+                                             "True:", _stacked(others + [last_pred])])]
+                if others:
+                    checks.append(_at_most_one_true(others, "Implementation error: selected "
+                                                            "default action was called, but "
+                                                            "some of other predicates are True"))
+                with graph.control_dependencies(checks):
+                    return _identity_all(last_fn())
+        fn = default
+        for pred, action in reversed(list(zip(predicates, functions))):
+            fn = (lambda p, a, f: lambda: cond(p, a, f, strict=strict))(pred, action, fn)
+        if exclusive and len(predicates) > 1:
+            with graph.control_dependencies([_at_most_one_true(predicates, "Input error: exclusive=True")]):
+                return fn()
+        return fn()
+
+
+def _stacked(predicates):
+    from tensorflux.ops.array_ops import stack
+    return stack(predicates, name="preds_c")
+
+
+def _identity_all(result):
+    """``result`` with each tensor passed through an Identity created here, so that the
+    control dependencies of this block apply to it."""
+    from tensorflux.ops.array_ops import identity
+
+    def one(value):
+        if isinstance(value, Operation):
+            from tensorflux.ops.control_flow_ops import group
+            return group(value)
+        return identity(value)
+    return nest.map_structure(one, result)
