@@ -235,6 +235,8 @@ CASES.update({
     "tensor_array_close": (_closed, B),
     "py_func": (lambda: tf.py_func(lambda a: a * 3, [c(A)], tf.float32), A * 3),
     "check_numerics": (lambda: tf.check_numerics(c(A), "A is finite"), A),
+    "tanh_grad": (lambda: _raw("TanhGrad", c(np.tanh(A)), c(B)), B * (1 - np.tanh(A) ** 2)),
+    "sigmoid_grad": (lambda: _raw("SigmoidGrad", c(POS / 4), c(B)), B * (POS / 4) * (1 - POS / 4)),
 })
 
 CASES.update(api_op_cases.CASES)  # the ops of TF1's API breadth (tf.math, tf.linalg, ...)

@@ -116,6 +116,25 @@ def make_kernels(xp):
 
     fn("Sigmoid", sigmoid)
 
+    def tanh_grad(y, dy):
+        out = y * y  # dy * (1 - y^2) with one temporary (NumPy gives 0-d results as scalars)
+        if not out.ndim or out.shape != dy.shape:
+            return (1 - out) * dy
+        xp.subtract(1, out, out=out)
+        out *= dy
+        return out
+
+    def sigmoid_grad(y, dy):
+        out = 1 - y  # dy * y * (1 - y) with one temporary
+        if not out.ndim or out.shape != dy.shape:
+            return out * y * dy
+        out *= y
+        out *= dy
+        return out
+
+    fn("TanhGrad", tanh_grad)
+    fn("SigmoidGrad", sigmoid_grad)
+
     # --- reductions ----------------------------------------------------------------------
     def reduction(np_fn, keep_int=True):
         def b(op, ctx):

@@ -492,10 +492,34 @@ UNARY_GRADIENTS = {
     "Sin": lambda x, y, g: g * cos(x),
     "Cos": lambda x, y, g: -g * sin(x),
     "Tan": lambda x, y, g: g * (1 + y * y),
-    "Tanh": lambda x, y, g: g * (1 - y * y),
-    "Sigmoid": lambda x, y, g: g * y * (1 - y),
+    "Tanh": lambda x, y, g: _activation_grad("TanhGrad", y, g),
+    "Sigmoid": lambda x, y, g: _activation_grad("SigmoidGrad", y, g),
     "Reciprocal": lambda x, y, g: -g * y * y,
 }
+
+
+# TF's fused gradients of tanh and sigmoid: dy * (1 - y^2) and dy * y * (1 - y) from the
+# op's output y, one kernel each instead of three elementwise ops (recurrent cells run
+# them once per step).
+defop("TanhGrad", ("y", "dy"), shape_fn=broadcast_shape)
+defop("SigmoidGrad", ("y", "dy"), shape_fn=broadcast_shape)
+
+
+def _activation_grad(op_type, y, dy):
+    return get_default_graph().create_op(op_type, [y, dy], name=op_type).outputs[0]
+
+
+@gradient("TanhGrad")
+def _tanh_grad_grad(op, grad):
+    y, dy = op.inputs
+    return [grad * -2.0 * dy * y, _activation_grad("TanhGrad", y, grad)]
+
+
+@gradient("SigmoidGrad")
+def _sigmoid_grad_grad(op, grad):
+    y, dy = op.inputs
+    g_dy = grad * dy
+    return [g_dy - 2.0 * g_dy * y, _activation_grad("SigmoidGrad", y, grad)]
 
 
 def _unary_gradient(formula):
@@ -521,6 +545,8 @@ def _matmul_grad(op, grad):
     else:
         ga, gb = (matmul(b, grad, transpose_a=True, transpose_b=True),
                   matmul(grad, a, transpose_a=True, transpose_b=True))
+    if a.shape.ndims == 2 and b.shape.ndims == 2:  # no batch dims, so nothing broadcast
+        return [ga, gb]
     return [_sum_to(ga, a), _sum_to(gb, b)]
 
 

@@ -1062,6 +1062,21 @@ def _closed(ta, t):
         return tf.identity(t * 2.0)
 
 
+def _activation_grad(op_type, activation):
+    """TanhGrad/SigmoidGrad(y, dy) on y an activation's output (inside its range)."""
+    def make(draw):
+        s = draw(shapes())
+        return [values(draw, s), values(draw, s)], lambda x, dy: tf.get_default_graph().create_op(
+            op_type, [activation(x), dy]).outputs[0]
+    return make
+
+
+CASES.update({
+    "TanhGrad": _activation_grad("TanhGrad", tf.tanh),
+    "SigmoidGrad": _activation_grad("SigmoidGrad", tf.sigmoid),
+})
+
+
 CASES.update({
     "BitwiseAnd": _int_binary(tf.bitwise.bitwise_and), "BitwiseOr": _int_binary(tf.bitwise.bitwise_or),
     "BitwiseXor": _int_binary(tf.bitwise.bitwise_xor), "Invert": _int_unary(tf.bitwise.invert),
