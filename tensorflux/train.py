@@ -10,8 +10,8 @@ from tensorflux.ops.optimizers import (AdadeltaOptimizer, AdagradOptimizer,  # n
 from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader,  # noqa: F401
                                            Saver, checkpoint_exists, export_meta_graph,
                                            get_checkpoint_state, import_meta_graph,
-                                           latest_checkpoint, list_variables, load_variable,
-                                           update_checkpoint_state)
+                                           latest_checkpoint, list_variables, load_checkpoint,
+                                           load_variable, update_checkpoint_state)
 
 _HOOKS = ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")
 

@@ -85,11 +85,27 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 
 def checkpoint_exists(checkpoint_prefix):
-    return os.path.isfile(checkpoint_prefix)
+    """Whether a checkpoint exists: ours (one HDF5 file) or TensorFlow's (PREFIX.index)."""
+    return os.path.isfile(checkpoint_prefix) or os.path.isfile(checkpoint_prefix + ".index")
+
+
+def open_checkpoint(path):
+    """A reader for the checkpoint at ``path``: tensorflux's HDF5 file, or a TensorFlow V2
+    checkpoint prefix (``path.index`` plus its data shards)."""
+    from tensorflux.interop.tensor_bundle import BundleReader, is_bundle
+    if is_bundle(path):
+        return BundleReader(path)
+    return CheckpointReader(path)
 
 
 def NewCheckpointReader(filepattern):  # noqa: N802 - TF1 name
-    return CheckpointReader(filepattern)
+    return open_checkpoint(filepattern)
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    """``tf.train.load_checkpoint``: a reader for a checkpoint file or the newest one in a
+    directory."""
+    return open_checkpoint(_resolve(ckpt_dir_or_file))
 
 
 def _resolve(ckpt_dir_or_file):
@@ -103,14 +119,14 @@ def _resolve(ckpt_dir_or_file):
 
 def list_variables(ckpt_dir_or_file):
     """Sorted (name, shape) pairs of the variables in a checkpoint."""
-    with CheckpointReader(_resolve(ckpt_dir_or_file)) as reader:
+    with open_checkpoint(_resolve(ckpt_dir_or_file)) as reader:
         return sorted(reader.get_variable_to_shape_map().items())
 
 
 def load_variable(ckpt_dir_or_file, name):
     """One variable's value from a checkpoint, as a NumPy array."""
     name = name[:-2] if name.endswith(":0") else name
-    with CheckpointReader(_resolve(ckpt_dir_or_file)) as reader:
+    with open_checkpoint(_resolve(ckpt_dir_or_file)) as reader:
         return reader.get_tensor(name)
 
 
@@ -220,10 +236,11 @@ class Saver:
         return expired
 
     def restore(self, sess, save_path):
-        """Load every variable of this Saver from the checkpoint at ``save_path``."""
+        """Load every variable of this Saver from the checkpoint at ``save_path`` (one
+        written by tensorflux, or a TensorFlow V2 checkpoint prefix)."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
-        with CheckpointReader(save_path) as reader:
+        with open_checkpoint(save_path) as reader:
             for key, var in self._var_map.items():
                 if not reader.has_tensor(key):
                     raise errors.NotFoundError(

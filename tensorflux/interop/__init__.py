@@ -1,0 +1,1 @@
+"""Interoperability with TensorFlow (checkpoints, GraphDefs, SavedModels) and ONNX."""
