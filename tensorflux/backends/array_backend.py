@@ -17,6 +17,7 @@ from tensorflux.backends.sequence_kernels import HOST_MEMORY as SEQUENCE_HOST_ME
 from tensorflux.backends.sequence_kernels import make_sequence_kernels
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
+from tensorflux.interop.tf_only_ops import KERNELS as TF_ONLY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
                                                      HOST_OUTPUTS as TA_HOST_OUTPUTS,
                                                      make_tensor_array_kernels)
@@ -75,7 +76,7 @@ def register_array_kernels(register, backend: str, load_xp):
         register(op_type, backend=backend, builder=lazy(op_type),
                  host_inputs=host_inputs, host_outputs=host_outputs)
     # Summaries build protocol buffers and py_func calls Python: they run on the host,
-    # as TF's do, wherever placed.
-    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS}.items():
+    # as TF's do, wherever placed (so do the ops only graphs imported from TF use).
+    for op_type, host_builder in {**SUMMARY_KERNELS, **SCRIPT_KERNELS, **TF_ONLY_KERNELS}.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

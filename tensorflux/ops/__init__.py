@@ -10,3 +10,4 @@ from tensorflux.ops import (array_ops, clip_ops, cond, constant_op,  # noqa: F40
                             training_ops, variable_scope, variables, while_loop)
 from tensorflux.ops import (candidate_sampling_ops, scatter_ops, segment_ops,  # noqa: F401
                             sequence_ops)
+from tensorflux.interop import tf_only_ops  # noqa: F401,E402 - ops of imported TF graphs

@@ -336,7 +336,16 @@ def _restore_collections(graph, graph_def, created, source):
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
-    """Add a saved graph to the default graph and return a Saver for its variables."""
+    """Add a saved graph to the default graph and return a Saver for its variables.
+    Reads tensorflux's ``.meta`` files and TensorFlow's MetaGraphDef (file or proto)."""
+    from tensorflux.interop import meta_graph
+    if hasattr(meta_graph_or_file, "SerializeToString"):
+        return meta_graph.import_meta_graph(meta_graph_or_file, clear_devices, import_scope)
+    if isinstance(meta_graph_or_file, str) and os.path.isfile(meta_graph_or_file) \
+            and meta_graph.is_tf_meta_graph_file(meta_graph_or_file):
+        return meta_graph.import_meta_graph(meta_graph.read_meta_graph_def(meta_graph_or_file),
+                                            clear_devices, import_scope,
+                                            source=repr(meta_graph_or_file))
     if isinstance(meta_graph_or_file, dict):
         graph_def, source = meta_graph_or_file, "meta graph"
     else:

@@ -1,0 +1,508 @@
+"""Import a TensorFlow ``GraphDef`` (binary ``.pb``, text ``.pbtxt``, or in memory).
+
+Each node is converted by its entry in ``tf_ops.IMPORT`` into tensorflux ops with the
+node's own name, so ``"dnn/outputs/add:0"`` names the same tensor in both. TensorFlow's
+v1 while loops (a *frame*: Enter, Merge, Switch, LoopCond, NextIteration and Exit
+nodes around a body) become one ``While`` op: the importer finds each frame's loop
+variables (Enter → Merge → Switch → Exit, with NextIteration feeding the Merge back),
+its invariants (constant Enters) and its predicate (LoopCond), and traces the nodes
+between them with ``tf.while_loop``, nested frames included. TensorArray handles are
+dropped: tensorflux's TensorArrays are carried by their flows alone.
+
+Before anything is created the whole GraphDef is checked: unknown inputs, duplicate
+names, cycles (other than loops' NextIteration edges) and op types without a converter
+(all of them, in one message) raise ``GraphFormatError`` (a ValueError, as TF1's
+``import_graph_def`` raises) naming the source and the node. Nothing in the file is
+executed: attrs are decoded by type, constants bounded by their own bytes.
+"""
+from __future__ import annotations
+
+import os
+
+from tensorflux.core import errors
+from tensorflux.core.shapes import TensorShape
+from tensorflux.interop import protos
+from tensorflux.interop.tf_ops import IGNORED_ATTRS, IMPORT, UnsupportedGraph
+from tensorflux.serialization.graph_format import GraphFormatError
+
+LOOP_OPS = ("Enter", "RefEnter", "Merge", "RefMerge", "Switch", "RefSwitch", "LoopCond",
+            "NextIteration", "RefNextIteration", "Exit", "RefExit")
+_MISSING = object()
+
+
+# --- reading files -----------------------------------------------------------------------------
+def read_graph_def(path: str):
+    """A GraphDef from a binary (``.pb``) or text (``.pbtxt``) file."""
+    if not os.path.isfile(path):
+        raise errors.NotFoundError(None, None, f"Graph file {path!r} does not exist")
+    with open(path, "rb") as f:
+        data = f.read()
+    graph_def = protos.graph_pb2().GraphDef()
+    try:
+        if path.endswith((".pbtxt", ".txt")):
+            protos.text_format().Parse(data.decode("utf-8"), graph_def)
+        else:
+            graph_def.ParseFromString(data)
+    except Exception as exc:
+        raise GraphFormatError(f"{path!r} is not a TensorFlow GraphDef (truncated or "
+                               f"corrupt?): {type(exc).__name__}: {exc}") from None
+    return graph_def
+
+
+# --- attrs ---------------------------------------------------------------------------------------
+def decode_attr(value, where):
+    """A Python value for an AttrValue proto: str, int, float, bool, DType, TensorShape,
+    NumPy array (tensor), function name, or a tuple of these."""
+    kind = value.WhichOneof("value")
+    if kind == "list":
+        lst = value.list
+        for field in ("s", "i", "f", "b", "type", "shape", "tensor", "func"):
+            items = getattr(lst, field)
+            if len(items):
+                return tuple(_decode_scalar(field, v, where) for v in items)
+        return ()
+    if kind is None:
+        return None
+    if kind == "placeholder":
+        raise GraphFormatError(f"{where}: attr placeholders (functions) are not supported")
+    return _decode_scalar(kind, getattr(value, kind), where)
+
+
+def _decode_scalar(kind, v, where):
+    try:
+        if kind == "s":
+            return v.decode("utf-8")
+        if kind == "type":
+            return protos.from_tf_enum(v)
+        if kind == "shape":
+            return protos.shape_from_proto(v)
+        if kind == "tensor":
+            return protos.tensor_from_proto(v, where)
+        if kind == "func":
+            return v.name
+        return {"i": int, "f": float, "b": bool}[kind](v)
+    except (UnicodeDecodeError, TypeError, ValueError) as exc:
+        raise GraphFormatError(f"{where}: malformed attr value: {exc}") from None
+
+
+# --- one node being converted -------------------------------------------------------------------
+class NodeContext:
+    """What a converter of ``tf_ops.IMPORT`` sees: the NodeDef, its input tensors (in
+    TensorFlow's order), its attrs, and ``emit`` to create tensorflux ops."""
+
+    def __init__(self, importer, node, inputs, name, controls):
+        self.node, self.inputs, self.name = node, inputs, name
+        self.where = f"{importer.source}: node {node.name!r} ({node.op})"
+        self._importer, self._controls = importer, controls
+
+    def attr(self, name, default=_MISSING):
+        if name not in self.node.attr:
+            if default is _MISSING:
+                raise GraphFormatError(f"{self.where}: missing attr {name!r}")
+            return default
+        return decode_attr(self.node.attr[name], f"{self.where} attr {name!r}")
+
+    def const(self, i):
+        """The constant value of input ``i`` (TensorFlow's axes, perms, sizes)."""
+        if i >= len(self.inputs):
+            raise GraphFormatError(f"{self.where}: needs at least {i + 1} inputs")
+        value = fold_constant(self.inputs[i])
+        if value is None:
+            raise UnsupportedGraph(f"{self.where}: input {i} ({self.inputs[i].name}) must be "
+                                   f"a constant for tensorflux to import this node")
+        return value
+
+    def require_nhwc(self):
+        fmt = self.attr("data_format", "NHWC")
+        if fmt not in ("NHWC", "NWC", "NDHWC"):
+            raise UnsupportedGraph(f"{self.where}: data_format {fmt!r} is not supported (only "
+                                   f"NHWC)")
+
+    def require_unit(self, name):
+        value = self.attr(name, ())
+        if any(v != 1 for v in value):
+            raise UnsupportedGraph(f"{self.where}: {name}={list(value)} is not supported")
+
+    def emit(self, op_type, inputs, attrs=None, suffix=None):
+        """Create one tensorflux op: the node's own name, or ``<name>/<suffix>`` for the
+        helper ops of a node that needs several."""
+        graph = self._importer.graph
+        if suffix is None:
+            name = self.name if self.name not in graph._ops_by_name else None
+            name = self.name + "/" if name else self.name
+            controls = self._controls
+        else:
+            name, controls = f"{self.name}/{suffix}", ()
+        return graph.create_op(op_type, list(inputs), attrs, name=name, control_inputs=controls)
+
+
+_NOT_CONSTANT = ("Placeholder", "PlaceholderWithDefault", "VariableV2", "Arg")
+_MAX_FOLD_OPS = 64
+
+
+def fold_constant(tensor):
+    """The value of ``tensor`` when it depends on constants only (TF1's Python API often
+    computes an axis or a permutation with a few ops on constants), else None. It is
+    computed by tensorflux's own kernels on the ops already imported."""
+    from tensorflux.ops.shape_fns import constant_value
+    value = constant_value(tensor)
+    if value is not None:
+        return value
+    seen, stack = set(), [tensor.op]
+    while stack:
+        op = stack.pop()
+        if op in seen:
+            continue
+        seen.add(op)
+        if len(seen) > _MAX_FOLD_OPS or op._context is not None or op.type in _NOT_CONSTANT \
+                or op._opdef.stateful:
+            return None
+        stack.extend(t.op for t in op.inputs)
+        stack.extend(op.control_inputs)
+    from tensorflux.core.session import Session
+    with Session(graph=tensor.graph) as sess:
+        return sess.run(tensor)
+
+
+# --- frames (v1 while loops) ---------------------------------------------------------------------
+class Frame:
+    def __init__(self, name, parent):
+        self.name, self.parent = name, parent
+
+    def __repr__(self):
+        return f"<frame {self.name}>"
+
+
+class _Env:
+    """The tensors imported so far in one frame being traced (or the graph itself)."""
+
+    def __init__(self, frame):
+        self.frame = frame
+        self.tensors = {}   # (node name, output index) -> Tensor (None: no such output)
+        self.done = set()   # node names imported (or bound) here
+
+
+def _parse_input(ref):
+    if ref.startswith("^"):
+        return ref[1:], -1
+    name, sep, index = ref.rpartition(":")
+    if sep and index.isdigit():
+        return name, int(index)
+    return ref, 0
+
+
+def _postorder(roots, deps, on_cycle):
+    """Names reachable from ``roots`` through ``deps``, each after its dependencies."""
+    done, path, out = set(), set(), []
+    for root in roots:
+        stack = [(root, False)]
+        while stack:
+            name, expanded = stack.pop()
+            if expanded:
+                path.discard(name)
+                done.add(name)
+                out.append(name)
+                continue
+            if name in done:
+                continue
+            if name in path:
+                on_cycle(name)
+            path.add(name)
+            stack.append((name, True))
+            for dep in deps(name):
+                if dep not in done:
+                    if dep in path:
+                        on_cycle(dep)
+                    stack.append((dep, False))
+    return out
+
+
+class GraphImporter:
+    def __init__(self, graph, graph_def, prefix="", input_map=None, source="graph_def",
+                 skip=(), clear_devices=False):
+        self.graph, self.source, self.prefix = graph, source, prefix
+        self.clear_devices = clear_devices
+        self.nodes = {}
+        for node in graph_def.node:
+            if node.name in skip:
+                continue
+            if not node.name or node.name in self.nodes:
+                raise GraphFormatError(f"{source}: {'duplicate' if node.name else 'empty'} "
+                                       f"node name {node.name!r}")
+            self.nodes[node.name] = node
+        self.input_map = {}
+        for key, value in (input_map or {}).items():
+            name, index = _parse_input(key)
+            self.input_map[(name, max(index, 0))] = value
+        self.inputs = {n: [_parse_input(r) for r in node.input] for n, node in self.nodes.items()}
+        self._validate()
+        self.frames = self._assign_frames()
+
+    # --- checks before anything is created -------------------------------------------------------
+    def _validate(self):
+        for name, refs in self.inputs.items():
+            for src, index in refs:
+                if src not in self.nodes and (src, max(index, 0)) not in self.input_map:
+                    raise GraphFormatError(f"{self.source}: node {name!r} has an unknown input "
+                                           f"node {src!r}")
+        missing = sorted({n.op for n in self.nodes.values()
+                          if n.op not in IMPORT and n.op not in LOOP_OPS})
+        if missing:
+            count = {t: sum(1 for n in self.nodes.values() if n.op == t) for t in missing}
+            listing = ", ".join(f"{t} ({count[t]} node{'s' if count[t] > 1 else ''}, e.g. "
+                                f"{next(n.name for n in self.nodes.values() if n.op == t)!r})"
+                                for t in missing)
+            raise GraphFormatError(f"{self.source}: tensorflux cannot import {len(missing)} "
+                                   f"TensorFlow op type(s): {listing}. See docs/interop.md "
+                                   f"for the supported ops.")
+
+    def _data_deps(self, name):
+        node = self.nodes[name]
+        refs = self.inputs[name]
+        deps = [s for s, i in refs if i >= 0 and s in self.nodes]
+        if node.op in ("Merge", "RefMerge"):
+            deps = [s for s in deps if self.nodes[s].op not in ("NextIteration", "RefNextIteration")]
+        if not deps:  # a constant inside a loop hangs off the loop by a control edge
+            deps = [s for s, i in refs if i < 0 and s in self.nodes][:1]
+        return deps
+
+    def _cycle(self, name):
+        raise GraphFormatError(f"{self.source}: the graph has a cycle through node {name!r} "
+                               f"(only while loops' NextIteration edges may close one)")
+
+    def _assign_frames(self):
+        order = _postorder(list(self.nodes), self._all_deps, self._cycle)
+        frames, by_name = {}, {}
+        for name in order:
+            node = self.nodes[name]
+            deps = self._data_deps(name)
+            outer = frames.get(deps[0]) if deps else None
+            if node.op in ("Enter", "RefEnter"):
+                key = (node.attr["frame_name"].s, outer)
+                if key not in by_name:
+                    label = node.attr["frame_name"].s.decode("utf-8", "replace")
+                    by_name[key] = Frame(label, outer)
+                frames[name] = by_name[key]
+            elif node.op in ("Exit", "RefExit"):
+                if outer is None:
+                    raise GraphFormatError(f"{self.source}: Exit node {name!r} is not inside "
+                                           f"a while loop")
+                frames[name] = outer.parent
+            else:
+                frames[name] = outer
+        return frames
+
+    def _all_deps(self, name):
+        node = self.nodes[name]
+        deps = [s for s, _ in self.inputs[name] if s in self.nodes]
+        if node.op in ("Merge", "RefMerge"):
+            deps = [s for s in deps if self.nodes[s].op not in ("NextIteration", "RefNextIteration")]
+        return deps
+
+    # --- importing ------------------------------------------------------------------------------
+    def run(self):
+        env = _Env(None)
+        with self.graph.as_default(), self.graph.control_dependencies(None), \
+                self.graph.name_scope(None):
+            roots = [n for n in self.nodes if self.frames[n] is None]
+            self.resolve(roots, env)
+        self.root = env
+        return env
+
+    def new_name(self, name):
+        return f"{self.prefix}/{name}" if self.prefix else name
+
+    def resolve(self, names, env):
+        def deps(name):
+            out = []
+            for src, index in self.inputs[name]:
+                if (src, max(index, 0)) in self.input_map or src not in self.nodes:
+                    continue
+                if self.frames.get(src) is env.frame and src not in env.done \
+                        and not (index < 0 and self.nodes[src].op in LOOP_OPS):
+                    out.append(src)
+            return out if self.nodes[name].op not in ("Exit", "RefExit") else []
+
+        for name in _postorder([n for n in names if n not in env.done], deps, self._cycle):
+            if name not in env.done:
+                self._import_node(name, env)
+                env.done.add(name)
+
+    def tensor(self, src, index, env, where):
+        if (src, index) in self.input_map:
+            return self.input_map[(src, index)]
+        t = env.tensors.get((src, index), _MISSING)
+        if t is _MISSING or t is None:
+            raise GraphFormatError(f"{where}: input {src}:{index} is not available here (an "
+                                   f"output it does not have, or a tensor of another loop)")
+        return t
+
+    def _import_node(self, name, env):
+        node = self.nodes[name]
+        where = f"{self.source}: node {name!r} ({node.op})"
+        if node.op in ("Exit", "RefExit"):
+            self._import_loop(name, env)
+            return
+        if node.op in LOOP_OPS:
+            raise GraphFormatError(f"{where}: a {node.op} outside a while loop's structure "
+                                   f"(TF1's v1 tf.cond, Switch/Merge outside a loop, is not "
+                                   f"supported; re-export the model with control flow v2 or "
+                                   f"without tf.cond)")
+        inputs = [self.tensor(s, i, env, where) for s, i in self.inputs[name] if i >= 0]
+        controls = []
+        for src, index in self.inputs[name]:
+            if index < 0 and src in env.done and self.nodes[src].op not in LOOP_OPS:
+                op = self.graph._ops_by_name.get(self.new_name(src))
+                if op is not None and op._context is self.graph._get_control_flow_context():
+                    controls.append(op)
+        ctx = NodeContext(self, node, inputs, self.new_name(name), controls)
+        device = "" if self.clear_devices else node.device
+        try:
+            with self.graph.device(device or None):
+                outputs = IMPORT[node.op](ctx)
+        except GraphFormatError:
+            raise
+        except UnsupportedGraph as exc:
+            raise GraphFormatError(str(exc)) from None
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            raise GraphFormatError(f"{where}: {exc}") from None
+        for i, t in enumerate(outputs):
+            env.tensors[(name, i)] = t
+
+    # --- v1 while loops -------------------------------------------------------------------------
+    def _consumers(self, name, index=None, ops=()):
+        out = []
+        for other, refs in self.inputs.items():
+            if self.nodes[other].op in ops and any(
+                    s == name and (index is None or i == index) for s, i in refs):
+                out.append(other)
+        return out
+
+    def _loop_structure(self, frame, where):
+        """(loop variables [(enter, merge, switch, next, exit)], invariant enters, the
+        LoopCond node) of ``frame``."""
+        enters = [n for n, f in self.frames.items()
+                  if f is frame and self.nodes[n].op in ("Enter", "RefEnter")]
+        loop_vars, invariants, loop_cond = [], [], None
+        for enter in enters:
+            if self.nodes[enter].attr["is_constant"].b:
+                invariants.append(enter)
+                continue
+            merges = self._consumers(enter, 0, ("Merge", "RefMerge"))
+            if len(merges) != 1 or len(self.inputs[merges[0]]) != 2:
+                raise GraphFormatError(f"{where}: loop variable {enter!r} does not enter one "
+                                       f"two-input Merge")
+            merge = merges[0]
+            nexts = [s for s, _ in self.inputs[merge]
+                     if self.nodes[s].op in ("NextIteration", "RefNextIteration")]
+            switches = self._consumers(merge, 0, ("Switch", "RefSwitch"))
+            if len(nexts) != 1 or len(switches) != 1:
+                raise GraphFormatError(f"{where}: loop variable {enter!r} has no NextIteration "
+                                       f"or Switch")
+            switch = switches[0]
+            cond = self.inputs[switch][1][0]
+            if self.nodes[cond].op != "LoopCond" or (loop_cond not in (None, cond)):
+                raise GraphFormatError(f"{where}: the Switch {switch!r} is not driven by the "
+                                       f"loop's LoopCond")
+            loop_cond = cond
+            exits = self._consumers(switch, 0, ("Exit", "RefExit"))
+            loop_vars.append((enter, merge, switch, nexts[0], exits[0] if exits else None))
+        if not loop_vars:
+            raise GraphFormatError(f"{where}: the while loop has no loop variables")
+        return loop_vars, invariants, loop_cond
+
+    def _import_loop(self, exit_name, env):
+        from tensorflux.core import dtypes
+        from tensorflux.ops.while_loop import while_loop
+        frame = self.frames[self.inputs[exit_name][0][0]]
+        where = f"{self.source}: while loop {frame.name!r}"
+        loop_vars, invariants, loop_cond = self._loop_structure(frame, where)
+        outer = [self.inputs[e][0] for e, *_ in loop_vars] + \
+            [self.inputs[e][0] for e in invariants]
+        self.resolve([s for s, _ in outer if s in self.nodes], env)
+        inits = [self.tensor(s, i, env, where) for (s, i) in outer[:len(loop_vars)]]
+        bound = {e: self.tensor(*self.inputs[e][0], env, where) for e in invariants}
+        shapes = [TensorShape(None) if t.dtype is dtypes.variant or t.shape.ndims is None
+                  else TensorShape([None] * t.shape.ndims) for t in inits]
+        body_env = _Env(frame)
+        pred_ref = self.inputs[loop_cond][0]
+        next_refs = [self.inputs[n][0] for *_, n, _ in loop_vars]
+
+        def bind(args):
+            if body_env.done:
+                return
+            for enter, t in bound.items():
+                body_env.tensors[(enter, 0)] = t
+                body_env.done.add(enter)
+            for (enter, merge, switch, _, _), arg in zip(loop_vars, args):
+                body_env.tensors[(merge, 0)] = arg
+                body_env.tensors[(switch, 1)] = arg
+                body_env.done.update((enter, merge, switch))
+
+        def cond(*args):
+            bind(args)
+            self.resolve([pred_ref[0]], body_env)
+            return self.tensor(*pred_ref, body_env, where)
+
+        def body(*args):
+            bind(args)
+            self.resolve([s for s, _ in next_refs], body_env)
+            return [self.tensor(s, i, body_env, where) for s, i in next_refs]
+
+        scope = frame.name[:-len("/while_context")] if frame.name.endswith("/while_context") \
+            else frame.name
+        parallel = self.nodes[loop_vars[0][0]].attr["parallel_iterations"].i or 10
+        try:
+            results = while_loop(cond, body, inits, shape_invariants=shapes,
+                                 parallel_iterations=parallel, name=self.new_name(scope) + "/",
+                                 return_same_structure=True)
+        except GraphFormatError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise GraphFormatError(f"{where}: {exc}") from None
+        for (_, _, _, _, exit_node), t in zip(loop_vars, results):
+            if exit_node is None:
+                continue
+            name = self.new_name(exit_node)
+            exact = name + "/" if name not in self.graph._ops_by_name else name
+            env.tensors[(exit_node, 0)] = self.graph.create_op("Identity", [t], name=exact)._outputs[0]
+            env.done.add(exit_node)
+
+
+def import_tf_graph_def(graph, graph_def, prefix="", input_map=None, source="graph_def",
+                        skip=(), clear_devices=False):
+    """Create the nodes of a TensorFlow GraphDef in ``graph``; returns the importer, whose
+    ``root.tensors`` maps (node name, output index) to the new tensors."""
+    importer = GraphImporter(graph, graph_def, prefix, input_map, source, skip, clear_devices)
+    importer.run()
+    return importer
+
+
+def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
+                     source="graph_def"):
+    """``tf.import_graph_def`` for a TensorFlow GraphDef proto."""
+    from tensorflux.core.graph import get_default_graph
+    graph = get_default_graph()
+    prefix = "import" if name is None else name
+    if prefix:
+        prefix = graph.unique_name(prefix)
+    importer = import_tf_graph_def(graph, graph_def, prefix, input_map, source)
+    if return_elements is None:
+        return None
+    out = []
+    for element in return_elements:
+        op_name, index = _parse_input(element)
+        if ":" in element:
+            t = importer.root.tensors.get((op_name, index))
+            if t is None:
+                raise ValueError(f"Requested return_element {element!r} not found in graph_def.")
+            out.append(t)
+        else:
+            op = graph._ops_by_name.get(importer.new_name(op_name))
+            if op is None:
+                raise ValueError(f"Requested return_element {element!r} not found in graph_def.")
+            out.append(op)
+    return out
+
+
+__all__ = ["import_graph_def", "read_graph_def", "import_tf_graph_def", "IGNORED_ATTRS"]
