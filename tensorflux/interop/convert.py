@@ -20,5 +20,12 @@ def convert_checkpoint(source: str, target: str, to: str = "tensorflux") -> list
         from tensorflux.interop.tensor_bundle import write_bundle
         write_bundle(target, values)
     else:
+        for name, value in values.items():
+            if value.dtype == object and any(b"\0" in v for v in value.ravel()
+                                             if isinstance(v, bytes)):
+                from tensorflux.core import errors
+                raise errors.InvalidArgumentError(
+                    None, None, f"Tensor {name!r} of {source!r} holds strings with NUL bytes, "
+                                f"which tensorflux's HDF5 checkpoints cannot store")
         write_checkpoint(target, [(n, v, n != "global_step") for n, v in values.items()], step)
     return names
