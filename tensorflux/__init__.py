@@ -79,10 +79,17 @@ negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes
 
 
+_PROTOS = {"GraphDef": "graph_pb2", "NodeDef": "node_def_pb2", "AttrValue": "attr_value_pb2",
+           "MetaGraphDef": "meta_graph_pb2", "TensorProto": "tensor_pb2"}
+
+
 def __getattr__(name):
-    """``tf.estimator`` and ``tf.feature_column`` are imported when first used: they
-    pull in modules (inspect, logging, tempfile) a graph-and-session program never needs."""
-    if name in ("estimator", "feature_column"):
-        import importlib
+    """``tf.estimator``, ``tf.feature_column``, ``tf.graph_util``, ``tf.saved_model`` and
+    TensorFlow's protocol buffer classes (``tf.GraphDef`` ...) are imported when first
+    used: a graph-and-session program rarely needs them."""
+    import importlib
+    if name in ("estimator", "feature_column", "graph_util", "saved_model"):
         return importlib.import_module(f"tensorflux.{name}")
+    if name in _PROTOS:
+        return getattr(importlib.import_module(f"tensorboard.compat.proto.{_PROTOS[name]}"), name)
     raise AttributeError(f"module 'tensorflux' has no attribute {name!r}")

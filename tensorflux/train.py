@@ -16,6 +16,12 @@ from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader
 _HOOKS = ("SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues")
 
 
+def write_graph(graph_or_graph_def, logdir, name, as_text=True):
+    """Write a Graph or GraphDef as a TensorFlow GraphDef file; returns its path."""
+    from tensorflux.interop.graph_util import write_graph as write
+    return write(graph_or_graph_def, logdir, name, as_text)
+
+
 def __getattr__(name):
     """The session-run hook classes live with the estimator, imported when first used."""
     if name in _HOOKS:

@@ -175,6 +175,8 @@ class BaseSession:
         self._value_backends: dict = {}  # tensor inside a loop/branch -> its backend
 
     graph = property(lambda self: self._graph)
+    graph_def = property(lambda self: self._graph.as_graph_def(),
+                         doc="The session's graph as a TensorFlow GraphDef proto.")
 
     def _accelerators(self):
         """Available non-CPU backends, best first, minus those ConfigProto turns off."""

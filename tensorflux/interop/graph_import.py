@@ -123,6 +123,12 @@ class NodeContext:
         if any(v != 1 for v in value):
             raise UnsupportedGraph(f"{self.where}: {name}={list(value)} is not supported")
 
+    def import_while(self):
+        return self._importer.functional_while(self)
+
+    def import_if(self):
+        return self._importer.functional_if(self)
+
     def emit(self, op_type, inputs, attrs=None, suffix=None):
         """Create one tensorflux op: the node's own name, or ``<name>/<suffix>`` for the
         helper ops of a node that needs several."""
@@ -219,11 +225,13 @@ def _postorder(roots, deps, on_cycle):
 
 class GraphImporter:
     def __init__(self, graph, graph_def, prefix="", input_map=None, source="graph_def",
-                 skip=(), clear_devices=False):
+                 skip=(), clear_devices=False, library=None, nodes=None, nested=False):
         self.graph, self.source, self.prefix = graph, source, prefix
-        self.clear_devices = clear_devices
+        self.clear_devices, self.nested = clear_devices, nested
+        self.library = library if library is not None else {
+            f.signature.name: f for f in graph_def.library.function}
         self.nodes = {}
-        for node in graph_def.node:
+        for node in (graph_def.node if nodes is None else nodes):
             if node.name in skip:
                 continue
             if not node.name or node.name in self.nodes:
@@ -246,7 +254,8 @@ class GraphImporter:
                     raise GraphFormatError(f"{self.source}: node {name!r} has an unknown input "
                                            f"node {src!r}")
         missing = sorted({n.op for n in self.nodes.values()
-                          if n.op not in IMPORT and n.op not in LOOP_OPS})
+                          if n.op not in IMPORT and n.op not in LOOP_OPS
+                          and not self._is_tensorflux_op(n)})
         if missing:
             count = {t: sum(1 for n in self.nodes.values() if n.op == t) for t in missing}
             listing = ", ".join(f"{t} ({count[t]} node{'s' if count[t] > 1 else ''}, e.g. "
@@ -300,12 +309,21 @@ class GraphImporter:
         return deps
 
     # --- importing ------------------------------------------------------------------------------
+    @staticmethod
+    def _is_tensorflux_op(node):
+        """A node tensorflux wrote for an op TensorFlow lacks (see graph_export)."""
+        from tensorflux.core.registry import registry
+        return "_tensorflux_op" in node.attr and registry.has_op(node.op)
+
     def run(self):
         env = _Env(None)
-        with self.graph.as_default(), self.graph.control_dependencies(None), \
-                self.graph.name_scope(None):
-            roots = [n for n in self.nodes if self.frames[n] is None]
+        roots = [n for n in self.nodes if self.frames[n] is None]
+        if self.nested:  # a function body, traced inside a cond branch or loop body
             self.resolve(roots, env)
+        else:
+            with self.graph.as_default(), self.graph.control_dependencies(None), \
+                    self.graph.name_scope(None):
+                self.resolve(roots, env)
         self.root = env
         return env
 
@@ -357,9 +375,10 @@ class GraphImporter:
                     controls.append(op)
         ctx = NodeContext(self, node, inputs, self.new_name(name), controls)
         device = "" if self.clear_devices else node.device
+        convert = _import_generic if self._is_tensorflux_op(node) else IMPORT[node.op]
         try:
             with self.graph.device(device or None):
-                outputs = IMPORT[node.op](ctx)
+                outputs = convert(ctx)
         except GraphFormatError:
             raise
         except UnsupportedGraph as exc:
@@ -368,6 +387,88 @@ class GraphImporter:
             raise GraphFormatError(f"{where}: {exc}") from None
         for i, t in enumerate(outputs):
             env.tensors[(name, i)] = t
+
+    # --- functional control flow (If / While with FunctionDefs) ------------------------------------
+    def call_function(self, fname, args, where):
+        """Import the body of function ``fname`` here (inside the cond branch or loop body
+        being traced) with its input args bound to ``args``; returns its outputs."""
+        fdef = self.library.get(fname)
+        if fdef is None:
+            raise GraphFormatError(f"{where}: function {fname!r} is not in the GraphDef's library")
+        sig = fdef.signature
+        if len(sig.input_arg) != len(args):
+            raise GraphFormatError(f"{where}: function {fname!r} takes {len(sig.input_arg)} "
+                                   f"arguments, got {len(args)}")
+        fwhere = f"{self.source}: function {fname!r}"
+        input_map = {f"{a.name}:0": t for a, t in zip(sig.input_arg, args)}
+        sub = GraphImporter(self.graph, None, self.prefix, input_map, fwhere,
+                            clear_devices=self.clear_devices, library=self.library,
+                            nodes=_function_nodes(fdef, fwhere), nested=True)
+        sub.run()
+        outs = []
+        for arg in sig.output_arg:
+            ref = fdef.ret.get(arg.name)
+            if ref is None:
+                raise GraphFormatError(f"{fwhere}: output {arg.name!r} is not returned")
+            src, index = _parse_input(_graph_ref(ref, {n.name: n for n in fdef.node_def},
+                                                 {a.name for a in sig.input_arg}, fwhere))
+            outs.append(sub.tensor(src, index, sub.root, fwhere))
+        return outs
+
+    def functional_if(self, ctx):
+        from tensorflux.ops.cond import cond
+        if ctx.attr("_tensorflux_gradient", False):
+            raise UnsupportedGraph(f"{ctx.where}: the gradient of a tf.cond is re-imported "
+                                   f"only from tensorflux's .meta files")
+        pred, args = ctx.inputs[0], ctx.inputs[1:]
+        branches = [ctx.attr("then_branch"), ctx.attr("else_branch")]
+        results = cond(pred, lambda: self.call_function(branches[0], args, ctx.where) or None,
+                       lambda: self.call_function(branches[1], args, ctx.where) or None,
+                       strict=True, name=ctx.name + "/")
+        return list(results or [])
+
+    def functional_while(self, ctx):
+        from tensorflux.ops.while_loop import while_loop
+        if ctx.attr("_tensorflux_gradient", False):
+            raise UnsupportedGraph(f"{ctx.where}: the gradient of a tf.while_loop is "
+                                   f"re-imported only from tensorflux's .meta files")
+        inits = ctx.inputs
+        cond_name, body_name = ctx.attr("cond"), ctx.attr("body")
+        body_def = self.library.get(body_name)
+        if body_def is None or cond_name not in self.library:
+            raise GraphFormatError(f"{ctx.where}: cond or body function is missing")
+        # Loop variables the body returns unchanged are loop invariants: captured.
+        sig = body_def.signature
+        fixed = [i < len(sig.output_arg) and i < len(sig.input_arg)
+                 and body_def.ret.get(sig.output_arg[i].name) == sig.input_arg[i].name
+                 for i in range(len(inits))]
+        varying = [i for i, f in enumerate(fixed) if not f]
+        if not varying:
+            raise GraphFormatError(f"{ctx.where}: the loop has no loop variables")
+
+        def full(args):
+            values = list(inits)
+            for i, a in zip(varying, args):
+                values[i] = a
+            return values
+
+        def cond_fn(*args):
+            return self.call_function(cond_name, full(args), ctx.where)[0]
+
+        def body_fn(*args):
+            outs = self.call_function(body_name, full(args), ctx.where)
+            return [outs[i] for i in varying]
+
+        shapes = [TensorShape(None) if inits[i].shape.ndims is None or inits[i].dtype.name == "variant"
+                  else TensorShape([None] * inits[i].shape.ndims) for i in varying]
+        results = while_loop(cond_fn, body_fn, [inits[i] for i in varying],
+                             shape_invariants=shapes, name=ctx.name + "/",
+                             parallel_iterations=ctx.attr("parallel_iterations", 10) or 10,
+                             return_same_structure=True)
+        out = list(inits)
+        for i, t in zip(varying, results):
+            out[i] = t
+        return out
 
     # --- v1 while loops -------------------------------------------------------------------------
     def _consumers(self, name, index=None, ops=()):
@@ -467,6 +568,75 @@ class GraphImporter:
             exact = name + "/" if name not in self.graph._ops_by_name else name
             env.tensors[(exit_node, 0)] = self.graph.create_op("Identity", [t], name=exact)._outputs[0]
             env.done.add(exit_node)
+
+
+def _import_generic(ctx):
+    """A tensorflux op written under its own type (``_tensorflux_op``): attrs decoded by
+    their AttrValue type (nested tuples from JSON), then created as they were."""
+    import json
+    attrs = {}
+    for key in ctx.node.attr:
+        if key.startswith("_"):
+            continue
+        value = ctx.attr(key)
+        if isinstance(value, str) and value.startswith("json:"):
+            value = _tuples(json.loads(value[5:]))
+        attrs[key] = value
+    return ctx.emit(ctx.node.op, ctx.inputs, attrs).outputs
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def _function_nodes(fdef, where):
+    """The FunctionDef's nodes with TensorFlow's function input syntax ("node:arg:i",
+    "arg") rewritten to graph syntax ("node:flat index", "arg:0")."""
+    from tensorflux.interop.graph_export import output_arg_ref
+    node_defs = {n.name: n for n in fdef.node_def}
+    args = {a.name for a in fdef.signature.input_arg}
+    out = []
+    for node in fdef.node_def:
+        copy = type(node)()
+        copy.CopyFrom(node)
+        del copy.input[:]
+        for ref in node.input:
+            copy.input.append(_graph_ref(ref, node_defs, args, where))
+        out.append(copy)
+    return out
+
+
+def _graph_ref(ref, node_defs, args, where):
+    from tensorflux.interop.graph_export import output_arg_ref
+    control = ref.startswith("^")
+    body = ref[1:] if control else ref
+    parts = body.split(":")
+    if control or len(parts) == 1:
+        return ref if control or body not in args else f"{body}:0"
+    if len(parts) == 2:  # "arg:0" style already flat
+        return body
+    name, arg, index = parts[0], parts[1], parts[2]
+    node = node_defs.get(name)
+    if node is None or not index.isdigit():
+        raise GraphFormatError(f"{where}: input {ref!r} names no node of the function")
+    attrs = {}
+    for key in node.attr:
+        value = node.attr[key]
+        if value.WhichOneof("value") == "i":
+            attrs[key] = value.i
+        elif value.WhichOneof("value") == "list":
+            attrs[key] = tuple(value.list.type) or tuple(value.list.i)
+    from tensorflux.interop.tf_signatures import SIGNATURES
+    sig = SIGNATURES.get(node.op)
+    flat = 0
+    if sig is not None:
+        for out in sig["outputs"]:
+            if out["name"] == arg:
+                break
+            flat += int(attrs.get(out.get("number_attr"), 1)) if "number_attr" in out else \
+                len(attrs.get(out.get("type_list_attr"), ())) if "type_list_attr" in out else 1
+    del output_arg_ref
+    return f"{name}:{flat + int(index)}"
 
 
 def import_tf_graph_def(graph, graph_def, prefix="", input_map=None, source="graph_def",
