@@ -366,6 +366,11 @@ class GraphImporter:
                                    f"(TF1's v1 tf.cond, Switch/Merge outside a loop, is not "
                                    f"supported; re-export the model with control flow v2 or "
                                    f"without tf.cond)")
+        if "_tensorflux_gradient" in node.attr:
+            kind = "tf.cond" if node.op == "If" else "tf.while_loop"
+            raise GraphFormatError(f"{where}: the gradient of a {kind} is re-imported only from "
+                                   f"tensorflux's .meta files (tf.train.export_meta_graph); "
+                                   f"freeze the inference part to import it from a GraphDef")
         inputs = [self.tensor(s, i, env, where) for s, i in self.inputs[name] if i >= 0]
         controls = []
         for src, index in self.inputs[name]:
@@ -417,9 +422,6 @@ class GraphImporter:
 
     def functional_if(self, ctx):
         from tensorflux.ops.cond import cond
-        if ctx.attr("_tensorflux_gradient", False):
-            raise UnsupportedGraph(f"{ctx.where}: the gradient of a tf.cond is re-imported "
-                                   f"only from tensorflux's .meta files")
         pred, args = ctx.inputs[0], ctx.inputs[1:]
         branches = [ctx.attr("then_branch"), ctx.attr("else_branch")]
         results = cond(pred, lambda: self.call_function(branches[0], args, ctx.where) or None,
@@ -429,9 +431,6 @@ class GraphImporter:
 
     def functional_while(self, ctx):
         from tensorflux.ops.while_loop import while_loop
-        if ctx.attr("_tensorflux_gradient", False):
-            raise UnsupportedGraph(f"{ctx.where}: the gradient of a tf.while_loop is "
-                                   f"re-imported only from tensorflux's .meta files")
         inits = ctx.inputs
         cond_name, body_name = ctx.attr("cond"), ctx.attr("body")
         body_def = self.library.get(body_name)

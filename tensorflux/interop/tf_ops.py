@@ -688,7 +688,7 @@ def _export_if(ex):
 def _forward_marks(ctx):
     """Gradient contexts read their forward context's values: TensorFlow cannot run that
     and tensorflux re-imports it only from its own .meta format."""
-    return {"_tensorflux_gradient": True} if ctx.forward is not None or ctx.exposed else {}
+    return {"_tensorflux_gradient": True} if ctx.forward is not None else {}
 
 
 @exporter("While")
