@@ -18,6 +18,9 @@ from tensorflux.interop import protos
 from tensorflux.serialization.graph_format import GraphFormatError
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+# Every Saver's subgraph (the SaverDef's and any other) is left out: the returned Saver
+# restores the variables itself.
+_SAVER_OPS = ("SaveV2", "RestoreV2", "Save", "Restore", "RestoreSlice", "MergeV2Checkpoints")
 _SKIPPED_COLLECTIONS = ("while_context", "cond_context", "savers", "queue_runners",
                         "summaries_scalars")
 
@@ -78,7 +81,9 @@ def import_meta_graph(meta, clear_devices=False, import_scope=None, source="meta
     from tensorflux.serialization.saver import Saver
     graph = get_default_graph()
     scope = _saver_scope(meta.saver_def) if meta.HasField("saver_def") else None
-    skip = {n.name for n in meta.graph_def.node if scope and n.name.startswith(scope)}
+    scopes = {n.name.rsplit("/", 1)[0] + "/" for n in meta.graph_def.node
+              if n.op in _SAVER_OPS and "/" in n.name} | ({scope} if scope else set())
+    skip = {n.name for n in meta.graph_def.node if n.name.startswith(tuple(scopes))}
     prefix = import_scope or ""
     importer = import_tf_graph_def(graph, meta.graph_def, prefix, source=source, skip=skip,
                                    clear_devices=clear_devices)
