@@ -84,12 +84,15 @@ _PROTOS = {"GraphDef": "graph_pb2", "NodeDef": "node_def_pb2", "AttrValue": "att
 
 
 def __getattr__(name):
-    """``tf.estimator``, ``tf.feature_column``, ``tf.graph_util``, ``tf.saved_model`` and
-    TensorFlow's protocol buffer classes (``tf.GraphDef`` ...) are imported when first
-    used: a graph-and-session program rarely needs them."""
+    """``tf.estimator``, ``tf.feature_column``, ``tf.graph_util``, ``tf.saved_model``,
+    ``tf.export_onnx`` and TensorFlow's protocol buffer classes (``tf.GraphDef`` ...) are
+    imported when first used: a graph-and-session program rarely needs them."""
     import importlib
     if name in ("estimator", "feature_column", "graph_util", "saved_model"):
         return importlib.import_module(f"tensorflux.{name}")
+    if name == "export_onnx":
+        from tensorflux.interop.onnx_export import export_onnx
+        return export_onnx
     if name in _PROTOS:
         return getattr(importlib.import_module(f"tensorboard.compat.proto.{_PROTOS[name]}"), name)
     raise AttributeError(f"module 'tensorflux' has no attribute {name!r}")

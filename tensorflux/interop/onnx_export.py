@@ -50,7 +50,9 @@ class _Builder:
     def __init__(self, onnx, opset):
         self.onnx, self.helper, self.opset = onnx, onnx.helper, opset
         self.nodes, self.initializers, self.names = [], [], set()
-        self.alias = {}  # tensor -> the tensor whose value it is (Identity-like folding)
+        self.alias = {}     # tensor -> name of the value it really is (inference folding)
+        self.produced = {}  # tensor -> name of its value in the graph being written now
+        self.suffix = ""    # for ops written twice (a loop's cond, before and inside it)
 
     def fresh(self, hint):
         name, i = hint, 0
@@ -61,7 +63,14 @@ class _Builder:
         return name
 
     def name(self, tensor):
-        return self.alias.get(tensor, tensor.name)
+        return self.alias.get(tensor) or self.produced.get(tensor) or tensor.name
+
+    def out(self, op, i=0):
+        """The name to give output ``i`` of ``op`` (its tensor name, made unique)."""
+        t = op.outputs[i]
+        name = self.fresh(t.name + self.suffix)
+        self.produced[t] = name
+        return name
 
     def node(self, op_type, inputs, outputs=None, hint=None, **attrs):
         outputs = outputs or [self.fresh(f"{hint or op_type}:out")]
@@ -243,7 +252,7 @@ def export_onnx_file(graph_path, output, inputs, outputs, checkpoint=None, opset
 # === the conversions =================================================================================
 def _same(onnx_type_name, **fixed):
     def convert(b, op):
-        b.node(onnx_type_name, [b.name(t) for t in op.inputs], [op.outputs[0].name],
+        b.node(onnx_type_name, [b.name(t) for t in op.inputs], [b.out(op)],
                hint=op.name, **fixed)
     return convert
 
@@ -267,7 +276,7 @@ ONNX["LogSoftmax"] = _same("LogSoftmax", axis=-1)
 
 @converter("Selu")
 def _selu(b, op):  # TensorFlow's constants, which ONNX's defaults round differently
-    b.node("Selu", [b.name(op.inputs[0])], [op.outputs[0].name], hint=op.name,
+    b.node("Selu", [b.name(op.inputs[0])], [b.out(op)], hint=op.name,
            alpha=1.6732632423543772, gamma=1.0507009873554805)
 
 
@@ -275,60 +284,59 @@ def _selu(b, op):  # TensorFlow's constants, which ONNX's defaults round differe
 def _const(b, op):
     value = op.attrs["value"]
     b.initializers.append(b.onnx.numpy_helper.from_array(
-        np.asarray(value, dtype=op.outputs[0].dtype.np_dtype), op.outputs[0].name))
+        np.asarray(value, dtype=op.outputs[0].dtype.np_dtype), b.out(op)))
 
 
 @converter("VariableV2")
 def _variable(b, op):
-    b.initializers.append(b.onnx.numpy_helper.from_array(np.asarray(b.variables[op]),
-                                                          op.outputs[0].name))
+    b.initializers.append(b.onnx.numpy_helper.from_array(np.asarray(b.variables[op]), b.out(op)))
 
 
 @converter("RealDiv")
 def _div(b, op):
-    b.node("Div", [b.name(t) for t in op.inputs], [op.outputs[0].name], hint=op.name)
+    b.node("Div", [b.name(t) for t in op.inputs], [b.out(op)], hint=op.name)
 
 
 @converter("Rsqrt")
 def _rsqrt(b, op):
     s = b.node("Sqrt", [b.name(op.inputs[0])], hint=op.name + "/sqrt")
-    b.node("Reciprocal", [s], [op.outputs[0].name], hint=op.name)
+    b.node("Reciprocal", [s], [b.out(op)], hint=op.name)
 
 
 @converter("Square")
 def _square(b, op):
     x = b.name(op.inputs[0])
-    b.node("Mul", [x, x], [op.outputs[0].name], hint=op.name)
+    b.node("Mul", [x, x], [b.out(op)], hint=op.name)
 
 
 @converter("SquaredDifference")
 def _squared_difference(b, op):
     d = b.node("Sub", [b.name(t) for t in op.inputs], hint=op.name + "/sub")
-    b.node("Mul", [d, d], [op.outputs[0].name], hint=op.name)
+    b.node("Mul", [d, d], [b.out(op)], hint=op.name)
 
 
 @converter("NotEqual")
 def _not_equal(b, op):
     e = b.node("Equal", [b.name(t) for t in op.inputs], hint=op.name + "/equal")
-    b.node("Not", [e], [op.outputs[0].name], hint=op.name)
+    b.node("Not", [e], [b.out(op)], hint=op.name)
 
 
 @converter("Relu6")
 def _relu6(b, op):
     dt = op.inputs[0].dtype.np_dtype
     b.node("Clip", [b.name(op.inputs[0]), b.const(np.array(0, dt), op.name + "/min"),
-                    b.const(np.array(6, dt), op.name + "/max")], [op.outputs[0].name], hint=op.name)
+                    b.const(np.array(6, dt), op.name + "/max")], [b.out(op)], hint=op.name)
 
 
 @converter("LeakyRelu")
 def _leaky_relu(b, op):
-    b.node("LeakyRelu", [b.name(op.inputs[0])], [op.outputs[0].name], hint=op.name,
+    b.node("LeakyRelu", [b.name(op.inputs[0])], [b.out(op)], hint=op.name,
            alpha=float(op.attrs["alpha"]))
 
 
 @converter("Cast")
 def _cast(b, op):
-    b.node("Cast", [b.name(op.inputs[0])], [op.outputs[0].name], hint=op.name,
+    b.node("Cast", [b.name(op.inputs[0])], [b.out(op)], hint=op.name,
            to=onnx_type(op.attrs["DstT"]))
 
 
@@ -339,7 +347,7 @@ def _matmul(b, op):
         a = b.node("Transpose", [a], hint=op.name + "/transpose_a", perm=_swap_last(op.inputs[0]))
     if op.attrs["transpose_b"]:
         c = b.node("Transpose", [c], hint=op.name + "/transpose_b", perm=_swap_last(op.inputs[1]))
-    b.node("MatMul", [a, c], [op.outputs[0].name], hint=op.name)
+    b.node("MatMul", [a, c], [b.out(op)], hint=op.name)
 
 
 def _swap_last(t):
@@ -356,7 +364,7 @@ def _select(b, op):
     if c.shape.ndims == 1 and (x.shape.ndims or 0) > 1:  # TF1: a vector picks rows
         cond = b.node("Unsqueeze", [cond, b.int64s(list(range(1, x.shape.ndims)), op.name + "/axes")],
                       hint=op.name + "/rows")
-    b.node("Where", [cond, b.name(x), b.name(y)], [op.outputs[0].name], hint=op.name)
+    b.node("Where", [cond, b.name(x), b.name(y)], [b.out(op)], hint=op.name)
 
 
 def _as_int64(b, tensor, hint):
@@ -368,7 +376,7 @@ def _as_int64(b, tensor, hint):
 @converter("Reshape")
 def _reshape(b, op):
     b.node("Reshape", [b.name(op.inputs[0]), _as_int64(b, op.inputs[1], op.name + "/shape")],
-           [op.outputs[0].name], hint=op.name)
+           [b.out(op)], hint=op.name)
 
 
 @converter("Shape")
@@ -385,10 +393,10 @@ def _int_output(b, op, onnx_op, inputs, **attrs):
     """An ONNX op that makes int64, cast to the tensorflux output's dtype."""
     out = op.outputs[0]
     if out.dtype == dtypes.int64:
-        b.node(onnx_op, inputs, [out.name], hint=op.name, **attrs)
+        b.node(onnx_op, inputs, [b.out(op)], hint=op.name, **attrs)
     else:
         raw = b.node(onnx_op, inputs, hint=op.name + "/int64", **attrs)
-        b.node("Cast", [raw], [out.name], hint=op.name, to=onnx_type(out.dtype))
+        b.node("Cast", [raw], [b.out(op)], hint=op.name, to=onnx_type(out.dtype))
 
 
 def _axes(op, rank_of):
@@ -412,7 +420,7 @@ def _reduce(b, op):
         inputs.append(b.int64s(axes, op.name + "/axes"))
     elif axes is not None:
         attrs["axes"] = axes
-    b.node(onnx_op, inputs, [op.outputs[0].name], hint=op.name, **attrs)
+    b.node(onnx_op, inputs, [b.out(op)], hint=op.name, **attrs)
 
 
 @converter("ArgMax", "ArgMin")
@@ -424,7 +432,7 @@ def _arg(b, op):
 def _concat(b, op):
     rank = op.outputs[0].shape.ndims
     axis = op.attrs["axis"] % rank if rank else op.attrs["axis"]
-    b.node("Concat", [b.name(t) for t in op.inputs], [op.outputs[0].name], hint=op.name, axis=axis)
+    b.node("Concat", [b.name(t) for t in op.inputs], [b.out(op)], hint=op.name, axis=axis)
 
 
 @converter("Pack")
@@ -433,7 +441,7 @@ def _pack(b, op):
     axis = op.attrs["axis"] % rank if rank else op.attrs["axis"]
     axes = b.int64s([axis], op.name + "/axis")
     parts = [b.node("Unsqueeze", [b.name(t), axes], hint=f"{op.name}/unsqueeze") for t in op.inputs]
-    b.node("Concat", parts, [op.outputs[0].name], hint=op.name, axis=axis)
+    b.node("Concat", parts, [b.out(op)], hint=op.name, axis=axis)
 
 
 @converter("Unpack")
@@ -445,8 +453,8 @@ def _unpack(b, op):
                    [b.fresh(f"{op.name}/part") for _ in range(n)], hint=op.name + "/split", axis=axis)
     parts = parts if isinstance(parts, list) else [parts]
     axes = b.int64s([axis], op.name + "/axis")
-    for part, out in zip(parts, op.outputs):
-        b.node("Squeeze", [part, axes], [out.name], hint=op.name)
+    for i, part in enumerate(parts):
+        b.node("Squeeze", [part, axes], [b.out(op, i)], hint=op.name)
 
 
 @converter("SplitV")
@@ -454,7 +462,7 @@ def _split(b, op):
     rank = op.inputs[0].shape.ndims
     axis = op.attrs["axis"] % rank if rank else op.attrs["axis"]
     b.node("Split", [b.name(op.inputs[0]), b.int64s(list(op.attrs["size_splits"]), op.name + "/sizes")],
-           [t.name for t in op.outputs], hint=op.name, axis=axis)
+           [b.out(op, i) for i in range(len(op.outputs))], hint=op.name, axis=axis)
 
 
 @converter("Squeeze")
@@ -464,7 +472,7 @@ def _squeeze(b, op):
     if dims:
         rank = op.inputs[0].shape.ndims
         inputs.append(b.int64s([d % rank if rank else d for d in dims], op.name + "/axes"))
-    b.node("Squeeze", inputs, [op.outputs[0].name], hint=op.name)
+    b.node("Squeeze", inputs, [b.out(op)], hint=op.name)
 
 
 @converter("ExpandDims")
@@ -472,32 +480,32 @@ def _expand_dims(b, op):
     rank = op.outputs[0].shape.ndims
     axis = op.attrs["axis"] % rank if rank else op.attrs["axis"]
     b.node("Unsqueeze", [b.name(op.inputs[0]), b.int64s([axis], op.name + "/axes")],
-           [op.outputs[0].name], hint=op.name)
+           [b.out(op)], hint=op.name)
 
 
 @converter("Transpose")
 def _transpose(b, op):
     perm = op.attrs["perm"]
     attrs = {} if perm is None else {"perm": [int(p) for p in perm]}
-    b.node("Transpose", [b.name(op.inputs[0])], [op.outputs[0].name], hint=op.name, **attrs)
+    b.node("Transpose", [b.name(op.inputs[0])], [b.out(op)], hint=op.name, **attrs)
 
 
 @converter("Fill")
 def _fill(b, op):
     dims, value = op.inputs
-    b.node("Expand", [b.name(value), _as_int64(b, dims, op.name + "/dims")], [op.outputs[0].name],
+    b.node("Expand", [b.name(value), _as_int64(b, dims, op.name + "/dims")], [b.out(op)],
            hint=op.name)
 
 
 @converter("Tile")
 def _tile(b, op):
     b.node("Tile", [b.name(op.inputs[0]), _as_int64(b, op.inputs[1], op.name + "/multiples")],
-           [op.outputs[0].name], hint=op.name)
+           [b.out(op)], hint=op.name)
 
 
 @converter("GatherV2")
 def _gather(b, op):
-    b.node("Gather", [b.name(t) for t in op.inputs], [op.outputs[0].name], hint=op.name,
+    b.node("Gather", [b.name(t) for t in op.inputs], [b.out(op)], hint=op.name,
            axis=int(op.attrs["axis"]))
 
 
@@ -548,7 +556,7 @@ def _strided_slice(b, op):
     if newaxes:
         value = b.node("Unsqueeze", [value, b.int64s(newaxes, op.name + "/newaxis")],
                        hint=op.name + "/newaxis")
-    b.node("Identity", [value], [op.outputs[0].name], hint=op.name)
+    b.node("Identity", [value], [b.out(op)], hint=op.name)
 
 
 @converter("Pad")
@@ -562,7 +570,7 @@ def _pad(b, op):
         raise OnnxExportError(f"Pad {op.name!r}: SYMMETRIC padding has no ONNX equivalent")
     value = b.const(np.array(op.attrs["constant_values"], op.inputs[0].dtype.np_dtype),
                     op.name + "/value")
-    b.node("Pad", [b.name(op.inputs[0]), flat, value], [op.outputs[0].name], hint=op.name, mode=mode)
+    b.node("Pad", [b.name(op.inputs[0]), flat, value], [b.out(op)], hint=op.name, mode=mode)
 
 
 @converter("OneHot")
@@ -572,7 +580,7 @@ def _one_hot(b, op):
                                       hint=op.name + "/value") for t in (off, on)],
                     hint=op.name + "/values", axis=0)
     b.node("OneHot", [b.name(indices), b.int64s([op.attrs["depth"]], op.name + "/depth"), values],
-           [op.outputs[0].name], hint=op.name, axis=int(op.attrs["axis"]))
+           [b.out(op)], hint=op.name, axis=int(op.attrs["axis"]))
 
 
 # --- NHWC convolutions and pools as NCHW between transposes -------------------------------------------
@@ -593,7 +601,7 @@ def _conv2d(b, op):
     if kh is not None and kw is not None:
         attrs["kernel_shape"] = [kh, kw]
     y = b.node("Conv", [nchw, kernel], hint=op.name, **attrs)
-    b.node("Transpose", [y], [op.outputs[0].name], hint=op.name + "/to_nhwc", perm=_TO_NHWC)
+    b.node("Transpose", [y], [b.out(op)], hint=op.name + "/to_nhwc", perm=_TO_NHWC)
 
 
 @converter("MaxPool", "AvgPool")
@@ -604,4 +612,190 @@ def _pool(b, op):
     if op.type == "AvgPool":
         attrs["count_include_pad"] = 0  # TensorFlow averages over the window inside the input
     y = b.node("MaxPool" if op.type == "MaxPool" else "AveragePool", [nchw], hint=op.name, **attrs)
-    b.node("Transpose", [y], [op.outputs[0].name], hint=op.name + "/to_nhwc", perm=_TO_NHWC)
+    b.node("Transpose", [y], [b.out(op)], hint=op.name + "/to_nhwc", perm=_TO_NHWC)
+
+
+# --- control flow: While -> Loop, If -> If, TensorArrays -> sequences -----------------------------------
+def _convert_ops(b, ops):
+    for op in ops:
+        if op.type == "Arg":
+            continue
+        if op.type not in ONNX:
+            raise OnnxExportError(f"Cannot export to ONNX: op {op.name!r} ({op.type}) inside a "
+                                  f"loop or branch has no ONNX conversion")
+        ONNX[op.type](b, op)
+
+
+def _value_type(b, name, tensor, sequence=None):
+    helper = b.helper
+    if tensor.dtype is dtypes.variant:
+        return helper.make_tensor_sequence_value_info(name, onnx_type(sequence), None)
+    return helper.make_tensor_value_info(name, onnx_type(tensor.dtype), None)
+
+
+def _subgraph(b, body):
+    """Run ``body()`` with nodes going into a new list; returns (nodes, its result)."""
+    saved = b.nodes
+    b.nodes = []
+    try:
+        result = body()
+        return b.nodes, result
+    finally:
+        b.nodes = saved
+
+
+def _element_dtype(op, flow):
+    """The element dtype of the TensorArray carried by ``flow``."""
+    from tensorflux.interop.tf_ops import flow_element_dtype
+    try:
+        return flow_element_dtype(flow)
+    except TypeError as exc:
+        raise OnnxExportError(f"Cannot export to ONNX ({op.name!r}): {exc}") from None
+
+
+@converter("While")
+def _while(b, op):
+    ctx = op.attrs["body"]
+    k = len(ctx.args)
+    inits = op.inputs[:k]
+    seq_types = {}
+    for i, arg in enumerate(ctx.args):
+        if arg.dtype is dtypes.variant:
+            seq_types[i] = _element_dtype(op, inits[i])
+    cond_ops = _cond_ops(ctx)
+    # The loop's first test, outside it, on the initial values.
+    saved = dict(b.produced)
+    for arg, t in zip(ctx.args, inits):
+        b.produced[arg] = b.name(t)
+    b.suffix = "/first_test"
+    _convert_ops(b, cond_ops)
+    first = b.name(ctx.cond_output)
+    b.suffix = ""
+    b.produced = saved
+
+    def body():
+        iteration = b.fresh(f"{op.name}/iteration")
+        cond_in = b.fresh(f"{op.name}/cond_in")
+        inputs = [b.helper.make_tensor_value_info(iteration, 7, []),
+                  b.helper.make_tensor_value_info(cond_in, 9, [])]
+        for i, arg in enumerate(ctx.args):
+            name = b.fresh(f"{arg.name}/in")
+            b.produced[arg] = name
+            inputs.append(_value_type(b, name, arg, seq_types.get(i)))
+        _convert_ops(b, _needed_in(ctx, ctx.outputs))
+        new_values = [b.name(t) for t in ctx.outputs]
+        inner = dict(b.produced)
+        for arg, value in zip(ctx.args, new_values):
+            b.produced[arg] = value
+        b.suffix = "/next_test"
+        _convert_ops(b, cond_ops)
+        b.suffix = ""
+        outputs = []
+        for i, (arg, value) in enumerate([(None, b.name(ctx.cond_output))] +
+                                         list(zip(ctx.args, new_values))):
+            name = b.node("Identity", [value], hint=f"{op.name}/body_out")
+            outputs.append(b.helper.make_tensor_value_info(name, 9, []) if arg is None
+                           else _value_type(b, name, arg, seq_types.get(i - 1)))
+        b.produced = inner
+        return inputs, outputs
+
+    saved = dict(b.produced)
+    nodes, (inputs, outputs) = _subgraph(b, body)
+    b.produced = saved
+    graph = b.helper.make_graph(nodes, f"{op.name}/body", inputs, outputs)
+    max_iterations = _as_int64(b, op.inputs[-1], op.name + "/max") if op.attrs["has_max"] else ""
+    results = [b.out(op, i) for i in range(k)]
+    b.node("Loop", [max_iterations, first] + [b.name(t) for t in inits], results, hint=op.name,
+           body=graph)
+
+
+def _cond_ops(ctx):
+    return _needed_in(ctx, [ctx.cond_output])
+
+
+def _needed_in(ctx, tensors):
+    """The ops of a loop body or branch that computing ``tensors`` needs (inference has
+    no use for the rest), in order."""
+    from tensorflux.interop.tf_ops import _context_ops
+    return [op for op in _context_ops(ctx, list(tensors)) if op.type != "Arg"]
+
+
+@converter("If")
+def _if(b, op):
+    n = len(op.attrs["Tout"])
+    branches = []
+    for ctx in (op.attrs["then_branch"], op.attrs["else_branch"]):
+        def body(ctx=ctx):
+            _convert_ops(b, _needed_in(ctx, ctx.outputs))
+            outs = []
+            for t in ctx.outputs:
+                name = b.node("Identity", [b.name(t)], hint=f"{ctx.name}/out")
+                outs.append(b.helper.make_tensor_value_info(name, onnx_type(t.dtype), None))
+            return outs
+        saved = dict(b.produced)
+        nodes, outs = _subgraph(b, body)
+        b.produced = saved
+        branches.append(b.helper.make_graph(nodes, ctx.name, [], outs))
+    b.node("If", [b.name(op.inputs[0])], [b.out(op, i) for i in range(n)], hint=op.name,
+           then_branch=branches[0], else_branch=branches[1])
+
+
+@converter("TensorArrayV3")
+def _ta_new(b, op):
+    b.node("SequenceEmpty", [], [b.out(op)], hint=op.name, dtype=onnx_type(op.attrs["dtype"]))
+
+
+@converter("TensorArrayUnstack")
+def _ta_unstack(b, op):
+    b.node("SplitToSequence", [b.name(op.inputs[1])], [b.out(op)], hint=op.name, axis=0, keepdims=0)
+
+
+@converter("TensorArrayScatterV3")
+def _ta_scatter(b, op):
+    from tensorflux.interop.graph_import import fold_constant
+    indices = fold_constant(op.inputs[1])
+    if indices is None or not np.array_equal(np.ravel(indices), np.arange(np.size(indices))):
+        if not _is_full_range(op.inputs[1]):
+            raise OnnxExportError(f"TensorArray scatter {op.name!r}: only scattering to 0..n-1 "
+                                  f"in order exports to ONNX")
+    b.node("SplitToSequence", [b.name(op.inputs[2])], [b.out(op)], hint=op.name, axis=0, keepdims=0)
+
+
+def _is_full_range(tensor):
+    """Whether ``tensor`` is range(0, n, 1)."""
+    from tensorflux.ops.shape_fns import constant_value
+    op = tensor.op
+    if op.type != "Range":
+        return False
+    start, delta = constant_value(op.inputs[0]), constant_value(op.inputs[2])
+    return start is not None and delta is not None and int(start) == 0 and int(delta) == 1
+
+
+@converter("TensorArrayReadV3")
+def _ta_read(b, op):
+    b.node("SequenceAt", [b.name(op.inputs[0]), b.name(op.inputs[1])], [b.out(op)], hint=op.name)
+
+
+@converter("TensorArrayWriteV3")
+def _ta_write(b, op):
+    b.node("SequenceInsert", [b.name(op.inputs[0]), b.name(op.inputs[2]), b.name(op.inputs[1])],
+           [b.out(op)], hint=op.name)
+
+
+@converter("TensorArrayStack")
+def _ta_stack(b, op):
+    b.node("ConcatFromSequence", [b.name(op.inputs[0])], [b.out(op)], hint=op.name, axis=0,
+           new_axis=1)
+
+
+@converter("TensorArrayGatherV3")
+def _ta_gather(b, op):
+    """All elements stacked, then the ones asked for (exact for any indices)."""
+    stacked = b.node("ConcatFromSequence", [b.name(op.inputs[0])], hint=op.name + "/stack",
+                     axis=0, new_axis=1)
+    b.node("Gather", [stacked, b.name(op.inputs[1])], [b.out(op)], hint=op.name, axis=0)
+
+
+@converter("TensorArraySizeV3")
+def _ta_size(b, op):
+    _int_output(b, op, "SequenceLength", [b.name(op.inputs[0])])

@@ -578,9 +578,10 @@ def _export_ta_new(ex):
                     "_tensorflux_clear_after_read": attrs["clear_after_read"]})
 
 
-def _element_dtype(ex, flow_index=0):
-    """The element dtype of the TensorArray whose flow is input ``flow_index``."""
-    op = ex.op.inputs[flow_index].op
+def flow_element_dtype(flow):
+    """The element dtype of the TensorArray a flow tensor carries (followed back through
+    writes and loop variables to the TensorArray that made it)."""
+    op = flow.op
     seen = set()
     while op not in seen:
         seen.add(op)
@@ -598,7 +599,7 @@ def _element_dtype(ex, flow_index=0):
         if not op.inputs:
             break
         op = op.inputs[0].op
-    raise TypeError(f"cannot tell the element dtype of the TensorArray {ex.op.name!r} uses")
+    raise TypeError(f"cannot tell the element dtype of the TensorArray {flow.name} carries")
 
 
 @exporter("TensorArrayWriteV3")
