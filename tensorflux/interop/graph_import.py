@@ -516,6 +516,10 @@ class GraphImporter:
         from tensorflux.ops.while_loop import while_loop
         frame = self.frames[self.inputs[exit_name][0][0]]
         where = f"{self.source}: while loop {frame.name!r}"
+        building = self.__dict__.setdefault("_building", set())
+        if frame in building:
+            raise GraphFormatError(f"{where} feeds its own inputs (malformed frame)")
+        building.add(frame)
         loop_vars, invariants, loop_cond = self._loop_structure(frame, where)
         outer = [self.inputs[e][0] for e, *_ in loop_vars] + \
             [self.inputs[e][0] for e in invariants]
@@ -560,6 +564,7 @@ class GraphImporter:
             raise
         except (TypeError, ValueError) as exc:
             raise GraphFormatError(f"{where}: {exc}") from None
+        building.discard(frame)
         for (_, _, _, _, exit_node), t in zip(loop_vars, results):
             if exit_node is None:
                 continue
@@ -643,7 +648,10 @@ def import_tf_graph_def(graph, graph_def, prefix="", input_map=None, source="gra
     """Create the nodes of a TensorFlow GraphDef in ``graph``; returns the importer, whose
     ``root.tensors`` maps (node name, output index) to the new tensors."""
     importer = GraphImporter(graph, graph_def, prefix, input_map, source, skip, clear_devices)
-    importer.run()
+    try:
+        importer.run()
+    except RecursionError:
+        raise GraphFormatError(f"{source}: the graph nests too deeply to import") from None
     return importer
 
 

@@ -90,7 +90,10 @@ def import_meta_graph(meta, clear_devices=False, import_scope=None, source="meta
     variables = _restore_collections(graph, meta, importer, source)
     if scope is None:
         return None
-    keys = _saver_keys(meta, scope)
+    try:
+        keys = _saver_keys(meta, scope)
+    except (ValueError, TypeError, IndexError, UnicodeDecodeError) as exc:
+        raise GraphFormatError(f"{source}: the saver's SaveV2 node is malformed: {exc}") from None
     by_op = {v.op.name: v for v in variables.values()}
     var_map = {}
     for key, node in keys.items():
