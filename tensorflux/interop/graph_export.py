@@ -119,6 +119,16 @@ def _set_list_item(lst, inner, v):
         lst.func.add().name = v
 
 
+def unique_name(name, taken):
+    """``name``, or ``name_1``, ``name_2``... whichever ``taken`` lacks; marks it taken."""
+    base, i = name, 0
+    while name in taken:
+        i += 1
+        name = f"{base}_{i}"
+    taken.add(name)
+    return name
+
+
 # --- where nodes go: the graph or one function -----------------------------------------------------------
 class _Scope:
     def __init__(self, nodes, function=False):
@@ -130,12 +140,7 @@ class _Scope:
         self.node_types = {}        # node name -> (TF op type, attrs) for function refs
 
     def unique(self, name):
-        base, i = name, 0
-        while name in self.names:
-            i += 1
-            name = f"{base}_{i}"
-        self.names.add(name)
-        return name
+        return unique_name(name, self.names)
 
 
 def output_arg_ref(op_type, attrs, index):

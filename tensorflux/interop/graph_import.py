@@ -17,9 +17,6 @@ executed: attrs are decoded by type, constants bounded by their own bytes.
 """
 from __future__ import annotations
 
-import os
-
-from tensorflux.core import errors
 from tensorflux.core.shapes import TensorShape
 from tensorflux.interop import protos
 from tensorflux.interop.tf_ops import IGNORED_ATTRS, IMPORT, UnsupportedGraph
@@ -33,20 +30,7 @@ _MISSING = object()
 # --- reading files -----------------------------------------------------------------------------
 def read_graph_def(path: str):
     """A GraphDef from a binary (``.pb``) or text (``.pbtxt``) file."""
-    if not os.path.isfile(path):
-        raise errors.NotFoundError(None, None, f"Graph file {path!r} does not exist")
-    with open(path, "rb") as f:
-        data = f.read()
-    graph_def = protos.graph_pb2().GraphDef()
-    try:
-        if path.endswith((".pbtxt", ".txt")):
-            protos.text_format().Parse(data.decode("utf-8"), graph_def)
-        else:
-            graph_def.ParseFromString(data)
-    except Exception as exc:
-        raise GraphFormatError(f"{path!r} is not a TensorFlow GraphDef (truncated or "
-                               f"corrupt?): {type(exc).__name__}: {exc}") from None
-    return graph_def
+    return protos.read_proto_file(path, protos.graph_pb2().GraphDef(), "TensorFlow GraphDef")
 
 
 # --- attrs ---------------------------------------------------------------------------------------
@@ -596,7 +580,6 @@ def _tuples(value):
 def _function_nodes(fdef, where):
     """The FunctionDef's nodes with TensorFlow's function input syntax ("node:arg:i",
     "arg") rewritten to graph syntax ("node:flat index", "arg:0")."""
-    from tensorflux.interop.graph_export import output_arg_ref
     node_defs = {n.name: n for n in fdef.node_def}
     args = {a.name for a in fdef.signature.input_arg}
     out = []
@@ -611,7 +594,7 @@ def _function_nodes(fdef, where):
 
 
 def _graph_ref(ref, node_defs, args, where):
-    from tensorflux.interop.graph_export import output_arg_ref
+    """One function input reference in graph syntax (see _function_nodes)."""
     control = ref.startswith("^")
     body = ref[1:] if control else ref
     parts = body.split(":")
@@ -639,7 +622,6 @@ def _graph_ref(ref, node_defs, args, where):
                 break
             flat += int(attrs.get(out.get("number_attr"), 1)) if "number_attr" in out else \
                 len(attrs.get(out.get("type_list_attr"), ())) if "type_list_attr" in out else 1
-    del output_arg_ref
     return f"{name}:{flat + int(index)}"
 
 

@@ -11,9 +11,6 @@ skipped.
 """
 from __future__ import annotations
 
-import os
-
-from tensorflux.core import errors
 from tensorflux.interop import protos
 from tensorflux.serialization.graph_format import GraphFormatError
 
@@ -32,21 +29,8 @@ def is_tf_meta_graph_file(path: str) -> bool:
 
 
 def read_meta_graph_def(path: str):
-    if not os.path.isfile(path):
-        raise errors.NotFoundError(None, None, f"Meta graph file {path!r} does not exist")
-    with open(path, "rb") as f:
-        data = f.read()
-    meta = protos.meta_graph_pb2().MetaGraphDef()
-    try:
-        if path.endswith((".pbtxt", ".txt")):
-            protos.text_format().Parse(data.decode("utf-8"), meta)
-        else:
-            meta.ParseFromString(data)
-    except Exception as exc:
-        raise GraphFormatError(f"{path!r} is neither a tensorflux .meta file nor a TensorFlow "
-                               f"MetaGraphDef (truncated or corrupt?): {type(exc).__name__}: "
-                               f"{exc}") from None
-    return meta
+    return protos.read_proto_file(path, protos.meta_graph_pb2().MetaGraphDef(),
+                                  "TensorFlow MetaGraphDef (nor a tensorflux .meta file)")
 
 
 def _saver_scope(saver_def):

@@ -55,12 +55,8 @@ class _Builder:
         self.suffix = ""    # for ops written twice (a loop's cond, before and inside it)
 
     def fresh(self, hint):
-        name, i = hint, 0
-        while name in self.names:
-            i += 1
-            name = f"{hint}_{i}"
-        self.names.add(name)
-        return name
+        from tensorflux.interop.graph_export import unique_name
+        return unique_name(hint, self.names)
 
     def name(self, tensor):
         return self.alias.get(tensor) or self.produced.get(tensor) or tensor.name
@@ -373,10 +369,16 @@ def _as_int64(b, tensor, hint):
     return b.node("Cast", [b.name(tensor)], hint=hint, to=7)
 
 
-@converter("Reshape")
-def _reshape(b, op):
-    b.node("Reshape", [b.name(op.inputs[0]), _as_int64(b, op.inputs[1], op.name + "/shape")],
-           [b.out(op)], hint=op.name)
+def _int64_second_input(onnx_op):
+    """An ONNX op whose second input (a shape or multiples) must be int64."""
+    def convert(b, op):
+        b.node(onnx_op, [b.name(op.inputs[0]), _as_int64(b, op.inputs[1], op.name + "/int64")],
+               [b.out(op)], hint=op.name)
+    return convert
+
+
+ONNX["Reshape"] = _int64_second_input("Reshape")
+ONNX["Tile"] = _int64_second_input("Tile")
 
 
 @converter("Shape")
@@ -495,12 +497,6 @@ def _fill(b, op):
     dims, value = op.inputs
     b.node("Expand", [b.name(value), _as_int64(b, dims, op.name + "/dims")], [b.out(op)],
            hint=op.name)
-
-
-@converter("Tile")
-def _tile(b, op):
-    b.node("Tile", [b.name(op.inputs[0]), _as_int64(b, op.inputs[1], op.name + "/multiples")],
-           [b.out(op)], hint=op.name)
 
 
 @converter("GatherV2")

@@ -95,6 +95,29 @@ def text_format():
     return tf_text
 
 
+def read_proto_file(path, message, what):
+    """Parse the file at ``path`` into ``message`` (text format for ``.pbtxt`` / ``.txt``);
+    NotFoundError if it is missing, GraphFormatError (a ValueError) naming it if it is not
+    a ``what``."""
+    import os
+
+    from tensorflux.core import errors
+    from tensorflux.serialization.graph_format import GraphFormatError
+    if not os.path.isfile(path):
+        raise errors.NotFoundError(None, None, f"{what} file {path!r} does not exist")
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        if path.endswith((".pbtxt", ".txt")):
+            text_format().Parse(data.decode("utf-8"), message)
+        else:
+            message.ParseFromString(data)
+    except Exception as exc:
+        raise GraphFormatError(f"{path!r} is not a {what} (truncated or corrupt?): "
+                               f"{type(exc).__name__}: {exc}") from None
+    return message
+
+
 # --- messages tensorboard does not ship ----------------------------------------------------
 @functools.lru_cache(maxsize=None)
 def _extra_messages():
