@@ -249,3 +249,14 @@ def test_index_naming_a_shard_that_is_not_there(tmp_path):
         f.write(build_table([(b"", header.SerializeToString()), (b"a", entry.SerializeToString())]))
     with pytest.raises(tf.errors.NotFoundError, match=r"two.data-00001-of-00002.*'a'"):
         tf.train.NewCheckpointReader(prefix).get_tensor("a")
+
+
+def test_a_failing_assert_from_a_tensorflow_graph_names_itself_and_its_data():
+    check = tf.get_default_graph().create_op(
+        "Assert", [tf.constant(False), tf.constant(["lengths must match"]), tf.constant([3, 4])],
+        {"summarize": 3}, name="CheckSeqLen")
+    with tf.control_dependencies([check]):
+        out = tf.identity(1.0)
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
+                                             match=r"lengths must match; 3 4.*'CheckSeqLen'"):
+        sess.run(out)
