@@ -88,7 +88,27 @@ def loop_rnn():
     return {"X:0": x}, ["outputs:0", "final:0"]
 
 
-MODELS = {"seed_mlp": seed_mlp, "layers_net": layers_net, "cnn": cnn,
+def op_zoo():
+    """Many ops whose TensorFlow form differs from tensorflux's (attrs as inputs, masks)."""
+    X = tf.placeholder(tf.float32, [None, 4, 6], name="X")
+    labels = tf.placeholder(tf.int32, [None], name="labels")
+    a = tf.reduce_sum(X[:, 1:3, ::2], axis=[1], keepdims=True)
+    b = tf.reduce_max(tf.transpose(X, [0, 2, 1]), axis=-1)
+    c = tf.concat([tf.squeeze(a, axis=1), b[:, :3]], axis=1)
+    d = tf.pad(c, [[0, 0], [1, 2]], constant_values=0.5)
+    e = tf.gather(d, [4, 0, 2], axis=1) + tf.one_hot(labels, 3, on_value=2.0, off_value=-1.0)
+    parts = tf.split(tf.tile(tf.expand_dims(e, 1), [1, 2, 1]), [1, 2], axis=2)
+    f = tf.stack(tf.unstack(parts[1], axis=1), axis=2)
+    g = tf.where(tf.greater(f, 0.0), f, tf.zeros_like(f) - tf.cast(tf.argmin(b, axis=1), tf.float32)[:, None, None])
+    h = tf.reduce_mean(tf.pad(X, [[0, 0], [1, 1], [0, 0]], mode="REFLECT"), axis=[1, 2])
+    tf.identity(g, name="zoo_g")
+    tf.identity(h + tf.cast(tf.range(2, 5)[tf.newaxis, 1], tf.float32), name="zoo_h")
+    rng = np.random.RandomState(6)
+    return ({"X:0": rng.randn(3, 4, 6).astype(np.float32), "labels:0": np.int32([2, 0, 1])},
+            ["zoo_g:0", "zoo_h:0"])
+
+
+MODELS = {"op_zoo": op_zoo, "seed_mlp": seed_mlp, "layers_net": layers_net, "cnn": cnn,
           "static_lstm": static_lstm, "loop_rnn": loop_rnn}
 
 

@@ -575,7 +575,8 @@ def _one_hot(b, op):
     values = b.node("Concat", [b.node("Unsqueeze", [b.name(t), b.int64s([0], op.name + "/axis0")],
                                       hint=op.name + "/value") for t in (off, on)],
                     hint=op.name + "/values", axis=0)
-    b.node("OneHot", [b.name(indices), b.int64s([op.attrs["depth"]], op.name + "/depth"), values],
+    b.node("OneHot", [_as_int64(b, indices, op.name + "/indices"),
+                      b.int64s([op.attrs["depth"]], op.name + "/depth"), values],
            [b.out(op)], hint=op.name, axis=int(op.attrs["axis"]))
 
 
@@ -795,3 +796,12 @@ def _ta_gather(b, op):
 @converter("TensorArraySizeV3")
 def _ta_size(b, op):
     _int_output(b, op, "SequenceLength", [b.name(op.inputs[0])])
+
+
+@converter("ZerosLike", "OnesLike")
+def _fill_like(b, op):
+    x = op.inputs[0]
+    value = np.array([0 if op.type == "ZerosLike" else 1], dtype=x.dtype.np_dtype)
+    shape = b.node("Shape", [b.name(x)], hint=op.name + "/shape")
+    b.node("ConstantOfShape", [shape], [b.out(op)], hint=op.name,
+           value=b.onnx.numpy_helper.from_array(value, op.name + "/value"))
