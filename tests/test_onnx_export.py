@@ -89,3 +89,28 @@ def test_an_unfed_placeholder_is_named():
     k = tf.placeholder(tf.float32, [], name="k")
     with tf.Session() as sess, pytest.raises(OnnxExportError, match="'k'"):
         tf.export_onnx(sess, [x], [x * k])
+
+
+def test_tensorflow_conds_and_loops_reach_onnxruntime():
+    """TF1's v1 conds (batch norm switched by `training`, nested, inside a loop)."""
+    data = np.load(os.path.join(FIXTURES, "cond", "expected.npz"))
+    tf.import_graph_def(read_graph_def(os.path.join(FIXTURES, "cond", "frozen.pb")), name="")
+    with tf.Session() as sess:
+        model = tf.export_onnx(sess, ["X:0"], ["normalized:0", "looped:0"])
+    assert {"If", "Loop"} <= {n.op_type for n in model.graph.node}
+    assert_close(run_onnx(model, {"X:0": data["in:X"]}),
+                 [data["out:normalized"], data["out:looped"]])
+
+
+def test_floor_division_and_modulo_follow_python_signs():
+    ints = tf.placeholder(tf.int32, [None], name="i"), tf.placeholder(tf.int32, [None], name="j")
+    floats = tf.placeholder(tf.float32, [None], name="f"), tf.placeholder(tf.float32, [None], name="g")
+    outs = [ints[0] // ints[1], ints[0] % ints[1], floats[0] // floats[1], floats[0] % floats[1]]
+    x, y = np.int32([7, -7, 7, -7, 6, 0]), np.int32([2, 2, -2, -2, 3, 5])
+    with tf.Session() as sess:
+        model = tf.export_onnx(sess, list(ints) + list(floats), outs)
+    got = run_onnx(model, {"i:0": x, "j:0": y, "f:0": x.astype(np.float32), "g:0": y.astype(np.float32)})
+    expected = [np.floor_divide(x, y), np.mod(x, y)]
+    expected += [e.astype(np.float32) for e in expected]
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)

@@ -64,7 +64,8 @@ def test_damaged_checkpoint_files(tmp_path_factory, suffix, truncate_at, edits):
 
 
 @FUZZ
-@given(model=st.sampled_from(["linreg", "mlp", "rnn"]), truncate_at=truncation, edits=byte_edits)
+@given(model=st.sampled_from(["linreg", "mlp", "rnn", "cond"]), truncate_at=truncation,
+       edits=byte_edits)
 def test_damaged_graph_defs(tmp_path_factory, model, truncate_at, edits):
     path = tmp_path_factory.mktemp("g") / "frozen.pb"
     with open(os.path.join(FIXTURES, model, "frozen.pb"), "rb") as f:
@@ -154,7 +155,7 @@ attr_values = st.one_of(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(model=st.sampled_from(["linreg", "mlp", "rnn", "cnn"]),
+@given(model=st.sampled_from(["linreg", "mlp", "rnn", "cnn", "cond"]),
        edits=st.lists(st.tuples(st.integers(0, 10 ** 4), st.sampled_from(["op", "input", "attr"]),
                                 st.integers(0, 10 ** 4), attr_values), min_size=1, max_size=3))
 def test_structurally_wrong_graph_defs(model, edits):

@@ -17,6 +17,7 @@ MODELS = {
     "mlp": ["dnn/outputs/add", "probabilities", "prediction", "loss/loss", "eval/accuracy"],
     "cnn": ["logits", "probabilities"],
     "rnn": ["outputs", "logits"],
+    "cond": ["normalized", "looped"],
 }
 BACKENDS = backends_to_test()
 
@@ -260,3 +261,15 @@ def test_a_failing_assert_from_a_tensorflow_graph_names_itself_and_its_data():
     with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError,
                                              match=r"lengths must match; 3 4.*'CheckSeqLen'"):
         sess.run(out)
+
+
+def test_v1_conds_become_if_ops_and_follow_the_predicate():
+    """TF1's tf.cond (Switch / Merge): batch norm switched by `training`, a nested cond,
+    and a cond inside a while loop, against TensorFlow's values for both settings."""
+    tf.import_graph_def(read_graph_def(fixture("cond", "frozen.pb")), name="")
+    types = [op.type for op in tf.get_default_graph().get_operations()]
+    assert types.count("If") == 4 and not {"Switch", "Merge"} & set(types)
+    feeds, outs = expected("cond")
+    with tf.Session() as sess:
+        trained = sess.run(["normalized:0", "looped:0"], {**feeds, "training:0": True})
+    assert_matches_tf({"normalized_training": trained[0], "looped_training": trained[1]}, outs)

@@ -164,12 +164,22 @@ class Frame:
 
 
 class _Env:
-    """The tensors imported so far in one frame being traced (or the graph itself)."""
+    """The tensors imported so far in one frame being traced (or the graph itself), or in
+    one side of a v1 cond being traced (``branches``: the (predicate, side) pairs it is
+    inside; ``parent``: where the tensors from outside the branch are)."""
 
-    def __init__(self, frame):
-        self.frame = frame
+    def __init__(self, frame, branches=frozenset(), parent=None):
+        self.frame, self.branches, self.parent = frame, branches, parent
         self.tensors = {}   # (node name, output index) -> Tensor (None: no such output)
         self.done = set()   # node names imported (or bound) here
+
+    def lookup(self, key):
+        env = self
+        while env is not None:
+            if key in env.tensors:
+                return env.tensors[key]
+            env = env.parent
+        return _MISSING
 
 
 def _parse_input(ref):
@@ -229,6 +239,7 @@ class GraphImporter:
         self.inputs = {n: [_parse_input(r) for r in node.input] for n, node in self.nodes.items()}
         self._validate()
         self.frames = self._assign_frames()
+        self.sides = self._assign_cond_sides()
 
     # --- checks before anything is created -------------------------------------------------------
     def _validate(self):
@@ -292,6 +303,50 @@ class GraphImporter:
             deps = [s for s in deps if self.nodes[s].op not in ("NextIteration", "RefNextIteration")]
         return deps
 
+    # --- v1 conds: which side of which cond each node is on -----------------------------------
+    def _is_cond_switch(self, name):
+        node = self.nodes[name]
+        if node.op not in ("Switch", "RefSwitch") or len(self.inputs[name]) != 2:
+            return False
+        pred = self.inputs[name][1][0]
+        return pred not in self.nodes or self.nodes[pred].op != "LoopCond"
+
+    def _is_cond_merge(self, name):
+        return self.nodes[name].op in ("Merge", "RefMerge") and not any(
+            s in self.nodes and self.nodes[s].op in ("NextIteration", "RefNextIteration")
+            for s, _ in self.inputs[name])
+
+    def cond_pred(self, switch):
+        """The predicate of a cond Switch, through the Identities TF1 puts before it."""
+        src, index = self.inputs[switch][1]
+        while src in self.nodes and self.nodes[src].op == "Identity" and self.inputs[src]:
+            src, index = self.inputs[src][0]
+        return (src, index)
+
+    def _assign_cond_sides(self):
+        """For each node, the set of (predicate, side) pairs of the v1 conds it is inside
+        (side 1: the true branch): a Switch's output i adds (its predicate, i); a Merge
+        keeps what both its inputs share."""
+        order = _postorder(list(self.nodes), self._all_deps, self._cycle)
+        sides = {}
+
+        def of_input(src, index):
+            base = sides.get(src, frozenset())
+            if src in self.nodes and self._is_cond_switch(src) and index >= 0:
+                return base | {(self.cond_pred(src), index)}
+            return base
+
+        for name in order:
+            refs = [(s, i) for s, i in self.inputs[name] if s in self.nodes]
+            if self._is_cond_merge(name):
+                data = [of_input(s, i) for s, i in refs if i >= 0]
+                sides[name] = frozenset.intersection(*data) if data else frozenset()
+            elif self.nodes[name].op in ("Merge", "RefMerge"):  # a loop's: what enters it
+                sides[name] = of_input(*refs[0]) if refs else frozenset()
+            else:
+                sides[name] = frozenset().union(*(of_input(s, i) for s, i in refs))
+        return sides
+
     # --- importing ------------------------------------------------------------------------------
     @staticmethod
     def _is_tensorflux_op(node):
@@ -301,7 +356,8 @@ class GraphImporter:
 
     def run(self):
         env = _Env(None)
-        roots = [n for n in self.nodes if self.frames[n] is None]
+        roots = [n for n in self.nodes if self.frames[n] is None and not self.sides[n]
+                 and not self._is_cond_switch(n)]  # a cond's Switches are bound in its branches
         if self.nested:  # a function body, traced inside a cond branch or loop body
             self.resolve(roots, env)
         else:
@@ -316,14 +372,17 @@ class GraphImporter:
 
     def resolve(self, names, env):
         def deps(name):
+            if self.nodes[name].op in ("Exit", "RefExit") or self._is_cond_merge(name):
+                return []  # a loop or a cond: built as a whole by _import_node
             out = []
             for src, index in self.inputs[name]:
                 if (src, max(index, 0)) in self.input_map or src not in self.nodes:
                     continue
                 if self.frames.get(src) is env.frame and src not in env.done \
+                        and self.sides[src] <= env.branches \
                         and not (index < 0 and self.nodes[src].op in LOOP_OPS):
                     out.append(src)
-            return out if self.nodes[name].op not in ("Exit", "RefExit") else []
+            return out
 
         for name in _postorder([n for n in names if n not in env.done], deps, self._cycle):
             if name not in env.done:
@@ -333,7 +392,7 @@ class GraphImporter:
     def tensor(self, src, index, env, where):
         if (src, index) in self.input_map:
             return self.input_map[(src, index)]
-        t = env.tensors.get((src, index), _MISSING)
+        t = env.lookup((src, index))
         if t is _MISSING or t is None:
             raise GraphFormatError(f"{where}: input {src}:{index} is not available here (an "
                                    f"output it does not have, or a tensor of another loop)")
@@ -345,11 +404,12 @@ class GraphImporter:
         if node.op in ("Exit", "RefExit"):
             self._import_loop(name, env)
             return
+        if self._is_cond_merge(name):
+            self._import_cond(name, env)
+            return
         if node.op in LOOP_OPS:
-            raise GraphFormatError(f"{where}: a {node.op} outside a while loop's structure "
-                                   f"(TF1's v1 tf.cond, Switch/Merge outside a loop, is not "
-                                   f"supported; re-export the model with control flow v2 or "
-                                   f"without tf.cond)")
+            raise GraphFormatError(f"{where}: a {node.op} outside the structure of a while loop "
+                                   f"or cond")
         if "_tensorflux_gradient" in node.attr:
             kind = "tf.cond" if node.op == "If" else "tf.while_loop"
             raise GraphFormatError(f"{where}: the gradient of a {kind} is re-imported only from "
@@ -453,6 +513,109 @@ class GraphImporter:
             out[i] = t
         return out
 
+    # --- v1 conds ------------------------------------------------------------------------------
+    def _import_cond(self, merge, env):
+        """The Merges of one v1 tf.cond (same predicate, same name scope) become one If:
+        each side's nodes are traced into its branch, the Switches feeding it bound to
+        the tensors they switch."""
+        from tensorflux.ops.cond import cond
+        where = f"{self.source}: cond of node {merge!r}"
+        pred, group = self._cond_group(merge, env, where)
+        sides = {1: [], 0: []}
+        for m in group:
+            refs = [(s, i) for s, i in self.inputs[m] if i >= 0]
+            for side in (1, 0):
+                hits = [r for r in refs if (pred, side) in self._side_of(*r)]
+                if len(hits) != 1:
+                    raise GraphFormatError(f"{where}: Merge {m!r} does not join the two sides of "
+                                           f"its cond")
+                sides[side].append(hits[0])
+        outer, switches = set(), set()
+        for side in (1, 0):
+            self._branch_inputs(sides[side], pred, side, outer, switches)
+        self.resolve(sorted(outer | {self.inputs[s][0][0] for s in switches} | {pred[0]}), env)
+        pred_tensor = self.tensor(*pred, env, where)
+
+        def branch(side):
+            def fn():
+                benv = _Env(env.frame, env.branches | {(pred, side)}, parent=env)
+                for sw in switches:
+                    value = self.tensor(*self.inputs[sw][0], env, where)
+                    benv.tensors[(sw, side)] = value
+                    benv.tensors[(sw, 1 - side)] = None
+                    benv.done.add(sw)
+                self.resolve([s for s, _ in sides[side]], benv)
+                return [self.tensor(s, i, benv, where) for s, i in sides[side]]
+            return fn
+
+        scope = merge.rsplit("/", 1)[0] if "/" in merge else merge
+        try:
+            outputs = cond(pred_tensor, branch(1), branch(0), strict=True,
+                           name=self.new_name(scope) + "/")
+        except GraphFormatError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise GraphFormatError(f"{where}: {exc}") from None
+        for m, t in zip(group, outputs):
+            name = self.new_name(m)
+            exact = name + "/" if name not in self.graph._ops_by_name else name
+            env.tensors[(m, 0)] = self.graph.create_op("Identity", [t], name=exact)._outputs[0]
+            env.tensors[(m, 1)] = None  # value_index: which side ran (not supported)
+            env.done.add(m)
+
+    def _side_of(self, src, index):
+        base = self.sides[src]
+        if self._is_cond_switch(src):
+            return base | {(self.cond_pred(src), index)}
+        return base
+
+    def _cond_group(self, merge, env, where):
+        """The predicate of ``merge``'s cond and every Merge of that cond."""
+        refs = [(s, i) for s, i in self.inputs[merge] if i >= 0]
+        if len(refs) != 2:
+            raise GraphFormatError(f"{where}: a cond Merge needs two inputs, it has {len(refs)}")
+        a, b = (self._side_of(*r) for r in refs)
+        preds = {p for p, side in a ^ b if (p, 1 - side) in (a ^ b)}
+        if len(preds) != 1:
+            raise GraphFormatError(f"{where}: cannot tell which Switch the Merge joins")
+        pred = preds.pop()
+        scope = merge.rsplit("/", 1)[0] if "/" in merge else ""
+        group = [m for m in self.nodes if m not in env.done and self._is_cond_merge(m)
+                 and self.frames[m] is env.frame and (m.rsplit("/", 1)[0] if "/" in m else "") == scope
+                 and self.sides[m] == self.sides[merge] and self._merge_pred(m) == pred]
+        return pred, group
+
+    def _merge_pred(self, merge):
+        refs = [(s, i) for s, i in self.inputs[merge] if i >= 0]
+        if len(refs) != 2:
+            return None
+        diff = self._side_of(*refs[0]) ^ self._side_of(*refs[1])
+        preds = {p for p, _ in diff}
+        return preds.pop() if len(preds) == 1 else None
+
+    def _branch_inputs(self, refs, pred, side, outer, switches):
+        """Walk back from ``refs`` through the nodes on ``side`` of the cond: collect the
+        Switches of this cond they read and the outer nodes they need."""
+        stack, seen = [s for s, _ in refs], set()
+        while stack:
+            name = stack.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            if self._is_cond_switch(name) and self.cond_pred(name) == pred:
+                switches.add(name)
+                continue
+            if (pred, side) not in self.sides[name]:
+                outer.add(name)
+                continue
+            if self.nodes[name].op in ("Exit", "RefExit"):  # a loop inside the branch
+                frame = self.frames[self.inputs[name][0][0]]
+                stack.extend(s for n, f in self.frames.items() if f is frame
+                             and self.nodes[n].op in ("Enter", "RefEnter")
+                             for s, _ in self.inputs[n][:1])
+                continue
+            stack.extend(s for s, _ in self.inputs[name] if s in self.nodes)
+
     # --- v1 while loops -------------------------------------------------------------------------
     def _consumers(self, name, index=None, ops=()):
         out = []
@@ -512,7 +675,7 @@ class GraphImporter:
         bound = {e: self.tensor(*self.inputs[e][0], env, where) for e in invariants}
         shapes = [TensorShape(None) if t.dtype is dtypes.variant or t.shape.ndims is None
                   else TensorShape([None] * t.shape.ndims) for t in inits]
-        body_env = _Env(frame)
+        body_env = _Env(frame, env.branches)
         pred_ref = self.inputs[loop_cond][0]
         next_refs = [self.inputs[n][0] for *_, n, _ in loop_vars]
 

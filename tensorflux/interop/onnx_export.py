@@ -166,9 +166,10 @@ def export_onnx(sess, inputs, outputs, path=None, opset=None, model_name="tensor
     fed = set(inputs)
     ops = _needed_ops(outputs, fed)
     fed_ops = {t.op for t in inputs}
-    missing = sorted({op.type for op in ops if op not in fed_ops and op.type not in ONNX})
+    every = [op for op in _with_nested(ops) if op not in fed_ops]
+    missing = sorted({op.type for op in every if op.type not in ONNX and op.type != "Arg"})
     if missing:
-        detail = ", ".join(f"{t} (e.g. {next(o.name for o in ops if o.type == t)!r})"
+        detail = ", ".join(f"{t} (e.g. {next(o.name for o in every if o.type == t)!r})"
                            for t in missing)
         raise OnnxExportError(f"Cannot export to ONNX: {len(missing)} op type(s) have no ONNX "
                               f"conversion: {detail}")
@@ -208,6 +209,18 @@ def export_onnx(sess, inputs, outputs, path=None, opset=None, model_name="tensor
         with atomic_path(path) as tmp:
             onnx.save(model, tmp)
     return model
+
+
+def _with_nested(ops):
+    """``ops`` and the ops of the loop bodies and branches among them, recursively."""
+    out, stack = [], list(ops)
+    while stack:
+        op = stack.pop()
+        out.append(op)
+        for value in op.attrs.values():
+            if hasattr(value, "ops") and hasattr(value, "kind"):  # a control-flow context
+                stack.extend(value.ops)
+    return out
 
 
 def _distinct_outputs(b, graph_proto, inputs, outputs):
@@ -805,3 +818,37 @@ def _fill_like(b, op):
     shape = b.node("Shape", [b.name(x)], hint=op.name + "/shape")
     b.node("ConstantOfShape", [shape], [b.out(op)], hint=op.name,
            value=b.onnx.numpy_helper.from_array(value, op.name + "/value"))
+
+
+@converter("FloorMod")
+def _floor_mod(b, op):
+    """Python's modulo (the sign of the divisor): ONNX Mod for integers; for floats
+    x - floor(x / y) * y."""
+    x, y = (b.name(t) for t in op.inputs)
+    if op.inputs[0].dtype.is_integer:
+        b.node("Mod", [x, y], [b.out(op)], hint=op.name, fmod=0)
+        return
+    q = b.node("Floor", [b.node("Div", [x, y], hint=op.name + "/div")], hint=op.name + "/floor")
+    b.node("Sub", [x, b.node("Mul", [q, y], hint=op.name + "/mul")], [b.out(op)], hint=op.name)
+
+
+@converter("FloorDiv")
+def _floor_div(b, op):
+    """floor(x / y); for integers ONNX's Div truncates, so subtract one where the
+    remainder is non-zero and x and y have opposite signs."""
+    x, y = (b.name(t) for t in op.inputs)
+    if not op.inputs[0].dtype.is_integer:
+        b.node("Floor", [b.node("Div", [x, y], hint=op.name + "/div")], [b.out(op)], hint=op.name)
+        return
+    dt = op.inputs[0].dtype.np_dtype
+    q = b.node("Div", [x, y], hint=op.name + "/trunc")
+    r = b.node("Sub", [x, b.node("Mul", [q, y], hint=op.name + "/mul")], hint=op.name + "/rem")
+    zero = b.const(np.array(0, dt), op.name + "/zero")
+    inexact = b.node("Not", [b.node("Equal", [r, zero], hint=op.name + "/exact")],
+                     hint=op.name + "/inexact")
+    signs = b.node("Xor", [b.node("Less", [r, zero], hint=op.name + "/r_neg"),
+                           b.node("Less", [y, zero], hint=op.name + "/y_neg")],
+                   hint=op.name + "/signs")
+    fix = b.node("Cast", [b.node("And", [inexact, signs], hint=op.name + "/fix")],
+                 hint=op.name + "/fix_int", to=onnx_type(op.inputs[0].dtype))
+    b.node("Sub", [q, fix], [b.out(op)], hint=op.name)

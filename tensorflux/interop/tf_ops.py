@@ -284,21 +284,41 @@ def _strided_slice(ctx):
 
 @importer("FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3")
 def _fused_batch_norm(ctx):
-    """Inference only (is_training=False): (x - mean) * rsqrt(var + eps) * scale + offset."""
+    """(x - mean) * rsqrt(var + eps) * scale + offset, with the given moments (inference)
+    or, with is_training, the batch's (normalized with the biased variance; the variance
+    output is Bessel-corrected, as TensorFlow's)."""
     ctx.require_nhwc()
-    if ctx.attr("is_training", True):
-        raise UnsupportedGraph(f"{ctx.where}: FusedBatchNorm in training mode is not supported "
-                               f"(freeze the graph for inference)")
     x, scale, offset, mean, var = ctx.inputs[:5]
-    eps = ctx.emit("Const", [], {"value": np.array(ctx.attr("epsilon", 1e-4), x.dtype.np_dtype),
-                                 "dtype": x.dtype}, suffix="epsilon").outputs[0]
-    inv = ctx.emit("Rsqrt", [ctx.emit("Add", [var, eps], suffix="add").outputs[0]],
-                   suffix="Rsqrt").outputs[0]
-    factor = ctx.emit("Mul", [inv, scale], suffix="mul").outputs[0]
-    shift = ctx.emit("Sub", [offset, ctx.emit("Mul", [mean, factor], suffix="mul_1").outputs[0]],
-                     suffix="sub").outputs[0]
-    y = ctx.emit("Add", [ctx.emit("Mul", [x, factor], suffix="mul_2").outputs[0], shift]).outputs[0]
-    return [y, mean, var, mean, var, mean]
+    dt = x.dtype
+
+    def const(value, suffix):
+        return ctx.emit("Const", [], {"value": np.array(value, dt.np_dtype), "dtype": dt},
+                        suffix=suffix).outputs[0]
+
+    def op(op_type, inputs, suffix, **attrs):
+        return ctx.emit(op_type, inputs, attrs or None, suffix=suffix).outputs[0]
+
+    training = ctx.attr("is_training", True)
+    if training:
+        axes = tuple(range((x.shape.ndims or 4) - 1))
+        mean = op("Mean", [x], "batch_mean", axis=axes, keep_dims=False)
+        biased = op("Mean", [op("SquaredDifference", [x, mean], "squared")], "batch_variance",
+                    axis=axes, keep_dims=False)
+        count = op("RealDiv", [op("Cast", [op("Size", [x], "size")], "count", DstT=dt),
+                               op("Cast", [op("Size", [mean], "channels")], "channels_f", DstT=dt)],
+                   "n")
+        unbiased = op("Mul", [biased, op("RealDiv", [count, op("Sub", [count, const(1, "one")],
+                                                                "n_1")], "bessel")],
+                      "unbiased_variance")
+        var = biased
+    inv = op("Rsqrt", [op("Add", [var, const(ctx.attr("epsilon", 1e-4), "epsilon")], "add")],
+             "Rsqrt")
+    factor = op("Mul", [inv, scale], "mul")
+    shift = op("Sub", [offset, op("Mul", [mean, factor], "mul_1")], "sub")
+    y = ctx.emit("Add", [op("Mul", [x, factor], "mul_2"), shift]).outputs[0]
+    if training:
+        return [y, mean, unbiased, mean, biased, biased]
+    return [y, mean, var, mean, var, var]
 
 
 # --- TensorArrays: TensorFlow passes a handle and a flow; tensorflux only the flow ---------

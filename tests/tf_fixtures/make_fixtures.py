@@ -14,7 +14,7 @@ never imports TensorFlow; the tests read these files.
 The models are the seed's (chapter 9's linear regression, chapter 10's MNIST MLP), made
 small so the fixtures stay small (an 8x8 image instead of 28x28), a small CNN and a
 dynamic_rnn with a hand-written GRU-style cell (Keras 3 removed tf.nn.rnn_cell; the cell
-is TF1's GRUCell formula with tf.get_variable). ``kitchen/`` is a checkpoint of many
+is TF1's GRUCell formula with tf.get_variable), and v1 tf.conds (``cond/``). ``kitchen/`` is a checkpoint of many
 dtypes and shapes; ``saved_model_mlp/`` is ``tf.saved_model.simple_save`` of the MLP.
 """
 import os
@@ -194,6 +194,44 @@ def rnn():
             save_all(sess, out, ["outputs", "logits"], {"X": seqs, "seq_len": lengths})
 
 
+def conds():
+    """TF1's v1 tf.cond (Switch / Merge): batch norm switched by a `training` flag
+    (FusedBatchNorm in both modes), a nested cond, and a cond inside a while loop."""
+    out = fresh("cond")
+    rng = np.random.RandomState(8)
+    images = rng.randn(2, 3, 3, 2).astype(np.float32)
+    with tf.Graph().as_default():
+        X = tf.placeholder(tf.float32, shape=(None, 3, 3, 2), name="X")
+        training = tf.placeholder_with_default(False, [], name="training")
+        scale = tf.Variable([1.5, 0.5], name="bn/gamma")
+        offset = tf.Variable([0.1, -0.2], name="bn/beta")
+        mean = tf.Variable([0.3, -0.1], name="bn/moving_mean")
+        var = tf.Variable([2.0, 0.5], name="bn/moving_variance")
+        y = tf.cond(training,
+                    lambda: tf.nn.fused_batch_norm(X, scale, offset, epsilon=1e-3,
+                                                   is_training=True)[0],
+                    lambda: tf.nn.fused_batch_norm(X, scale, offset, mean, var, epsilon=1e-3,
+                                                   is_training=False)[0], name="bn_cond")
+        total = tf.reduce_sum(y, axis=[1, 2, 3])
+        z = tf.cond(tf.reduce_mean(total) > 0.0,
+                    lambda: tf.cond(training, lambda: total * 2.0, lambda: total - 1.0),
+                    lambda: tf.abs(total), name="outer")
+        counter = tf.while_loop(
+            lambda i, acc: i < 4,
+            lambda i, acc: (i + 1, tf.cond(tf.equal(i % 2, 0), lambda: acc + z,
+                                           lambda: acc * 0.5)),
+            [tf.constant(0), tf.zeros_like(z)])[1]
+        tf.identity(y, name="normalized")
+        tf.identity(counter, name="looped")
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            save_all(sess, out, ["normalized", "looped"], {"X": images},
+                     extra={"out:normalized_training": sess.run(
+                         y, {X: images, training: True}),
+                            "out:looped_training": sess.run(
+                         counter, {X: images, training: True})})
+
+
 def kitchen():
     """A checkpoint of many dtypes and shapes, and one tensor spanning many blocks."""
     out = fresh("kitchen")
@@ -229,5 +267,6 @@ if __name__ == "__main__":
     mnist_mlp()
     small_cnn()
     rnn()
+    conds()
     kitchen()
     print("fixtures written to", HERE)
