@@ -273,3 +273,11 @@ def test_v1_conds_become_if_ops_and_follow_the_predicate():
     with tf.Session() as sess:
         trained = sess.run(["normalized:0", "looped:0"], {**feeds, "training:0": True})
     assert_matches_tf({"normalized_training": trained[0], "looped_training": trained[1]}, outs)
+
+
+def test_latest_checkpoint_finds_a_tensorflow_prefix(tmp_path):
+    prefix = copy_checkpoint(tmp_path)
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "model.ckpt"\n'
+                                         'all_model_checkpoint_paths: "model.ckpt"\n')
+    assert tf.train.latest_checkpoint(str(tmp_path)) == prefix
+    assert tf.train.list_variables(str(tmp_path)) == [("theta", [9, 1])]

@@ -17,10 +17,10 @@ from tensorflux.backends.sequence_kernels import HOST_MEMORY as SEQUENCE_HOST_ME
 from tensorflux.backends.sequence_kernels import make_sequence_kernels
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
-from tensorflux.interop.tf_only_ops import KERNELS as TF_ONLY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
                                                      HOST_OUTPUTS as TA_HOST_OUTPUTS,
                                                      make_tensor_array_kernels)
+from tensorflux.interop.tf_only_ops import KERNELS as TF_ONLY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
 HOST_MEMORY = {
