@@ -86,6 +86,12 @@ def test_text_graph_def_and_import_options():
     assert_matches_tf({"predictions": value}, outs)
 
 
+def test_input_map_naming_a_missing_tensor_is_refused():
+    graph_def = read_graph_def(fixture("linreg", "frozen.pb"))
+    with pytest.raises(ValueError, match=r"not found in graph_def: \['Z:0'\]"):
+        tf.import_graph_def(graph_def, input_map={"Z:0": tf.constant(1.0)})
+
+
 def test_training_graph_written_by_tensorflow_keeps_training():
     """The .meta holds TensorFlow's own gradient subgraph (BroadcastGradientArgs, Sum over
     computed axes ...) and its train_op: one step moves theta as plain gradient descent."""

@@ -243,6 +243,10 @@ class GraphImporter:
 
     # --- checks before anything is created -------------------------------------------------------
     def _validate(self):
+        unknown = sorted(f"{n}:{i}" for n, i in self.input_map if n not in self.nodes)
+        if unknown and not self.nested:
+            raise GraphFormatError(f"{self.source}: attempted to map inputs that were not found "
+                                   f"in graph_def: {unknown}")
         for name, refs in self.inputs.items():
             for src, index in refs:
                 if src not in self.nodes and (src, max(index, 0)) not in self.input_map:
