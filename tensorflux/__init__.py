@@ -119,12 +119,11 @@ from tensorflux.ops.graph_helpers import (AggregationMethod, VariableAggregation
 from tensorflux.ops.template import make_template  # noqa: F401
 from tensorflux.ops.variables import (local_variables_initializer as initialize_local_variables,  # noqa: F401
                                       variables_initializer as initialize_variables)
-from tensorflux.serialization.graph_format import (MIN_CONSUMER as GRAPH_DEF_VERSION_MIN_CONSUMER,  # noqa: F401
-                                                   PRODUCER as GRAPH_DEF_VERSION)
+from tensorflux.interop import (GRAPH_DEF_VERSION, GRAPH_DEF_VERSION_MIN_CONSUMER,  # noqa: F401
+                                GRAPH_DEF_VERSION_MIN_PRODUCER)
 from tensorflux.serialization.summary_writer import SessionLog  # noqa: F401
 
 VERSION = __version__
-GRAPH_DEF_VERSION_MIN_PRODUCER = 1  # the oldest graph format this version reads
 initialize_all_tables = tables_initializer
 no_gradient = NotDifferentiable
 from tensorflux import tflogging as logging  # noqa: F401
@@ -191,12 +190,20 @@ del _dtypes
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
-# tf.estimator and tf.feature_column are imported when first used: they pull in modules
-# (inspect, logging, tempfile) a graph-and-session program never needs.
+# tf.estimator, tf.feature_column, tf.graph_util, tf.saved_model, tf.export_onnx and the
+# protocol buffer classes are imported when first used: they pull in modules (inspect,
+# logging, tempfile, protobuf) a graph-and-session program never needs.
 __getattr__ = _namespace_getattr(__name__, lazy={
     "estimator": "tensorflux.estimator", "feature_column": "tensorflux.feature_column",
+    "graph_util": "tensorflux.graph_util", "saved_model": "tensorflux.saved_model",
+    "export_onnx": "tensorflux.interop.onnx_export:export_onnx",
     "Event": "tensorboard.compat.proto.event_pb2:Event",
     "LogMessage": "tensorboard.compat.proto.event_pb2:LogMessage",
     "Summary": "tensorboard.compat.proto.summary_pb2:Summary",
     "SummaryMetadata": "tensorboard.compat.proto.summary_pb2:SummaryMetadata",
-    "HistogramProto": "tensorboard.compat.proto.summary_pb2:HistogramProto"})
+    "HistogramProto": "tensorboard.compat.proto.summary_pb2:HistogramProto",
+    "GraphDef": "tensorboard.compat.proto.graph_pb2:GraphDef",
+    "NodeDef": "tensorboard.compat.proto.node_def_pb2:NodeDef",
+    "AttrValue": "tensorboard.compat.proto.attr_value_pb2:AttrValue",
+    "MetaGraphDef": "tensorboard.compat.proto.meta_graph_pb2:MetaGraphDef",
+    "TensorProto": "tensorboard.compat.proto.tensor_pb2:TensorProto"})

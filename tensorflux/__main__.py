@@ -65,7 +65,34 @@ def main(argv=None) -> int:
     new_p.add_argument("name", help="the plugin's name, a Python identifier (e.g. mylib)")
     new_p.add_argument("--directory", default=".",
                        help="where to create the package folder (default: the current one)")
+    conv = sub.add_parser("convert-checkpoint", help="copy a checkpoint (TensorFlow V2 or "
+                                                     "tensorflux HDF5) into the other format")
+    conv.add_argument("source", help="checkpoint file, or TensorFlow checkpoint prefix")
+    conv.add_argument("target", help="file (or prefix, with --to tensorflow) to write")
+    conv.add_argument("--to", choices=("tensorflux", "tensorflow"), default="tensorflux",
+                      help="format to write (default: tensorflux's HDF5)")
+    onnx_p = sub.add_parser("export-onnx", help="write an inference graph and its "
+                                                "checkpoint as an ONNX model")
+    onnx_p.add_argument("meta", help="graph: a .meta file (ours or TensorFlow's), or a "
+                                     "frozen TensorFlow GraphDef (.pb / .pbtxt)")
+    onnx_p.add_argument("output", help="the .onnx file to write")
+    onnx_p.add_argument("--checkpoint", help="checkpoint with the variables' values")
+    onnx_p.add_argument("--inputs", required=True, help="comma-separated tensor names fed")
+    onnx_p.add_argument("--outputs", required=True, help="comma-separated tensor names fetched")
+    onnx_p.add_argument("--opset", type=int, default=None, help="ONNX opset version")
     args = parser.parse_args(argv)
+    if args.command == "convert-checkpoint":
+        from tensorflux.interop.convert import convert_checkpoint
+        names = convert_checkpoint(args.source, args.target, args.to)
+        print(f"wrote {len(names)} tensors to {args.target}")
+        return 0
+    if args.command == "export-onnx":
+        from tensorflux.interop.onnx_export import export_onnx_file
+        export_onnx_file(args.meta, args.output, inputs=args.inputs.split(","),
+                         outputs=args.outputs.split(","), checkpoint=args.checkpoint,
+                         opset=args.opset)
+        print(f"wrote {args.output}")
+        return 0
     if args.command == "new-plugin":
         from tensorflux.plugin_template import create
         try:

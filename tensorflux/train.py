@@ -17,14 +17,13 @@ from tensorflux.ops.proximal_optimizers import (AdagradDAOptimizer,  # noqa: F40
                                                 ProximalGradientDescentOptimizer)
 from tensorflux.serialization.checkpoint_utils import (checkpoints_iterator,  # noqa: F401
                                                        generate_checkpoint_state_proto,
-                                                       get_checkpoint_mtimes, load_checkpoint,
-                                                       remove_checkpoint)
+                                                       get_checkpoint_mtimes, remove_checkpoint)
 from tensorflux.serialization.events import summary_iterator  # noqa: F401
 from tensorflux.serialization.saver import (CheckpointState, NewCheckpointReader,  # noqa: F401
                                            Saver, checkpoint_exists, export_meta_graph,
                                            get_checkpoint_state, import_meta_graph,
-                                           latest_checkpoint, list_variables, load_variable,
-                                           update_checkpoint_state)
+                                           latest_checkpoint, list_variables, load_checkpoint,
+                                           load_variable, update_checkpoint_state)
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
@@ -45,6 +44,7 @@ _LAZY = {
                                   "range_input_producer", "shuffle_batch", "shuffle_batch_join",
                                   "slice_input_producer", "string_input_producer"),
     "tensorflux.ops.io_ops": ("match_filenames_once",),
+    "tensorflux.interop.graph_util": ("write_graph",),
     "tensorflux.serialization.example_pb": ("BytesList", "Example", "Feature", "FeatureList",
                                             "FeatureLists", "Features", "FloatList", "Int64List",
                                             "SequenceExample"),

@@ -97,7 +97,7 @@ def test_import_graph_def_with_a_prefix_keeps_loops_working():
 ])
 def test_corrupt_control_flow_records_raise_graph_format_error(corrupt, words):
     tf.while_loop(lambda i: i < 3, lambda i: i + 1, [0])
-    graph_def = copy.deepcopy(tf.get_default_graph().as_graph_def())
+    graph_def = copy.deepcopy(graph_format.graph_to_def(tf.get_default_graph()))
     corrupt(graph_def)
     with tf.Graph().as_default(), pytest.raises(GraphFormatError, match=words):
         graph_format.import_graph_def_into(tf.get_default_graph(), graph_def)

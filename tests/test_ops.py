@@ -295,6 +295,32 @@ CASES.update({
 })
 
 
+def _asserted(condition):
+    check = tf.get_default_graph().create_op("Assert", [c(condition), c(A)], {"summarize": 2})
+    with tf.control_dependencies([check]):
+        return tf.identity(c(A))
+
+
+# Ops that graphs imported from TensorFlow use (tensorflux/interop/tf_only_ops.py).
+CASES.update({
+    "reduce_dynamic_sum": (lambda: _raw("ReduceDynamic", c(A), c(np.int32([1])), reduction="Sum"),
+                           A.sum(axis=1)),
+    "reduce_dynamic_mean_keep": (lambda: _raw("ReduceDynamic", c(A), c(np.int64([-1, 0])),
+                                              reduction="Mean", keep_dims=True),
+                                 A.mean(axis=(0, 1), keepdims=True)),
+    "reduce_dynamic_all": (lambda: _raw("ReduceDynamic", c(A > 0), c(np.int32([0])),
+                                        reduction="All"), (A > 0).all(axis=0)),
+    # [2, 1, 3] with [4, 3] broadcasts to [2, 4, 3]: x's gradient sums over axis 1 (its 1
+    # against 4), y's over axis 0 (a dimension y lacks).
+    "broadcast_gradient_args_0": (lambda: _raw("BroadcastGradientArgs", c(np.int32([2, 1, 3])),
+                                               c(np.int32([4, 3]))), np.int32([1])),
+    "broadcast_gradient_args_1": (lambda: tf.get_default_graph().create_op(
+        "BroadcastGradientArgs", [c(np.int32([2, 1, 3])), c(np.int32([4, 3]))]).outputs[1],
+        np.int32([0])),
+    "assert_true": (lambda: _asserted(True), A),
+})
+
+
 def _raw(op_type, *inputs, **attrs):
     return tf.get_default_graph().create_op(op_type, list(inputs), attrs or None).outputs[0]
 

@@ -191,7 +191,8 @@ def test_a_hostile_provider_entry_is_not_repeated():
 def test_graph_defs_record_the_providing_package():
     from importlib import metadata
     tf.constant(1.0) * 2.0
-    providers = tf.get_default_graph().as_graph_def()["op_providers"]
+    from tensorflux.serialization.graph_format import graph_to_def
+    providers = graph_to_def(tf.get_default_graph())["op_providers"]
     version = metadata.version("tensorflux")
     assert providers == {"Const": {"name": "tensorflux", "version": version},
                          "Mul": {"name": "tensorflux", "version": version}}

@@ -43,6 +43,7 @@ from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
 from tensorflux.backends.tensor_array_kernels import (HOST_INPUTS as TA_HOST_INPUTS,
                                                      HOST_OUTPUTS as TA_HOST_OUTPUTS,
                                                      make_tensor_array_kernels)
+from tensorflux.interop.tf_only_ops import KERNELS as TF_ONLY_KERNELS
 
 # op type -> (indices of inputs read on the host, outputs are host arrays)
 HOST_MEMORY = {
@@ -106,10 +107,12 @@ def register_array_kernels(register, backend: str, load_xp):
     # Summaries build protocol buffers, parsing ops read them, queues and readers hold
     # host values, py_func calls Python, MPI moves host buffers, assertions and printing
     # format values, image codecs encode bytes: they run on the host, wherever placed
-    # (TF's kernels of these are CPU-only too). So do the string ops.
+    # (TF's kernels of these are CPU-only too). So do the string ops and the ops only
+    # graphs imported from TensorFlow use.
     host_kernels = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **SCRIPT_KERNELS,
                     **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
-                    **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS}
+                    **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS,
+                    **TF_ONLY_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -512,9 +512,11 @@ class Graph:
 
     # --- serialization -------------------------------------------------------------
     def as_graph_def(self, from_version=None, add_shapes=False):
-        """The graph as a GraphDef (see tensorflux.serialization.graph_format)."""
-        from tensorflux.serialization.graph_format import graph_to_def
-        return graph_to_def(self)
+        """The graph as a TensorFlow ``GraphDef`` protocol buffer, which
+        ``tf.train.write_graph``, ``tf.graph_util`` and TensorFlow itself read (see
+        tensorflux.interop.graph_export; tensorflux's own .meta format is separate)."""
+        from tensorflux.interop.graph_export import graph_to_graph_def
+        return graph_to_graph_def(self, add_shapes=add_shapes)
 
     # --- collections ------------------------------------------------------------
     def add_to_collection(self, name, value):

@@ -211,6 +211,8 @@ class BaseSession:
         self._value_backends: dict = {}  # tensor inside a loop/branch -> its backend
 
     graph = property(lambda self: self._graph)
+    graph_def = property(lambda self: self._graph.as_graph_def(),
+                         doc="The session's graph as a TensorFlow GraphDef proto.")
 
     def _ranked_backends(self):
         """The backends this session may choose, highest priority first: the available

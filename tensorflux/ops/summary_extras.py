@@ -61,11 +61,16 @@ def get_summary_description(node_def):
     node in a GraphDef)."""
     from google.protobuf import json_format
     from tensorboard.compat.proto import summary_pb2
-    op_type = node_def["op"] if isinstance(node_def, dict) else node_def.type
-    attrs = node_def["attrs"] if isinstance(node_def, dict) else node_def.attrs
+    if isinstance(node_def, dict):  # tensorflux's own graph format
+        op_type, text = node_def["op"], node_def["attrs"].get("description")
+    elif hasattr(node_def, "attr"):  # a TensorFlow NodeDef, from as_graph_def()
+        op_type = node_def.op
+        text = node_def.attr["description"].s.decode() if "description" in node_def.attr else None
+    else:  # an Operation
+        op_type, text = node_def.type, node_def.attrs.get("description")
     if op_type != "TensorSummaryV2":
         raise ValueError(f"Can't get_summary_description on {op_type}")
     description = summary_pb2.SummaryDescription()
-    json_format.Parse(attrs.get("description") or "{}", description)
+    json_format.Parse(text or "{}", description)
     return description
 

@@ -1,11 +1,12 @@
 """The rest of TF1's checkpoint helpers in ``tf.train``: mtimes, removal, readers, the
-state proto, waiting for new checkpoints, and reading event files back."""
+state proto and waiting for new checkpoints (``load_checkpoint`` lives with the Saver:
+it reads TensorFlow's checkpoints too)."""
 from __future__ import annotations
 
 import os
 import time
 
-from tensorflux.serialization.saver import (CheckpointState, _resolve, checkpoint_exists,
+from tensorflux.serialization.saver import (CheckpointState, checkpoint_exists,
                                             latest_checkpoint)
 
 
@@ -35,12 +36,6 @@ def generate_checkpoint_state_proto(save_dir, model_checkpoint_path,
             model_checkpoint_path = os.path.relpath(model_checkpoint_path, save_dir)
         paths = [p if os.path.isabs(p) else os.path.relpath(p, save_dir) for p in paths]
     return CheckpointState(model_checkpoint_path, paths)
-
-
-def load_checkpoint(ckpt_dir_or_file):
-    """A CheckpointReader of a checkpoint file, or of the newest one in a directory."""
-    from tensorflux.serialization.hdf5_checkpoint import CheckpointReader
-    return CheckpointReader(_resolve(ckpt_dir_or_file))
 
 
 def checkpoints_iterator(checkpoint_dir, min_interval_secs=0, timeout=None, timeout_fn=None):

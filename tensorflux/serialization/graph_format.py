@@ -444,9 +444,13 @@ def read_graph_file(path: str) -> GraphDef:
 
 def import_graph_def(graph_def, input_map=None, return_elements=None, name=None,
                      op_dict=None, producer_op_list=None):
-    """``tf.import_graph_def``: add the ops of ``graph_def`` to the default graph under
-    the name scope ``name`` (default "import"); returns the requested elements."""
+    """``tf.import_graph_def``: add the ops of ``graph_def`` (a TensorFlow ``GraphDef``
+    proto, or tensorflux's own dict form) to the default graph under the name scope
+    ``name`` (default "import"); returns the requested elements."""
     from tensorflux.core.graph import get_default_graph
+    if hasattr(graph_def, "SerializeToString"):
+        from tensorflux.interop.graph_import import import_graph_def as import_tf
+        return import_tf(graph_def, input_map, return_elements, name)
     graph = get_default_graph()
     prefix = "import" if name is None else name
     if prefix:

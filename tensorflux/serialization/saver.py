@@ -89,11 +89,27 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
 
 
 def checkpoint_exists(checkpoint_prefix):
-    return os.path.isfile(checkpoint_prefix)
+    """Whether a checkpoint exists: ours (one HDF5 file) or TensorFlow's (PREFIX.index)."""
+    return os.path.isfile(checkpoint_prefix) or os.path.isfile(checkpoint_prefix + ".index")
+
+
+def open_checkpoint(path):
+    """A reader for the checkpoint at ``path``: tensorflux's HDF5 file, or a TensorFlow V2
+    checkpoint prefix (``path.index`` plus its data shards)."""
+    from tensorflux.interop.tensor_bundle import BundleReader, is_bundle
+    if is_bundle(path):
+        return BundleReader(path)
+    return CheckpointReader(path)
 
 
 def NewCheckpointReader(filepattern):  # noqa: N802 - TF1 name
-    return CheckpointReader(filepattern)
+    return open_checkpoint(filepattern)
+
+
+def load_checkpoint(ckpt_dir_or_file):
+    """``tf.train.load_checkpoint``: a reader for a checkpoint file or the newest one in a
+    directory."""
+    return open_checkpoint(_resolve(ckpt_dir_or_file))
 
 
 def _resolve(ckpt_dir_or_file):
@@ -107,14 +123,14 @@ def _resolve(ckpt_dir_or_file):
 
 def list_variables(ckpt_dir_or_file):
     """Sorted (name, shape) pairs of the variables in a checkpoint."""
-    with CheckpointReader(_resolve(ckpt_dir_or_file)) as reader:
+    with open_checkpoint(_resolve(ckpt_dir_or_file)) as reader:
         return sorted(reader.get_variable_to_shape_map().items())
 
 
 def load_variable(ckpt_dir_or_file, name):
     """One variable's value from a checkpoint, as a NumPy array."""
     name = name[:-2] if name.endswith(":0") else name
-    with CheckpointReader(_resolve(ckpt_dir_or_file)) as reader:
+    with open_checkpoint(_resolve(ckpt_dir_or_file)) as reader:
         return reader.get_tensor(name)
 
 
@@ -241,10 +257,11 @@ class Saver:
         return recent, next_keep, expired
 
     def restore(self, sess, save_path):
-        """Load every variable of this Saver from the checkpoint at ``save_path``."""
+        """Load every variable of this Saver from the checkpoint at ``save_path`` (one
+        written by tensorflux, or a TensorFlow V2 checkpoint prefix)."""
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
-        with CheckpointReader(save_path) as reader:
+        with open_checkpoint(save_path) as reader:
             for key, var in self._var_map.items():
                 if not reader.has_tensor(key):
                     raise errors.NotFoundError(
@@ -385,7 +402,16 @@ def _saver_from_entry(saver_list, variables, created, source):
 
 
 def import_meta_graph(meta_graph_or_file, clear_devices=False, import_scope=None, **kwargs):
-    """Add a saved graph to the default graph and return a Saver for its variables."""
+    """Add a saved graph to the default graph and return a Saver for its variables.
+    Reads tensorflux's ``.meta`` files and TensorFlow's MetaGraphDef (file or proto)."""
+    from tensorflux.interop import meta_graph
+    if hasattr(meta_graph_or_file, "SerializeToString"):
+        return meta_graph.import_meta_graph(meta_graph_or_file, clear_devices, import_scope)
+    if isinstance(meta_graph_or_file, str) and os.path.isfile(meta_graph_or_file) \
+            and meta_graph.is_tf_meta_graph_file(meta_graph_or_file):
+        return meta_graph.import_meta_graph(meta_graph.read_meta_graph_def(meta_graph_or_file),
+                                            clear_devices, import_scope,
+                                            source=repr(meta_graph_or_file))
     if isinstance(meta_graph_or_file, dict):
         graph_def, source = meta_graph_or_file, "meta graph"
     else:

@@ -107,8 +107,12 @@ def benchmark_config():
 
 
 def assert_equal_graph_def(actual, expected, checkpoint_v2=False, hash_table_shared_name=False):
-    """Raise AssertionError unless two GraphDefs hold the same nodes (in any order)."""
+    """Raise AssertionError unless two GraphDefs (TensorFlow protos, as
+    ``Graph.as_graph_def()`` returns, or tensorflux's own dict form) hold the same nodes,
+    in any order."""
     def nodes(graph_def):
+        if hasattr(graph_def, "node"):
+            return {n.name: n for n in graph_def.node}
         return {n["name"]: n for n in graph_def["nodes"]}
 
     a, e = nodes(actual), nodes(expected)
