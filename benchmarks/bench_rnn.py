@@ -8,8 +8,8 @@ same process, alternating in chunks (bench_core.compare).
   forward and backpropagation through time with the same Adam update. Target (issue
   "Control flow"): dynamic_rnn at least 0.8x the NumPy throughput (a time ratio of at
   most 1.25x). With ``--tf-python PATH`` (an interpreter with TensorFlow), the same
-  training step in TensorFlow compat.v1's dynamic_rnn is timed in a subprocess right
-  after (not interleaved: read its ratio as a rough one).
+  training step in TensorFlow compat.v1's dynamic_rnn runs in a subprocess, interleaved
+  with the others step by step (target: faster than TensorFlow).
 - sparse Adagrad: one step of an embedding (50,000 x 128) looked up by 512 ids, loss
   sum(rows * target), against NumPy's lookup and sparse update (sum repeated ids, update
   those rows); the dense update of the whole matrix, what a dense gradient would cost,
@@ -111,25 +111,53 @@ class NumpyRNN:
 def bench_rnn(repeat, tf_python=None):
     X, y = rnn_data()
     net = NumpyRNN()
-    dynamic, static, ref = compare([tensorflux_rnn_step(X, y), tensorflux_rnn_step(X, y, False),
-                                    lambda: net.step(X, y)], number=3, repeat=repeat)
-    others = [("static_rnn", static)]
-    if tf_python:
-        others.append(("tensorflow dynamic_rnn", tensorflow_time(tf_python, repeat)))
+    fns = [tensorflux_rnn_step(X, y), tensorflux_rnn_step(X, y, False), lambda: net.step(X, y)]
+    tf_step = TensorFlowStep(tf_python) if tf_python else None
+    if tf_step:
+        fns.append(tf_step)
+    try:
+        dynamic, static, ref, *tf_time = compare(fns, number=3, repeat=repeat)
+    finally:
+        if tf_step:
+            tf_step.close()
+    others = [("static_rnn", static)] + [("tensorflow dynamic_rnn", t) for t in tf_time]
     report("dynamic_rnn BasicRNNCell(150) Adam step", dynamic, ref, others=others)
-    print(f"{'':<42} throughput vs numpy: dynamic_rnn {ref / dynamic:.2f}x, static_rnn "
-          f"{ref / static:.2f}x", flush=True)
+    line = (f"{'':<42} throughput vs numpy: dynamic_rnn {ref / dynamic:.2f}x, static_rnn "
+            f"{ref / static:.2f}x")
+    if tf_time:
+        line += f"; dynamic_rnn vs tensorflow: {tf_time[0] / dynamic:.2f}x"
+    print(line, flush=True)
 
 
-def tensorflow_time(python, repeat):
-    """Median seconds per training step of the network in TensorFlow compat.v1."""
-    code = (f"import sys; sys.path.insert(0, {os.path.dirname(os.path.abspath(__file__))!r})\n"
+class TensorFlowStep:
+    """The same training step in TensorFlow compat.v1, run in another interpreter: each
+    call sends one line and waits for one back, so it alternates with the other
+    functions in ``compare`` (the pipe's round trip, tens of microseconds, is charged to
+    TensorFlow)."""
+
+    CODE = ("import sys; sys.path.insert(0, {here!r})\n"
             "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
-            "from bench_rnn import rnn_data, tensorflux_rnn_step; from timing import compare\n"
+            "from bench_rnn import rnn_data, tensorflux_rnn_step\n"
             "X, y = rnn_data(); step = tensorflux_rnn_step(X, y, tf=tf1)\n"
-            f"print(compare([step], number=3, repeat={repeat})[0])\n")
-    out = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+            "print('ready', flush=True)\n"
+            "for line in sys.stdin:\n"
+            "    step(); print('done', flush=True)\n")
+
+    def __init__(self, python):
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.proc = subprocess.Popen([python, "-c", self.CODE.format(here=here)], text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{python} could not build the TensorFlow benchmark")
+
+    def __call__(self):
+        self.proc.stdin.write("step\n")
+        self.proc.stdin.flush()
+        self.proc.stdout.readline()
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 VOCAB, DIM, IDS = 50_000, 128, 512

@@ -377,6 +377,33 @@ def test_two_gradient_computations_of_one_loop():
         assert sess.run([g1, g2], {x: 2.0}) == [12.0, 6 * 2.0 ** 5]
 
 
+def test_unused_loop_outputs_get_no_gradient_loop_work_but_their_influence_counts():
+    """A loop variable whose output is unused gets no gradient of its own; it still
+    carries one when it feeds a used variable (here ``a`` feeds ``b``), and a write-only
+    TensorArray (dynamic_rnn's outputs when only the state is used) costs the gradient
+    loop nothing: no zero reads, no sums with zeros."""
+    x = tf.placeholder(tf.float64, [])
+    _, a, b, ta = tf.while_loop(
+        lambda i, a, b, ta: i < 3,
+        lambda i, a, b, ta: (i + 1, a * x, b + tf.sin(a), ta.write(i, tf.exp(a))),
+        [0, x, tf.constant(0.0, tf.float64), tf.TensorArray(tf.float64, 3)])
+    gx = tf.gradients(b, x)[0]
+
+    def f(xv):
+        a, b = xv, 0.0
+        for _ in range(3):
+            a, b = a * xv, b + np.sin(a)
+        return b
+
+    with tf.Session() as sess:
+        assert sess.run(gx, {x: 0.7}) == pytest.approx(numeric_grad(f, np.array(0.7)), rel=1e-6)
+    grad_loop = [op for op in tf.get_default_graph().get_operations()
+                 if op.type == "While" and op.name.startswith("gradients")]
+    body = [o for o in tf.get_default_graph().get_operations()
+            if o._context is grad_loop[0].attrs["body"]]
+    assert not [o for o in body if o.type == "TensorArrayReadV3" or "Exp_grad" in o.name]
+
+
 # --- case ---------------------------------------------------------------------------------
 def test_case_picks_the_first_true_predicate_and_runs_only_its_function():
     calls, mark = counter()

@@ -207,6 +207,8 @@ def _while_grad(op, *grads, needed=None):
         return [None] * n_inputs
     captured = ctx.captured
     loop_vars = [i for i in range(k) if _differentiable(ctx.args[i])]
+    zero = _zero_gradient_vars(ctx, out_grads, loop_vars)
+    loop_vars = [i for i in loop_vars if i not in zero]
     needed = needed or [True] * n_inputs
     captures = [j for j, t in enumerate(captured)
                 if _differentiable(t) and needed[k + j]
@@ -245,6 +247,36 @@ def _while_grad(op, *grads, needed=None):
     for pos, j in enumerate(captures):
         result[k + j] = grad_op._outputs[len(loop_vars) + pos]
     return result
+
+
+def _zero_gradient_vars(ctx, out_grads, loop_vars):
+    """The loop variables whose gradient is zero in every iteration: none reaches the
+    loop's output, and in the body each reaches only the outputs of such variables (the
+    TensorArray that dynamic_rnn writes its outputs to, when only the final state is
+    used). The gradient loop leaves them out: no zero reads, no sums with zeros."""
+    reached = {i: _outputs_reached(ctx, ctx.args[i]) for i in loop_vars}
+    zero = {i for i in loop_vars if out_grads[i] is None}
+    while True:
+        nonzero = {i for i in zero if not reached[i] <= zero}
+        if not nonzero:
+            return zero
+        zero -= nonzero
+
+
+def _outputs_reached(ctx, arg):
+    """Positions of the body outputs that depend on ``arg`` (through any op, nested
+    conds and loops included: they take what they read as inputs)."""
+    positions = {}
+    for j, out in enumerate(ctx.outputs):
+        positions.setdefault(out, []).append(j)
+    seen, todo = {arg}, [arg]
+    while todo:
+        for consumer in todo.pop().consumers():
+            for t in consumer._outputs:
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+    return {j for t in seen for j in positions.get(t, ())}
 
 
 def _zero_like_arg(arg):
