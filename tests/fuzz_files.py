@@ -486,6 +486,40 @@ def edit_record(draw, path):
         f.write(data[:cut] + record + data[cut:])
 
 
+# --- TFRecord files ---------------------------------------------------------------------------
+def write_tfrecord_samples(directory):
+    """tf.train.Example records, plain and GZIP-compressed (the reader picks the
+    compression from the ``.gz`` suffix)."""
+    import tensorflux as tf
+    paths = [os.path.join(directory, "data.tfrecord"), os.path.join(directory, "data.tfrecord.gz")]
+    for path in paths:
+        options = tf.python_io.TFRecordOptions("GZIP") if path.endswith(".gz") else None
+        with tf.python_io.TFRecordWriter(path, options) as writer:
+            for i in range(4):
+                example = tf.train.Example(features=tf.train.Features(feature={
+                    "x": tf.train.Feature(float_list=tf.train.FloatList(value=[i, i / 2])),
+                    "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[i]))}))
+                writer.write(example.SerializeToString())
+    return paths
+
+
+def load_tfrecord(path):
+    import tensorflux as tf
+    options = tf.python_io.TFRecordOptions("GZIP") if path.endswith(".gz") else None
+    records = list(tf.python_io.tf_record_iterator(path, options))
+    return hashlib.sha256(b"".join(records)).hexdigest()
+
+
+def tfrecord_regions(path):
+    return gzip_regions(path) if path.endswith(".gz") else event_regions(path)
+
+
+def edit_tfrecord(draw, path):
+    """The event files' record edits, on the uncompressed file."""
+    if not path.endswith(".gz"):
+        edit_record(draw, path)
+
+
 # --- IDX files (MNIST) -----------------------------------------------------------------------
 def _idx_sample():
     rng = np.random.RandomState(0)
@@ -570,6 +604,8 @@ FORMATS = {f.name: f for f in (
                HDF5_EDITS + (edit_document,) * 3),
     FileFormat("events", write_event_samples, load_events, _event_errors, event_regions,
                (edit_record,), silent=frozenset({"truncate"})),  # a record boundary is a valid end
+    FileFormat("tfrecord", write_tfrecord_samples, load_tfrecord, _event_errors, tfrecord_regions,
+               (edit_tfrecord,), silent=frozenset({"truncate"})),  # a record boundary is a valid end
     FileFormat("idx", lambda d: _write_idx_samples(d, ""), load_idx, _idx_errors, idx_regions,
                (edit_idx_header,), silent=frozenset({"flip"})),  # IDX has no checksum
     FileFormat("idx.gz", lambda d: _write_idx_samples(d, ".gz"), load_idx, _idx_errors,
