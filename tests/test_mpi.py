@@ -283,6 +283,7 @@ def test_collectives_dtypes_gradients_mismatches_threads_and_estimator_hook(n, t
         assert all("created at" in msg and "collectives.py" in msg for msg in m.values())
     weights = [rep["estimator_w"] for rep in reports]
     assert all(w == weights[0] for w in weights)  # different seeds, broadcast by the hook
+    assert all(rep["mts_v"] == reports[0]["mts_v"] for rep in reports)  # MonitoredTrainingSession too
     np.testing.assert_allclose(weights[0], [1.0, -2.0, 0.5], atol=0.15)  # and it learned
     assert os.path.isdir(tmp_path / "model") and tf.train.latest_checkpoint(str(tmp_path / "model"))
 

@@ -195,6 +195,15 @@ estimator.train(tf.estimator.inputs.numpy_input_fn({"x": features[shard]}, targe
                                                    batch_size=40 // n, num_epochs=None, shuffle=False),
                 steps=30, hooks=[hvd.BroadcastGlobalVariablesHook(0)])
 report["estimator_w"] = estimator.get_variable_value("w").ravel().tolist()
+
+# --- BroadcastGlobalVariablesHook in MonitoredTrainingSession ----------------------------
+tf.reset_default_graph()
+tf.set_random_seed(100 + r)
+v = tf.get_variable("v", (4,), tf.float32, tf.random_normal_initializer())
+step = tf.train.get_or_create_global_step()
+with tf.train.MonitoredTrainingSession(hooks=[hvd.BroadcastGlobalVariablesHook(0)],
+                                       save_checkpoint_secs=None, log_step_count_steps=None) as mts:
+    report["mts_v"] = mts.run(v).tolist()
 with open(os.path.join(out_dir, f"rank{r}.json"), "w") as f:
     json.dump(report, f)
 assert math.isfinite(report["estimator_w"][0])
