@@ -9,7 +9,12 @@ from tensorflux.ops.data_flow_ops import (PaddingFIFOQueue, QueueBase,  # noqa: 
                                           RandomShuffleQueue)
 from tensorflux.ops.io_ops import (match_filenames_once, matching_files, read_file,  # noqa: F401
                                    write_file)
+from tensorflux.ops.image_codecs import (decode_and_crop_jpeg, decode_bmp, decode_gif,  # noqa: F401
+                                         decode_image, decode_jpeg, decode_png, decode_webp,
+                                         encode_jpeg, encode_png, extract_jpeg_shape, is_jpeg)
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
-__getattr__ = _namespace_getattr(__name__)
+# tf.io.write_graph writes TensorFlow's GraphDef protos: imported when first used.
+__getattr__ = _namespace_getattr(__name__, lazy={
+    "write_graph": "tensorflux.interop.graph_util:write_graph"})
