@@ -38,7 +38,9 @@ _LAZY = {
     "tensorflux.training.monitored_session": (
         "ChiefSessionCreator", "MonitoredSession", "MonitoredTrainingSession", "Scaffold",
         "SessionCreator", "SingularMonitoredSession", "WorkerSessionCreator"),
-    "tensorflux.training.coordinator": ("Coordinator",),
+    "tensorflux.training.coordinator": ("Coordinator", "LooperThread"),
+    "tensorflux.training.session_manager": ("SessionManager",),
+    "tensorflux.training.supervisor": ("Supervisor", "basic_train_loop"),
     "tensorflux.training.queue_runner": ("QueueRunner", "add_queue_runner", "start_queue_runners"),
     "tensorflux.training.input": ("batch", "batch_join", "input_producer", "limit_epochs",
                                   "maybe_batch", "maybe_batch_join", "maybe_shuffle_batch",
