@@ -41,6 +41,7 @@ _LAZY = {
     "tensorflux.training.coordinator": ("Coordinator", "LooperThread"),
     "tensorflux.training.session_manager": ("SessionManager",),
     "tensorflux.training.supervisor": ("Supervisor", "basic_train_loop"),
+    "tensorflux.training.warm_starting": ("VocabInfo", "init_from_checkpoint", "warm_start"),
     "tensorflux.training.queue_runner": ("QueueRunner", "add_queue_runner", "start_queue_runners"),
     "tensorflux.training.input": ("batch", "batch_join", "input_producer", "limit_epochs",
                                   "maybe_batch", "maybe_batch_join", "maybe_shuffle_batch",
@@ -54,5 +55,6 @@ _LAZY = {
                                             "SequenceExample"),
 }
 __getattr__ = _namespace_getattr(__name__, lazy={
+    "SaverDef": "tensorboard.compat.proto.saver_pb2:SaverDef",
     "queue_runner": "tensorflux.training.queue_runner",  # tf.train.queue_runner.QueueRunner
     **{name: f"{module}:{name}" for module, names in _LAZY.items() for name in names}})
