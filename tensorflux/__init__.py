@@ -80,8 +80,8 @@ from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa:
                                        sparse_segment_sum, sparse_slice,
                                        sparse_tensor_dense_matmul, sparse_tensor_to_dense,
                                        sparse_to_dense, sparse_to_indicator, sparse_transpose)
-from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401
-                                          RandomShuffleQueue, count_up_to)
+from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, PriorityQueue,  # noqa: F401
+                                          QueueBase, RandomShuffleQueue, count_up_to)
 from tensorflux.ops.io_ops import (FixedLengthRecordReader, ReaderBase, TextLineReader,  # noqa: F401
                                    TFRecordReader, WholeFileReader, read_file, write_file)
 from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
@@ -183,6 +183,13 @@ from tensorflux.ops.manip_ops import (grad_pass_through, guarantee_const,  # noq
 from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
 from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
 from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
+from tensorflux.ops.encoding_ops import (decode_base64, decode_compressed,  # noqa: F401,E402
+                                         decode_json_example, deserialize_many_sparse,
+                                         encode_base64, parse_tensor, serialize_many_sparse,
+                                         serialize_sparse, serialize_tensor)
+from tensorflux.ops.io_ops import matching_files  # noqa: F401,E402
+from tensorflux.ops.parsing_ops import SparseFeature  # noqa: F401,E402
+from tensorflux.ops.sequence_parsing import parse_single_sequence_example  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

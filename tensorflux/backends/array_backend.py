@@ -13,6 +13,8 @@ import functools
 
 from tensorflux.backends.array_kernels import make_kernels
 from tensorflux.backends.checkpoint_kernels import KERNELS as CHECKPOINT_KERNELS
+from tensorflux.backends.encoding_kernels import KERNELS as ENCODING_KERNELS
+from tensorflux.backends.sequence_parsing_kernels import KERNELS as SEQUENCE_PARSING_KERNELS
 from tensorflux.backends.conv_kernels import make_conv_kernels
 from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
@@ -113,7 +115,8 @@ def register_array_kernels(register, backend: str, load_xp):
     host_kernels = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **SCRIPT_KERNELS,
                     **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
                     **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS,
-                    **TF_ONLY_KERNELS, **CHECKPOINT_KERNELS}
+                    **TF_ONLY_KERNELS, **CHECKPOINT_KERNELS, **ENCODING_KERNELS,
+                    **SEQUENCE_PARSING_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)
