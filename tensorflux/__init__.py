@@ -190,6 +190,16 @@ from tensorflux.ops.encoding_ops import (decode_base64, decode_compressed,  # no
 from tensorflux.ops.io_ops import matching_files  # noqa: F401,E402
 from tensorflux.ops.parsing_ops import SparseFeature  # noqa: F401,E402
 from tensorflux.ops.sequence_parsing import parse_single_sequence_example  # noqa: F401,E402
+from tensorflux.core.behaviour import (control_flow_v2_enabled,  # noqa: F401,E402
+                                       disable_control_flow_v2, enable_control_flow_v2)
+from tensorflux.core.dtypes import resource  # noqa: F401,E402
+from tensorflux.ops.constant_op import register_tensor_conversion_function  # noqa: F401,E402
+from tensorflux.ops.debug_ops import verify_tensor_all_finite  # noqa: F401,E402
+from tensorflux.ops.functional_extras import (py_function, switch_case,  # noqa: F401,E402
+                                              vectorized_map)
+from tensorflux.ops.gradients import UnconnectedGradients  # noqa: F401,E402
+from tensorflux.ops.tensor_util import (convert_to_tensor_or_indexed_slices,  # noqa: F401,E402
+                                        make_ndarray, make_tensor_proto)
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes
@@ -213,4 +223,10 @@ __getattr__ = _namespace_getattr(__name__, lazy={
     "NodeDef": "tensorboard.compat.proto.node_def_pb2:NodeDef",
     "AttrValue": "tensorboard.compat.proto.attr_value_pb2:AttrValue",
     "MetaGraphDef": "tensorboard.compat.proto.meta_graph_pb2:MetaGraphDef",
-    "TensorProto": "tensorboard.compat.proto.tensor_pb2:TensorProto"})
+    "TensorProto": "tensorboard.compat.proto.tensor_pb2:TensorProto",
+    "GraphOptions": "tensorboard.compat.proto.config_pb2:GraphOptions",
+    "OptimizerOptions": "tensorboard.compat.proto.config_pb2:OptimizerOptions",
+    "NameAttrList": "tensorboard.compat.proto.attr_value_pb2:NameAttrList",
+    "TensorInfo": "tensorboard.compat.proto.meta_graph_pb2:TensorInfo",
+    "compat": "tensorflux.compat", "config": "tensorflux.config", "nest": "tensorflux.nest",
+    "resource_loader": "tensorflux.resource_loader", "version": "tensorflux.version"})
