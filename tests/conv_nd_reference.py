@@ -5,14 +5,7 @@ import itertools
 
 import numpy as np
 
-
-def geometry(size, k, stride, dilation, padding):
-    """(pad before, output size) as TF defines them."""
-    span = (k - 1) * dilation + 1
-    if padding == "SAME":
-        out = -(-size // stride)
-        return max((out - 1) * stride + span - size, 0) // 2, out
-    return 0, (size - span) // stride + 1
+from conv_reference import geometry  # (pad before, output size) as TF defines them
 
 
 def _windows(sizes, kernel, strides, dilations, padding):

@@ -8,14 +8,9 @@ module opened when it was made, so ops and variables built there share its prefi
 from __future__ import annotations
 
 import functools
-import re
 
 from tensorflux.core.graph import name_scope
-
-
-def _snake(name):
-    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+from tensorflux.ops.layer_classes import _snake
 
 
 class Module:

@@ -84,24 +84,17 @@ def _fixed(key, spec, sequence):
 
 def _attrs(context_features, sequence_features):
     attrs = {k: [] for k in _OUTPUTS}
-    for key in sorted(context_features or {}):
-        spec = context_features[key]
-        if isinstance(spec, VarLenFeature):
-            attrs["context_sparse"].append((key, _check_type(key, spec.dtype)))
-        elif isinstance(spec, FixedLenFeature):
-            attrs["context_dense"].append(_fixed(key, spec, False))
-        else:
-            raise ValueError(f"Context feature {key!r}: unsupported spec {spec!r} (use "
-                             f"FixedLenFeature or VarLenFeature)")
-    for key in sorted(sequence_features or {}):
-        spec = sequence_features[key]
-        if isinstance(spec, VarLenFeature):
-            attrs["sequence_sparse"].append((key, _check_type(key, spec.dtype)))
-        elif isinstance(spec, FixedLenSequenceFeature):
-            attrs["sequence_dense"].append(_fixed(key, spec, True))
-        else:
-            raise ValueError(f"Sequence feature {key!r}: unsupported spec {spec!r} (use "
-                             f"FixedLenSequenceFeature or VarLenFeature)")
+    for part, features, dense_spec in (("context", context_features, FixedLenFeature),
+                                       ("sequence", sequence_features, FixedLenSequenceFeature)):
+        for key in sorted(features or {}):
+            spec = features[key]
+            if isinstance(spec, VarLenFeature):
+                attrs[f"{part}_sparse"].append((key, _check_type(key, spec.dtype)))
+            elif isinstance(spec, dense_spec):
+                attrs[f"{part}_dense"].append(_fixed(key, spec, part == "sequence"))
+            else:
+                raise ValueError(f"{part.capitalize()} feature {key!r}: unsupported spec "
+                                 f"{spec!r} (use {dense_spec.__name__} or VarLenFeature)")
     return {k: tuple(v) for k, v in attrs.items()}
 
 
