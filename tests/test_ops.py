@@ -388,6 +388,19 @@ def test_every_builtin_op_is_exercised():
     # test_gradient_checks).
     special |= {"Conv2DTranspose", "DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
                 "DepthwiseConv2dNativeBackpropFilter", "LRN", "LRNGrad"}
+    # Ops that read checkpoints or files (test_warm_start.py), bytes in and out
+    # (test_io_encodings.py).
+    special |= {"RestoreV2", "GenerateVocabRemapping", "LoadAndRemapMatrix", "EncodeBase64",
+                "DecodeBase64", "DecodeCompressed", "SerializeTensor", "ParseTensor",
+                "SerializeSparse", "SerializeManySparse", "DeserializeManySparse",
+                "DecodeJSONExample", "ParseSequenceExample"}
+    # Accumulators, session tensors, WAV files and custom gradients: test_framework_extras.py.
+    special |= {"ConditionalAccumulator", "SparseConditionalAccumulator",
+                "AccumulatorApplyGradient", "SparseAccumulatorApplyGradient",
+                "AccumulatorTakeGradient", "SparseAccumulatorTakeGradient",
+                "AccumulatorNumAccumulated", "AccumulatorSetGlobalStep", "GetSessionHandle",
+                "GetSessionTensor", "DeleteSessionTensor", "DecodeWav", "EncodeWav",
+                "CustomGradient"}
     builtin = {name for name, owner in registry._op_owner.items() if owner == "ops"}
     missing = builtin - used - special
     assert not missing, f"ops without a numeric test: {sorted(missing)}"

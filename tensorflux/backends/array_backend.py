@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import functools
 
+from tensorflux.backends.accumulator_kernels import KERNELS as ACCUMULATOR_KERNELS
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.audio_kernels import KERNELS as AUDIO_KERNELS
+from tensorflux.backends.checkpoint_kernels import KERNELS as CHECKPOINT_KERNELS
+from tensorflux.backends.encoding_kernels import KERNELS as ENCODING_KERNELS
+from tensorflux.backends.sequence_parsing_kernels import KERNELS as SEQUENCE_PARSING_KERNELS
+from tensorflux.backends.session_kernels import KERNELS as SESSION_KERNELS
 from tensorflux.backends.conv_kernels import make_conv_kernels
 from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
@@ -22,6 +28,7 @@ from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.mpi_kernels import KERNELS as MPI_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.parsing_kernels import KERNELS as PARSING_KERNELS
+from tensorflux.backends.passthrough_kernels import make_passthrough_kernels
 from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
 from tensorflux.backends.random_kernels import make_random_kernels
 from tensorflux.backends.reader_kernels import KERNELS as READER_KERNELS
@@ -65,7 +72,8 @@ HOST_MEMORY = {
 KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
                  make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
                  make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels,
-                 make_image_kernels, make_init_kernels, make_conv_kernels)
+                 make_image_kernels, make_init_kernels, make_conv_kernels,
+                 make_passthrough_kernels)
 
 
 class _Names:
@@ -112,7 +120,9 @@ def register_array_kernels(register, backend: str, load_xp):
     host_kernels = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **SCRIPT_KERNELS,
                     **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
                     **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS,
-                    **TF_ONLY_KERNELS}
+                    **TF_ONLY_KERNELS, **CHECKPOINT_KERNELS, **ENCODING_KERNELS,
+                    **SEQUENCE_PARSING_KERNELS, **ACCUMULATOR_KERNELS, **SESSION_KERNELS,
+                    **AUDIO_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -1142,3 +1142,12 @@ CASES.update({
     "TensorArrayCloseV3": _tensor_array_case(_closed),
     "TensorArrayGradV3": _tensor_array_case(lambda ta, t: tf.gradients(ta.stack() * 2.0, t)[0]),
 })
+
+
+# --- tf.custom_gradient: sin(x) with its exact derivative given by hand ------------------------
+@tf.custom_gradient
+def _sin_with_its_gradient(x):
+    return tf.sin(x), lambda dy: dy * tf.cos(x)
+
+
+CASES["CustomGradient"] = unary(_sin_with_its_gradient)
