@@ -97,8 +97,6 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "create_local_cluster": _DISTRIBUTED,
         "with_eager_op_as_function": "runs a test eagerly (TensorFlow 2); " + _EAGER,
         "test_src_dir_path": "a path inside TensorFlow's source tree",
-        "is_built_with_xla": "XLA is TensorFlow's compiler; tensorflux has none",
-        "is_cpu_target_available": "asks which CPU targets XLA's ahead-of-time compiler has",
     },
     "errors": {
         "raise_exception_on_not_ok_status": "wraps a status object of TensorFlow's C API",
