@@ -1,0 +1,97 @@
+"""Top-level math and array names TF1 has beside their namespace spellings: the casts
+(``tf.to_float``...), the legacy divisions, ``tf.asin``, ``tf.logical_xor``,
+``tf.sparse_to_dense``, ``tf.nn.batch_normalization`` and the variable scatter updates,
+each against NumPy or TF1's documented formula."""
+import numpy as np
+import pytest
+
+import conv_reference as ref
+import tensorflux as tf
+
+R = np.random.default_rng(11)
+
+
+def run(t, feed=None):
+    with tf.Session() as sess:
+        return sess.run(t, feed)
+
+
+@pytest.mark.parametrize("cast, dtype", [(tf.to_float, np.float32), (tf.to_double, np.float64),
+                                         (tf.to_int32, np.int32), (tf.to_int64, np.int64)])
+def test_legacy_casts(cast, dtype):
+    x = np.array([1.7, -2.2, 3.0])
+    y = cast(tf.constant(x))
+    assert y.dtype.np_dtype == dtype
+    got = run(y)
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, x.astype(dtype))  # towards zero, as C casts
+
+
+def test_truediv_and_realdiv():
+    # TF1: integers of 32 bits or more divide as float64, smaller ones as float32
+    q = tf.truediv(tf.constant([7, -7], tf.int32), tf.constant([2, 2], tf.int32))
+    q16 = tf.truediv(tf.constant([7], tf.int16), tf.constant([2], tf.int16))
+    assert (q.dtype, q16.dtype) == (tf.float64, tf.float32)
+    np.testing.assert_array_equal(run(q), [3.5, -3.5])
+    x, y = R.normal(size=(3, 2)), R.uniform(1, 2, size=(3, 2))
+    np.testing.assert_allclose(run(tf.realdiv(tf.constant(x), tf.constant(y))), x / y)
+
+
+def test_asin_and_logical_xor():
+    u = R.uniform(-0.9, 0.9, size=5)
+    np.testing.assert_allclose(run(tf.asin(tf.constant(u))), np.arcsin(u))
+    a, b = np.array([True, True, False, False]), np.array([True, False, True, False])
+    np.testing.assert_array_equal(run(tf.logical_xor(tf.constant(a), tf.constant(b))), a ^ b)
+
+
+def test_variant_is_a_dtype():
+    assert isinstance(tf.variant, tf.DType) and tf.variant.name == "variant"
+    assert tf.as_dtype("variant") is tf.variant
+
+
+def test_sparse_to_dense():
+    dense = tf.sparse_to_dense([[0, 1], [1, 2]], [2, 3], [5.0, 6.0], default_value=-1.0)
+    np.testing.assert_array_equal(run(dense), [[-1, 5, -1], [-1, -1, 6]])
+    scalar_value = tf.sparse_to_dense([0, 3], [5], 2)  # a vector of indices, one value
+    np.testing.assert_array_equal(run(scalar_value), [2, 0, 0, 2, 0])
+
+
+def test_batch_normalization_formula():
+    x = R.normal(size=(4, 3))
+    mean, var = x.mean(0), x.var(0)
+    offset, scale = R.normal(size=3), R.uniform(0.5, 2, size=3)
+    y = tf.nn.batch_normalization(tf.constant(x), mean, var, offset, scale, 1e-3)
+    np.testing.assert_allclose(run(y), (x - mean) / np.sqrt(var + 1e-3) * scale + offset)
+    assert tf.rsqrt(var).dtype == tf.float64  # a NumPy array keeps its dtype, as in TF1
+    bare = tf.nn.batch_normalization(tf.constant(x), mean, var, None, None, 1e-3)
+    np.testing.assert_allclose(run(bare), (x - mean) / np.sqrt(var + 1e-3))
+
+
+def test_depthwise_conv2d_native():
+    x, w = R.normal(size=(2, 5, 4, 3)), R.normal(size=(2, 3, 3, 2))
+    y = tf.nn.depthwise_conv2d_native(tf.constant(x), tf.constant(w), [1, 2, 1, 1], "SAME")
+    np.testing.assert_allclose(run(y), ref.depthwise_conv2d(x, w, (2, 1), "SAME"), rtol=1e-10)
+
+
+def test_variable_scatter_updates_by_name():
+    start = R.uniform(1, 2, size=(3, 2))
+    rows, updates = [2, 0], R.uniform(1, 2, size=(2, 2))
+    cells, values = [[1, 1], [0, 0]], np.array([5.0, 6.0])
+    v = tf.Variable(start)
+    expected = {
+        tf.scatter_mul: lambda a: (a.__setitem__(rows, a[rows] * updates), a)[1],
+        tf.scatter_div: lambda a: (a.__setitem__(rows, a[rows] / updates), a)[1],
+        tf.scatter_max: lambda a: (a.__setitem__(rows, np.maximum(a[rows], updates)), a)[1],
+        tf.scatter_min: lambda a: (a.__setitem__(rows, np.minimum(a[rows], updates)), a)[1],
+    }
+    nd_expected = {
+        tf.scatter_nd_update: lambda a: (a.__setitem__(([1, 0], [1, 0]), values), a)[1],
+        tf.scatter_nd_add: lambda a: (a.__setitem__(([1, 0], [1, 0]), a[[1, 0], [1, 0]] + values), a)[1],
+        tf.scatter_nd_sub: lambda a: (a.__setitem__(([1, 0], [1, 0]), a[[1, 0], [1, 0]] - values), a)[1],
+    }
+    ops = [(fn(v, rows, updates), want) for fn, want in expected.items()]
+    ops += [(fn(v, cells, values), want) for fn, want in nd_expected.items()]
+    with tf.Session() as sess:
+        for op, want in ops:
+            sess.run(v.initializer)
+            np.testing.assert_allclose(sess.run(op), want(start.copy()))
