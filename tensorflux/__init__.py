@@ -182,6 +182,8 @@ from tensorflux.ops.manip_ops import (grad_pass_through, guarantee_const,  # noq
                                       required_space_to_batch_paddings)
 from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
 from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
+from tensorflux.ops.conv_nd_api import (conv2d_backprop_filter_v2,  # noqa: F401,E402
+                                        conv2d_backprop_input_v2)
 from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

@@ -1142,3 +1142,10 @@ CASES.update({
     "TensorArrayCloseV3": _tensor_array_case(_closed),
     "TensorArrayGradV3": _tensor_array_case(lambda ta, t: tf.gradients(ta.stack() * 2.0, t)[0]),
 })
+
+
+# --- API breadth: tf.nn, tf.math, tf.linalg, tf.sparse, tf.strings (breadth_cases.py) ----
+from tensorflux.testing.conformance.breadth_cases import BREADTH_CASES, BREADTH_TOLERANCE  # noqa: E402
+
+CASES.update(BREADTH_CASES)
+TOLERANCE.update(BREADTH_TOLERANCE)

@@ -1,0 +1,93 @@
+"""Conformance and gradient-check cases of the ops added for TF1's API breadth in tf.nn,
+tf.math, tf.linalg, tf.sparse and tf.strings (3-D convolution and pooling, ...).
+``builtin_cases`` merges them into its ``CASES``; see it for the form of a case."""
+import numpy as np
+from hypothesis import strategies as st
+
+import tensorflux as tf
+from tensorflux.testing.conformance.strategies import distinct, values
+
+
+# --- 3-D convolution and pooling ---------------------------------------------------------
+def _volume_shape(draw, channels=None):
+    return (draw(st.integers(1, 2)), *(draw(st.integers(2, 3)) for _ in range(3)),
+            channels or draw(st.integers(1, 2)))
+
+
+def _ncdhw(x, fmt):
+    return np.moveaxis(x, -1, 1) if fmt == "NCDHW" else x
+
+
+def _five(values_, fmt):
+    return [1, *values_, 1] if fmt == "NDHWC" else [1, 1, *values_]
+
+
+def _conv3d(draw):
+    """A 3-D convolution of random geometry: strides, dilations, padding, data format."""
+    x = values(draw, _volume_shape(draw))
+    kernel = [draw(st.integers(1, 2)) for _ in range(3)]
+    w = values(draw, (*kernel, x.shape[4], draw(st.integers(1, 2))))
+    strides = [draw(st.integers(1, 2)) for _ in range(3)]
+    dilations = [draw(st.integers(1, 2)) for _ in range(3)]
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    if padding == "VALID" and any((k - 1) * d >= n for k, d, n in zip(kernel, dilations, x.shape[1:4])):
+        padding = "SAME"
+    fmt = draw(st.sampled_from(["NDHWC", "NCDHW"]))
+    return [_ncdhw(x, fmt), w], lambda a, b: tf.nn.conv3d(
+        a, b, _five(strides, fmt), padding, data_format=fmt, dilations=_five(dilations, fmt))
+
+
+def _conv3d_backprop(kind):
+    def make(draw):
+        x = values(draw, _volume_shape(draw))
+        w = values(draw, (2, 2, 2, x.shape[4], 2))
+        strides = (1, draw(st.integers(1, 2)), 1, draw(st.integers(1, 2)), 1)
+        with tf.Graph().as_default():
+            y_shape = tf.nn.conv3d(tf.constant(x), tf.constant(w), strides, "SAME").shape.as_list()
+        dy = values(draw, y_shape)
+        attrs = {"strides": strides, "padding": "SAME"}
+        if kind == "input":
+            return [w, dy], lambda w_, dy_: tf.get_default_graph().create_op(
+                "Conv3DBackpropInputV2", [tf.constant(np.int32(x.shape)), w_, dy_], attrs).outputs[0]
+        return [x, dy], lambda x_, dy_: tf.get_default_graph().create_op(
+            "Conv3DBackpropFilterV2", [x_, tf.constant(np.int32(w.shape)), dy_], attrs).outputs[0]
+    return make
+
+
+def _pool3d(fn, gen=values):
+    def make(draw):
+        x = gen(draw, _volume_shape(draw, 2))
+        k = [draw(st.integers(1, 2)) for _ in range(3)]
+        s = [draw(st.integers(1, 2)) for _ in range(3)]
+        padding = draw(st.sampled_from(["SAME", "VALID"]))
+        fmt = draw(st.sampled_from(["NDHWC", "NCDHW"]))
+        return [_ncdhw(x, fmt)], lambda t: fn(t, _five(k, fmt), _five(s, fmt), padding,
+                                              data_format=fmt)
+    return make
+
+
+def _pool3d_grad(op_type):
+    """A pooling gradient op with a fixed input of distinct values and a drawn grad."""
+    def make(draw):
+        x = distinct(draw, (1, 2, 4, 2, 2))
+        attrs = {"ksize": (1, 2, 2, 1, 1), "strides": (1, 2, 2, 1, 1), "padding": "SAME"}
+        g_shape = (1, 1, 2, 2, 2) if op_type != "MaxPool3DGradGrad" else x.shape
+
+        def build(g_):
+            graph, xt = tf.get_default_graph(), tf.constant(x)
+            if op_type == "AvgPool3DGrad":
+                return graph.create_op(op_type, [tf.constant(np.int32(x.shape)), g_], attrs).outputs[0]
+            y = tf.nn.max_pool3d(xt, attrs["ksize"], attrs["strides"], "SAME")
+            return graph.create_op(op_type, [xt, y, g_], attrs).outputs[0]
+        return [values(draw, g_shape)], build
+    return make
+
+
+BREADTH_CASES = {
+    "Conv3D": _conv3d, "Conv3DBackpropInputV2": _conv3d_backprop("input"),
+    "Conv3DBackpropFilterV2": _conv3d_backprop("filter"),
+    "MaxPool3D": _pool3d(tf.nn.max_pool3d, distinct), "AvgPool3D": _pool3d(tf.nn.avg_pool3d),
+    "MaxPool3DGrad": _pool3d_grad("MaxPool3DGrad"), "AvgPool3DGrad": _pool3d_grad("AvgPool3DGrad"),
+    "MaxPool3DGradGrad": _pool3d_grad("MaxPool3DGradGrad"),
+}
+BREADTH_TOLERANCE = {}

@@ -1,0 +1,23 @@
+"""Numeric cases of the ops added for TF1's API breadth in tf.nn, tf.math, tf.linalg,
+tf.sparse and tf.strings, each against NumPy or TF1's documented numbers; ``test_ops``
+runs them on every backend with its own cases. Ops checked in their own test files
+against loop references are listed in ``TESTED_ELSEWHERE``."""
+import numpy as np
+
+import tensorflux as tf
+
+R = np.random.default_rng(21)
+
+
+def c(x):
+    return tf.constant(x)
+
+
+CASES = {}
+
+TESTED_ELSEWHERE = {
+    # tests/test_nn_conv_nd.py (loop references); their gradient kernels in
+    # tests/test_gradient_checks.py
+    "Conv3D", "Conv3DBackpropInputV2", "Conv3DBackpropFilterV2", "MaxPool3D", "AvgPool3D",
+    "MaxPool3DGrad", "AvgPool3DGrad", "MaxPool3DGradGrad",
+}
