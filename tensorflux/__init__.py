@@ -184,6 +184,12 @@ from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
 from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
 from tensorflux.ops.conv_nd_api import (conv2d_backprop_filter_v2,  # noqa: F401,E402
                                         conv2d_backprop_input_v2)
+from tensorflux.ops.sparse_extra_ops import (sparse_mask, sparse_reduce_max,  # noqa: F401,E402
+                                            sparse_reduce_max_sparse, sparse_reduce_sum_sparse,
+                                            sparse_reshape, sparse_softmax, sparse_split)
+from tensorflux.ops.string_extra_ops import fingerprint, string_split  # noqa: F401,E402
+from tensorflux.ops.string_extra_ops import to_hash_bucket as string_to_hash_bucket  # noqa: F401,E402
+from tensorflux.ops.string_extra_ops import to_hash_bucket_fast as string_to_hash_bucket_fast  # noqa: F401,E402
 from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."

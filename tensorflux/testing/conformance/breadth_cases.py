@@ -83,11 +83,21 @@ def _pool3d_grad(op_type):
     return make
 
 
+def _sparse_softmax(draw):
+    """Softmax over the entries of a random sparse [2, 3, 4] pattern (in row-major order)."""
+    mask = np.random.default_rng(draw(st.integers(0, 2 ** 31))).random((2, 3, 4)) < 0.6
+    mask[0, 0, 0] = True
+    indices = np.argwhere(mask)
+    return [values(draw, (len(indices),))], lambda v: tf.sparse.softmax(
+        tf.SparseTensor(indices, v, [2, 3, 4])).values
+
+
 BREADTH_CASES = {
     "Conv3D": _conv3d, "Conv3DBackpropInputV2": _conv3d_backprop("input"),
     "Conv3DBackpropFilterV2": _conv3d_backprop("filter"),
     "MaxPool3D": _pool3d(tf.nn.max_pool3d, distinct), "AvgPool3D": _pool3d(tf.nn.avg_pool3d),
     "MaxPool3DGrad": _pool3d_grad("MaxPool3DGrad"), "AvgPool3DGrad": _pool3d_grad("AvgPool3DGrad"),
     "MaxPool3DGradGrad": _pool3d_grad("MaxPool3DGradGrad"),
+    "SparseSoftmax": _sparse_softmax,
 }
 BREADTH_TOLERANCE = {}
