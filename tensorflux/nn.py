@@ -42,6 +42,12 @@ from tensorflux.ops.conv_nd_api import (atrous_conv2d_transpose, avg_pool1d, avg
 from tensorflux.ops.conv_nd_api import (  # noqa: F401,E402
     depthwise_conv2d_backprop_filter as depthwise_conv2d_native_backprop_filter,
     depthwise_conv2d_backprop_input as depthwise_conv2d_native_backprop_input)
+from tensorflux.ops.candidate_sampling_ops import (all_candidate_sampler,  # noqa: F401,E402
+                                                   learned_unigram_candidate_sampler)
+from tensorflux.ops.embedding_sparse_ops import (embedding_lookup_sparse,  # noqa: F401,E402
+                                                 safe_embedding_lookup_sparse)
+from tensorflux.ops.morphology_ops import (dilation2d, erosion2d,  # noqa: F401,E402
+                                           max_pool_with_argmax)
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 

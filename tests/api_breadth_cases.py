@@ -24,4 +24,6 @@ TESTED_ELSEWHERE = {
     "SparseReshape", "SparseReduceMax", "SparseReduceMaxSparse", "SparseReduceSumSparse",
     "SparseSoftmax", "DenseCountSparseOutput", "SparseCountSparseOutput", "SparseFeatureCross",
     "StringToHashBucketFast", "StringToHashBucket", "Fingerprint", "StringSplitV2", "StringSplit",
+    # tests/test_nn_extras.py (loop references, hand-worked winners)
+    "Dilation2D", "Dilation2DBackpropInput", "Dilation2DBackpropFilter", "MaxPoolWithArgmax",
 }

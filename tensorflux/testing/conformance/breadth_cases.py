@@ -92,6 +92,21 @@ def _sparse_softmax(draw):
         tf.SparseTensor(indices, v, [2, 3, 4])).values
 
 
+def _dilation(draw):
+    """Dilation of random geometry; distinct inputs so that no window has a tie."""
+    x = distinct(draw, (draw(st.integers(1, 2)), draw(st.integers(2, 4)), draw(st.integers(2, 4)), 2))
+    f = values(draw, (draw(st.integers(1, 2)), draw(st.integers(1, 2)), 2), -0.01, 0.01)
+    strides = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    rates = [1, draw(st.integers(1, 2)), 1, 1]
+    return [x, f], lambda a, b: tf.nn.dilation2d(a, b, strides, rates, "SAME")
+
+
+def _max_pool_with_argmax(draw):
+    x = distinct(draw, (draw(st.integers(1, 2)), draw(st.integers(2, 4)), draw(st.integers(2, 4)), 2))
+    k = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
+    return [x], lambda t: tf.nn.max_pool_with_argmax(t, k, [1, 1, 2, 1], "SAME")[0]
+
+
 BREADTH_CASES = {
     "Conv3D": _conv3d, "Conv3DBackpropInputV2": _conv3d_backprop("input"),
     "Conv3DBackpropFilterV2": _conv3d_backprop("filter"),
@@ -99,5 +114,6 @@ BREADTH_CASES = {
     "MaxPool3DGrad": _pool3d_grad("MaxPool3DGrad"), "AvgPool3DGrad": _pool3d_grad("AvgPool3DGrad"),
     "MaxPool3DGradGrad": _pool3d_grad("MaxPool3DGradGrad"),
     "SparseSoftmax": _sparse_softmax,
+    "Dilation2D": _dilation, "MaxPoolWithArgmax": _max_pool_with_argmax,
 }
 BREADTH_TOLERANCE = {}
