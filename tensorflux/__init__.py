@@ -190,7 +190,9 @@ from tensorflux.ops.sparse_extra_ops import (sparse_mask, sparse_reduce_max,  # 
 from tensorflux.ops.string_extra_ops import fingerprint, string_split  # noqa: F401,E402
 from tensorflux.ops.string_extra_ops import to_hash_bucket as string_to_hash_bucket  # noqa: F401,E402
 from tensorflux.ops.string_extra_ops import to_hash_bucket_fast as string_to_hash_bucket_fast  # noqa: F401,E402
-from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
+from tensorflux.ops.misc_math_api import (convert_to_tensor_or_indexed_slices,  # noqa: F401,E402
+                                          extract_volume_patches, verify_tensor_all_finite)
+from tensorflux import bitwise, linalg, manip, math, random, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

@@ -95,3 +95,36 @@ def test_variable_scatter_updates_by_name():
         for op, want in ops:
             sess.run(v.initializer)
             np.testing.assert_allclose(sess.run(op), want(start.copy()))
+
+
+def test_extract_volume_patches_flattens_each_window():
+    x = R.normal(size=(2, 3, 4, 3, 2))
+    got = run(tf.extract_volume_patches(tf.constant(x), [1, 2, 2, 1, 1], [1, 1, 2, 2, 1], "VALID"))
+    want = np.zeros((2, 2, 2, 2, 8))
+    for d in range(2):
+        for h in range(2):
+            for w in range(2):
+                want[:, d, h, w] = x[:, d:d + 2, 2 * h:2 * h + 2, 2 * w].reshape(2, -1)
+    np.testing.assert_allclose(got, want)
+    with pytest.raises(ValueError, match="batch and depth"):
+        tf.extract_volume_patches(tf.constant(x), [2, 1, 1, 1, 1], [1] * 5, "VALID")
+
+
+def test_verify_tensor_all_finite_and_indexed_slices_conversion():
+    x = tf.placeholder(tf.float32, [2])
+    checked = tf.verify_tensor_all_finite(x, "x went bad")
+    with tf.Session() as sess:
+        np.testing.assert_array_equal(sess.run(checked, {x: [1.0, 2.0]}), [1.0, 2.0])
+        with pytest.raises(tf.errors.InvalidArgumentError, match="x went bad"):
+            sess.run(checked, {x: [1.0, np.nan]})
+    slices = tf.IndexedSlices(tf.constant([[1.0]]), tf.constant([0]))
+    assert tf.convert_to_tensor_or_indexed_slices(slices) is slices
+    assert tf.convert_to_tensor_or_indexed_slices([1, 2]).dtype == tf.int32
+
+
+def test_manip_and_other_aliases():
+    assert (tf.manip.batch_to_space_nd, tf.manip.gather_nd, tf.manip.reshape, tf.manip.reverse,
+            tf.manip.roll, tf.manip.scatter_nd, tf.manip.space_to_batch_nd, tf.manip.tile) == (
+        tf.batch_to_space_nd, tf.gather_nd, tf.reshape, tf.reverse, tf.roll, tf.scatter_nd,
+        tf.space_to_batch_nd, tf.tile)
+    assert tf.nn.conv3d_backprop_filter_v2 is tf.nn.conv3d_backprop_filter

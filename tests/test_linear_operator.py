@@ -17,44 +17,44 @@ U = R.normal(size=(3, 2))
 V = np.array([1.0, 2.0, -1.0])
 SPECTRUM = np.array([6.0, 1.0 + 2j, 3.0, 1.0 - 2j])
 SPECTRUM_2D = np.fft.fft2(np.array([[4.0, 1.0], [2.0, 0.5]]))
-lo = tf.linalg
+
 
 # name -> (make the operator, its dense matrix by NumPy / SciPy)
 OPERATORS = {
-    "full": (lambda: lo.LinearOperatorFullMatrix(A), A),
-    "diag": (lambda: lo.LinearOperatorDiag(D), np.diag(D)),
-    "identity": (lambda: lo.LinearOperatorIdentity(3, dtype=tf.float64), np.eye(3)),
-    "scaled_identity": (lambda: lo.LinearOperatorScaledIdentity(3, np.float64(2.5)), 2.5 * np.eye(3)),
-    "lower_triangular": (lambda: lo.LinearOperatorLowerTriangular(L + np.triu(np.ones((3, 3)), 1)), L),
-    "composition": (lambda: lo.LinearOperatorComposition([lo.LinearOperatorFullMatrix(A),
-                                                         lo.LinearOperatorDiag(D)]), A @ np.diag(D)),
-    "inversion": (lambda: lo.LinearOperatorInversion(lo.LinearOperatorFullMatrix(A)), np.linalg.inv(A)),
-    "adjoint": (lambda: lo.LinearOperatorAdjoint(lo.LinearOperatorFullMatrix(A)), A.T),
-    "block_diag": (lambda: lo.LinearOperatorBlockDiag([lo.LinearOperatorFullMatrix(A),
-                                                      lo.LinearOperatorFullMatrix(B)]),
+    "full": (lambda: tf.linalg.LinearOperatorFullMatrix(A), A),
+    "diag": (lambda: tf.linalg.LinearOperatorDiag(D), np.diag(D)),
+    "identity": (lambda: tf.linalg.LinearOperatorIdentity(3, dtype=tf.float64), np.eye(3)),
+    "scaled_identity": (lambda: tf.linalg.LinearOperatorScaledIdentity(3, np.float64(2.5)), 2.5 * np.eye(3)),
+    "lower_triangular": (lambda: tf.linalg.LinearOperatorLowerTriangular(L + np.triu(np.ones((3, 3)), 1)), L),
+    "composition": (lambda: tf.linalg.LinearOperatorComposition([tf.linalg.LinearOperatorFullMatrix(A),
+                                                         tf.linalg.LinearOperatorDiag(D)]), A @ np.diag(D)),
+    "inversion": (lambda: tf.linalg.LinearOperatorInversion(tf.linalg.LinearOperatorFullMatrix(A)), np.linalg.inv(A)),
+    "adjoint": (lambda: tf.linalg.LinearOperatorAdjoint(tf.linalg.LinearOperatorFullMatrix(A)), A.T),
+    "block_diag": (lambda: tf.linalg.LinearOperatorBlockDiag([tf.linalg.LinearOperatorFullMatrix(A),
+                                                      tf.linalg.LinearOperatorFullMatrix(B)]),
                    sp_linalg.block_diag(A, B)),
-    "kronecker": (lambda: lo.LinearOperatorKronecker([lo.LinearOperatorFullMatrix(B),
-                                                     lo.LinearOperatorFullMatrix(A)]), np.kron(B, A)),
-    "permutation": (lambda: lo.LinearOperatorPermutation([2, 0, 1], dtype=tf.float64),
+    "kronecker": (lambda: tf.linalg.LinearOperatorKronecker([tf.linalg.LinearOperatorFullMatrix(B),
+                                                     tf.linalg.LinearOperatorFullMatrix(A)]), np.kron(B, A)),
+    "permutation": (lambda: tf.linalg.LinearOperatorPermutation([2, 0, 1], dtype=tf.float64),
                     np.eye(3)[[2, 0, 1]]),
-    "toeplitz": (lambda: lo.LinearOperatorToeplitz(np.array([3.0, 1.0, 0.5]), np.array([3.0, 2.0, -1.0])),
+    "toeplitz": (lambda: tf.linalg.LinearOperatorToeplitz(np.array([3.0, 1.0, 0.5]), np.array([3.0, 2.0, -1.0])),
                  sp_linalg.toeplitz([3.0, 1.0, 0.5], [3.0, 2.0, -1.0])),
-    "householder": (lambda: lo.LinearOperatorHouseholder(V), np.eye(3) - 2 * np.outer(V, V) / V.dot(V)),
-    "low_rank_update": (lambda: lo.LinearOperatorLowRankUpdate(lo.LinearOperatorDiag(D), U,
+    "householder": (lambda: tf.linalg.LinearOperatorHouseholder(V), np.eye(3) - 2 * np.outer(V, V) / V.dot(V)),
+    "low_rank_update": (lambda: tf.linalg.LinearOperatorLowRankUpdate(tf.linalg.LinearOperatorDiag(D), U,
                                                                 diag_update=np.array([1.0, 2.0])),
                         np.diag(D) + U @ np.diag([1.0, 2.0]) @ U.T),
-    "tridiag": (lambda: lo.LinearOperatorTridiag(np.array([[1.0, 2.0, 0.0], [4.0, 5.0, 6.0], [0.0, 7.0, 8.0]])),
+    "tridiag": (lambda: tf.linalg.LinearOperatorTridiag(np.array([[1.0, 2.0, 0.0], [4.0, 5.0, 6.0], [0.0, 7.0, 8.0]])),
                 np.array([[4.0, 1.0, 0.0], [7.0, 5.0, 2.0], [0.0, 8.0, 6.0]])),
-    "block_lower_triangular": (lambda: lo.LinearOperatorBlockLowerTriangular(
-        [[lo.LinearOperatorFullMatrix(A)], [lo.LinearOperatorFullMatrix(C), lo.LinearOperatorFullMatrix(B)]]),
+    "block_lower_triangular": (lambda: tf.linalg.LinearOperatorBlockLowerTriangular(
+        [[tf.linalg.LinearOperatorFullMatrix(A)], [tf.linalg.LinearOperatorFullMatrix(C), tf.linalg.LinearOperatorFullMatrix(B)]]),
         np.block([[A, np.zeros((3, 2))], [C, B]])),
-    "circulant": (lambda: lo.LinearOperatorCirculant(SPECTRUM, input_output_dtype=tf.complex128),
+    "circulant": (lambda: tf.linalg.LinearOperatorCirculant(SPECTRUM, input_output_dtype=tf.complex128),
                   sp_linalg.circulant(np.fft.ifft(SPECTRUM))),
-    "circulant_2d": (lambda: lo.LinearOperatorCirculant2D(SPECTRUM_2D, input_output_dtype=tf.complex128),
+    "circulant_2d": (lambda: tf.linalg.LinearOperatorCirculant2D(SPECTRUM_2D, input_output_dtype=tf.complex128),
                      # block circulant of circulant blocks: x -> ifft2(spectrum * fft2(x))
                      np.stack([np.fft.ifft2(SPECTRUM_2D * np.fft.fft2(e.reshape(2, 2))).ravel()
                                for e in np.eye(4)], 1)),
-    "circulant_3d": (lambda: lo.LinearOperatorCirculant3D(SPECTRUM_2D[None], input_output_dtype=tf.complex128),
+    "circulant_3d": (lambda: tf.linalg.LinearOperatorCirculant3D(SPECTRUM_2D[None], input_output_dtype=tf.complex128),
                      np.stack([np.fft.ifftn(SPECTRUM_2D[None] * np.fft.fftn(e.reshape(1, 2, 2))).ravel()
                                for e in np.eye(4)], 1)),
 }
@@ -88,9 +88,9 @@ def test_operator_matches_its_dense_matrix(name):
 
 
 def test_zeros_and_batches():
-    zeros = lo.LinearOperatorZeros(3, 2, batch_shape=[2], dtype=tf.float64)
-    batch = lo.LinearOperatorIdentity(2, batch_shape=[3], dtype=tf.float64)
-    diag = lo.LinearOperatorDiag(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    zeros = tf.linalg.LinearOperatorZeros(3, 2, batch_shape=[2], dtype=tf.float64)
+    batch = tf.linalg.LinearOperatorIdentity(2, batch_shape=[3], dtype=tf.float64)
+    diag = tf.linalg.LinearOperatorDiag(np.array([[1.0, 2.0], [3.0, 4.0]]))
     x = R.normal(size=(2, 2, 1))
     with tf.Session() as sess:
         z, zm, b, dm, dd = sess.run([zeros.to_dense(), zeros.matmul(R.normal(size=(2, 4))),
@@ -105,12 +105,12 @@ def test_zeros_and_batches():
 
 
 def test_operator_algebra_and_hints():
-    a, d = lo.LinearOperatorFullMatrix(A), lo.LinearOperatorDiag(D)
+    a, d = tf.linalg.LinearOperatorFullMatrix(A), tf.linalg.LinearOperatorDiag(D)
     product = a.matmul(d)
-    assert isinstance(product, lo.LinearOperatorComposition)
+    assert isinstance(product, tf.linalg.LinearOperatorComposition)
     assert d.is_self_adjoint and d.adjoint() is d
-    assert isinstance(a.adjoint(), lo.LinearOperatorAdjoint)
-    spd = lo.LinearOperatorFullMatrix(A @ A.T, is_self_adjoint=True, is_positive_definite=True)
+    assert isinstance(a.adjoint(), tf.linalg.LinearOperatorAdjoint)
+    spd = tf.linalg.LinearOperatorFullMatrix(A @ A.T, is_self_adjoint=True, is_positive_definite=True)
     assert spd.is_non_singular
     with tf.Session() as sess:
         chol, eig, composed = sess.run([spd.cholesky().to_dense(), spd.eigvals(), (a @ d).to_dense()])
@@ -118,17 +118,17 @@ def test_operator_algebra_and_hints():
     np.testing.assert_allclose(eig, np.linalg.eigvalsh(A @ A.T))
     np.testing.assert_allclose(composed, A @ np.diag(D))
     with pytest.raises(ValueError, match="positive definite"):
-        lo.LinearOperatorFullMatrix(A, is_positive_definite=True, is_non_singular=False)
+        tf.linalg.LinearOperatorFullMatrix(A, is_positive_definite=True, is_non_singular=False)
     with pytest.raises(ValueError, match="Cholesky"):
         a.cholesky()
     with pytest.raises(ValueError, match="singular"):
-        lo.LinearOperatorZeros(3).inverse()
+        tf.linalg.LinearOperatorZeros(3).inverse()
     with pytest.raises(ValueError, match="Cannot compose"):
-        lo.LinearOperatorComposition([lo.LinearOperatorFullMatrix(C), lo.LinearOperatorFullMatrix(C)])
+        tf.linalg.LinearOperatorComposition([tf.linalg.LinearOperatorFullMatrix(C), tf.linalg.LinearOperatorFullMatrix(C)])
     with pytest.raises(TypeError, match="dtype"):
-        lo.LinearOperatorFullMatrix(A).matmul(np.ones((3, 1), np.float32))
+        tf.linalg.LinearOperatorFullMatrix(A).matmul(np.ones((3, 1), np.float32))
     with pytest.raises(ValueError, match="rows"):
-        lo.LinearOperatorBlockLowerTriangular([[a], [a]])
+        tf.linalg.LinearOperatorBlockLowerTriangular([[a], [a]])
 
 
 def test_a_user_operator_defined_by_its_matmul():
@@ -151,6 +151,6 @@ def test_a_user_operator_defined_by_its_matmul():
 
 def test_gradients_flow_through_operators():
     d = tf.constant(D)
-    loss = tf.reduce_sum(lo.LinearOperatorDiag(d).solve(np.ones((3, 1)))) + lo.LinearOperatorDiag(d).log_abs_determinant()
+    loss = tf.reduce_sum(tf.linalg.LinearOperatorDiag(d).solve(np.ones((3, 1)))) + tf.linalg.LinearOperatorDiag(d).log_abs_determinant()
     with tf.Session() as sess:
         np.testing.assert_allclose(sess.run(tf.gradients(loss, d)[0]), -1 / D ** 2 + 1 / D)
