@@ -19,6 +19,9 @@ from tensorflux.ops.candidate_sampling_ops import (all_candidate_sampler,  # noq
                                                    learned_unigram_candidate_sampler,
                                                    log_uniform_candidate_sampler,
                                                    uniform_candidate_sampler)
+from tensorflux.ops.random_generator import (Algorithm, Generator, create_rng_state,  # noqa: F401,E402
+                                             get_global_generator, set_global_generator)
+from tensorflux import random_experimental as experimental  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
