@@ -48,6 +48,8 @@ from tensorflux.ops.embedding_sparse_ops import (embedding_lookup_sparse,  # noq
                                                  safe_embedding_lookup_sparse)
 from tensorflux.ops.morphology_ops import (dilation2d, erosion2d,  # noqa: F401,E402
                                            max_pool_with_argmax)
+from tensorflux.ops.rnn_extra import raw_rnn, static_state_saving_rnn  # noqa: F401,E402
+from tensorflux import nn_experimental as experimental  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 

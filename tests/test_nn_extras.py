@@ -200,3 +200,90 @@ def test_max_pool_with_argmax_gradient_and_errors():
 def test_dilation_shape_errors(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+# --- raw_rnn, static_state_saving_rnn, experimental dropouts ---------------------------------------
+def test_raw_rnn_matches_a_numpy_loop():
+    inputs = R.normal(size=(5, 3, 2)).astype(np.float32)   # time, batch, depth
+    lengths = np.array([5, 2, 3], np.int32)
+    cell = tf.nn.rnn_cell.BasicRNNCell(4)
+
+    def loop_fn(time, cell_output, cell_state, loop_state):
+        next_state = cell.zero_state(3, tf.float32) if cell_output is None else cell_state
+        finished = time >= lengths
+        step = tf.cond(tf.reduce_all(finished), lambda: tf.zeros([3, 2]),
+                       lambda: tf.constant(inputs)[tf.minimum(time, 4)])
+        counter = tf.constant(0) if loop_state is None else loop_state + 1
+        return finished, step, next_state, cell_output, counter
+
+    emit_ta, final_state, steps = tf.nn.raw_rnn(cell, loop_fn)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        kernel, bias = sess.run(cell.variables)
+        emitted, final, count = sess.run([emit_ta.stack(), final_state, steps])
+    h = np.zeros((3, 4), np.float32)
+    want = np.zeros((5, 3, 4), np.float32)
+    for t in range(5):
+        new = np.tanh(np.concatenate([inputs[t], h], 1) @ kernel + bias)
+        alive = (t < lengths)[:, None]
+        want[t] = np.where(alive, new, 0.0)      # zeros once an entry is finished
+        h = np.where(alive, new, h)              # and its state stays
+    np.testing.assert_allclose(emitted, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(final, h, rtol=1e-5, atol=1e-6)
+    assert count == 5
+    with pytest.raises(TypeError, match="callable"):
+        tf.nn.raw_rnn(cell, None)
+
+
+class DictStateSaver:
+    """A state saver keeping each named state in a variable."""
+
+    def __init__(self, batch, units):
+        self.variables = {}
+        self.batch, self.units = batch, units
+
+    def state(self, name):
+        if name not in self.variables:
+            self.variables[name] = tf.Variable(np.full((self.batch, self.units), 0.5, np.float32),
+                                               name=name)
+        return self.variables[name].read_value()
+
+    def save_state(self, name, value):
+        return tf.assign(self.variables[name], value)
+
+
+def test_static_state_saving_rnn_carries_the_state_between_runs():
+    saver = DictStateSaver(2, 3)
+    cell = tf.nn.rnn_cell.LSTMCell(3)
+    inputs = [tf.constant(R.normal(size=(2, 4)).astype(np.float32)) for _ in range(2)]
+    outputs, state = tf.nn.static_state_saving_rnn(cell, inputs, saver, ("c", "h"))
+    plain_outputs, plain_state = tf.nn.static_rnn(
+        cell, inputs, initial_state=tf.nn.rnn_cell.LSTMStateTuple(saver.state("c"), saver.state("h")))
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        expected_first = sess.run(plain_outputs[-1])   # from the saved 0.5 states
+        got_first, first_state = sess.run([outputs[-1], state])
+        np.testing.assert_allclose(got_first, expected_first, rtol=1e-6)
+        np.testing.assert_allclose(sess.run(saver.variables["h"]), first_state.h, rtol=1e-6)
+        # the next run starts from the saved state
+        expected_second = sess.run(plain_outputs[-1])
+        assert not np.allclose(expected_second, expected_first)
+        np.testing.assert_allclose(sess.run(outputs[-1]), expected_second, rtol=1e-6)
+    with pytest.raises(ValueError, match="same type"):
+        tf.nn.static_state_saving_rnn(cell, inputs, saver, "c")
+
+
+def test_experimental_dropouts():
+    x = tf.ones([1000])
+    seed = tf.constant([3, 4], tf.int64)
+    a = tf.nn.experimental.stateless_dropout(x, 0.25, seed)
+    b = tf.nn.experimental.stateless_dropout(x, 0.25, seed)
+    half = tf.nn.experimental.general_dropout(x, 0.5, lambda shape, dtype: tf.fill(shape, tf.constant(0.7, dtype)))
+    with tf.Session() as sess:
+        va, vb, vh = sess.run([a, b, half])
+    np.testing.assert_array_equal(va, vb)                   # a pure function of the seed
+    assert set(np.unique(va)) == {0.0, np.float32(1 / 0.75)}
+    assert abs((va == 0).mean() - 0.25) < 0.05
+    np.testing.assert_allclose(vh, np.full(1000, 2.0))     # 0.7 >= 0.5: all kept, scaled by 2
+    with pytest.raises(ValueError, match="range"):
+        tf.nn.experimental.stateless_dropout(x, 1.5, seed)
