@@ -49,6 +49,9 @@ from tensorflux.ops.embedding_sparse_ops import (embedding_lookup_sparse,  # noq
 from tensorflux.ops.morphology_ops import (dilation2d, erosion2d,  # noqa: F401,E402
                                            max_pool_with_argmax)
 from tensorflux.ops.rnn_extra import raw_rnn, static_state_saving_rnn  # noqa: F401,E402
+from tensorflux.ops.ctc_ops import (collapse_repeated, ctc_beam_search_decoder,  # noqa: F401,E402
+                                    ctc_beam_search_decoder_v2, ctc_greedy_decoder, ctc_loss,
+                                    ctc_loss_v2, ctc_unique_labels)
 from tensorflux import nn_experimental as experimental  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402

@@ -107,6 +107,14 @@ def _max_pool_with_argmax(draw):
     return [x], lambda t: tf.nn.max_pool_with_argmax(t, k, [1, 1, 2, 1], "SAME")[0]
 
 
+def _ctc_loss(draw):
+    """The CTC loss of fixed labels under drawn logits [time, batch, classes]."""
+    t = draw(st.integers(3, 4))
+    labels = tf.SparseTensorValue([[0, 0], [0, 1], [1, 0]], np.int32([1, 0, 2]), [2, 2])
+    return [values(draw, (t, 2, 4))], lambda x: tf.nn.ctc_loss(
+        tf.SparseTensor.from_value(labels), x, [t, t - 1])
+
+
 BREADTH_CASES = {
     "Conv3D": _conv3d, "Conv3DBackpropInputV2": _conv3d_backprop("input"),
     "Conv3DBackpropFilterV2": _conv3d_backprop("filter"),
@@ -115,5 +123,6 @@ BREADTH_CASES = {
     "MaxPool3DGradGrad": _pool3d_grad("MaxPool3DGradGrad"),
     "SparseSoftmax": _sparse_softmax,
     "Dilation2D": _dilation, "MaxPoolWithArgmax": _max_pool_with_argmax,
+    "CTCLoss": _ctc_loss,
 }
 BREADTH_TOLERANCE = {}
