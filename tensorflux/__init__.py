@@ -192,7 +192,8 @@ from tensorflux.ops.string_extra_ops import to_hash_bucket as string_to_hash_buc
 from tensorflux.ops.string_extra_ops import to_hash_bucket_fast as string_to_hash_bucket_fast  # noqa: F401,E402
 from tensorflux.ops.misc_math_api import (convert_to_tensor_or_indexed_slices,  # noqa: F401,E402
                                           extract_volume_patches, verify_tensor_all_finite)
-from tensorflux import bitwise, linalg, manip, math, random, strings  # noqa: F401,E402
+from tensorflux.ops.signal_ops import fftnd, ifftnd, irfftnd, rfftnd  # noqa: F401,E402
+from tensorflux import bitwise, linalg, manip, math, random, signal, spectral, strings  # noqa: F401,E402
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

@@ -436,15 +436,23 @@ def _sub_grad(op, grad):
     return [_sum_to(grad, x), _sum_to(-grad, y)]
 
 
+def _conj_if_complex(x):
+    """conj(x) for complex tensors (TF's gradients of complex products use it), else x."""
+    if not x.dtype.is_complex:
+        return x
+    from tensorflux.ops.elementwise_ops import conj
+    return conj(x)
+
+
 @gradient("Mul")
 def _mul_grad(op, grad):
-    x, y = op.inputs
+    x, y = (_conj_if_complex(t) for t in op.inputs)
     return [_sum_to(grad * y, x), _sum_to(x * grad, y)]
 
 
 @gradient("RealDiv")
 def _div_grad(op, grad):
-    x, y = op.inputs
+    x, y = (_conj_if_complex(t) for t in op.inputs)
     return [_sum_to(grad / y, x), _sum_to(-grad * x / (y * y), y)]
 
 

@@ -101,6 +101,18 @@ def _dilation(draw):
     return [x, f], lambda a, b: tf.nn.dilation2d(a, b, strides, rates, "SAME")
 
 
+def _dilation_backprop(kind):
+    """A dilation backprop op (no gradient of its own, as TF's) on distinct inputs."""
+    def make(draw):
+        x = distinct(draw, (1, draw(st.integers(2, 4)), draw(st.integers(2, 4)), 2))
+        f = values(draw, (2, 2, 2), -0.01, 0.01)
+        attrs = {"strides": (1, 1, 1, 1), "rates": (1, 1, 1, 1), "padding": "SAME"}
+        dy = values(draw, x.shape)
+        return [dy], lambda g: tf.get_default_graph().create_op(
+            f"Dilation2DBackprop{kind}", [tf.constant(x), tf.constant(f), g], attrs).outputs[0]
+    return make
+
+
 def _max_pool_with_argmax(draw):
     x = distinct(draw, (draw(st.integers(1, 2)), draw(st.integers(2, 4)), draw(st.integers(2, 4)), 2))
     k = [1, draw(st.integers(1, 2)), draw(st.integers(1, 2)), 1]
@@ -124,5 +136,7 @@ BREADTH_CASES = {
     "SparseSoftmax": _sparse_softmax,
     "Dilation2D": _dilation, "MaxPoolWithArgmax": _max_pool_with_argmax,
     "CTCLoss": _ctc_loss,
+    "Dilation2DBackpropInput": _dilation_backprop("Input"),
+    "Dilation2DBackpropFilter": _dilation_backprop("Filter"),
 }
 BREADTH_TOLERANCE = {}
