@@ -193,7 +193,9 @@ from tensorflux.ops.string_extra_ops import to_hash_bucket_fast as string_to_has
 from tensorflux.ops.misc_math_api import (convert_to_tensor_or_indexed_slices,  # noqa: F401,E402
                                           extract_volume_patches, verify_tensor_all_finite)
 from tensorflux.ops.signal_ops import fftnd, ifftnd, irfftnd, rfftnd  # noqa: F401,E402
-from tensorflux import bitwise, linalg, manip, math, random, signal, spectral, strings  # noqa: F401,E402
+from tensorflux.ops.set_ops import edit_distance  # noqa: F401,E402
+from tensorflux import (bitwise, linalg, manip, math, random, sets, signal,  # noqa: F401,E402
+                        spectral, strings)
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

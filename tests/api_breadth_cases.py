@@ -28,4 +28,6 @@ TESTED_ELSEWHERE = {
     "Dilation2D", "Dilation2DBackpropInput", "Dilation2DBackpropFilter", "MaxPoolWithArgmax",
     # tests/test_ctc.py (brute force over every alignment)
     "CTCLoss", "CTCGreedyDecoder", "CTCBeamSearchDecoder",
+    # tests/test_sets.py (Python's sets, TF1's documented edit distances)
+    "SetOperation", "SetSize", "EditDistance",
 }

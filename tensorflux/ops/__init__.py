@@ -14,6 +14,6 @@ from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  
                             tensor_array_ops, training_ops, variable_scope, variables,
                             while_loop)
 from tensorflux.ops import candidate_sampling_ops  # noqa: F401
-from tensorflux.ops import (conv3d_ops, ctc_ops, morphology_ops, sparse_extra_ops,  # noqa: F401
-                            string_extra_ops)
+from tensorflux.ops import (conv3d_ops, ctc_ops, morphology_ops, set_ops,  # noqa: F401
+                            sparse_extra_ops, string_extra_ops)
 from tensorflux.interop import tf_only_ops  # noqa: F401,E402 - ops of imported TF graphs
