@@ -194,8 +194,9 @@ from tensorflux.ops.misc_math_api import (convert_to_tensor_or_indexed_slices,  
                                           extract_volume_patches, verify_tensor_all_finite)
 from tensorflux.ops.signal_ops import fftnd, ifftnd, irfftnd, rfftnd  # noqa: F401,E402
 from tensorflux.ops.set_ops import edit_distance  # noqa: F401,E402
-from tensorflux import (bitwise, linalg, manip, math, random, sets, signal,  # noqa: F401,E402
-                        spectral, strings)
+from tensorflux.ops.ragged_tensor import RaggedTensor  # noqa: F401,E402
+from tensorflux import (bitwise, linalg, manip, math, ragged, random, sets,  # noqa: F401,E402
+                        signal, spectral, strings)
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

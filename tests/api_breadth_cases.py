@@ -30,4 +30,6 @@ TESTED_ELSEWHERE = {
     "CTCLoss", "CTCGreedyDecoder", "CTCBeamSearchDecoder",
     # tests/test_sets.py (Python's sets, TF1's documented edit distances)
     "SetOperation", "SetSize", "EditDistance",
+    # tests/test_ragged_strings.py (TF1's documented examples, Python's decoding)
+    "StringSplitToRows",
 }

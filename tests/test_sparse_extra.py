@@ -242,7 +242,10 @@ def test_string_splits():
     assert rows(got["legacy"]) == [["a", "b", "c"], ["d", "e"]]
     assert rows(got["keep"]) == [["a b", "c"], ["d", "", "e"]]
     assert rows(got["chars"]) == [["a", "b", "c"], ["d", "e"]]
-    with pytest.raises(ValueError, match="RaggedTensor"):
-        tf.strings.split(tf.constant(["a"]), result_type="RaggedTensor")
+    with pytest.raises(ValueError, match="result_type"):
+        tf.strings.split(tf.constant(["a"]), result_type="list")
+    with tf.Session() as sess:
+        ragged = sess.run(tf.strings.split(tf.constant(["a b", "", "c"]), result_type="RaggedTensor"))
+    assert ragged.to_list() == [[b"a", b"b"], [], [b"c"]]
     with pytest.raises(ValueError, match="vector"):
         tf.strings.split(tf.constant([["a"]]))

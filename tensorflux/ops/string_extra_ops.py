@@ -94,16 +94,15 @@ def _vector(t, what):
 def split(input=None, sep=None, maxsplit=-1, result_type="SparseTensor", source=None,  # noqa: A002
           name=None):
     """Split each string of a vector at ``sep`` (at runs of whitespace when None), at
-    most ``maxsplit`` times: a SparseTensor [rows, longest split] of the parts."""
-    if result_type != "SparseTensor":
-        raise ValueError("tensorflux has no RaggedTensor: tf.strings.split returns a "
-                         "SparseTensor (result_type='SparseTensor')")
+    most ``maxsplit`` times: a SparseTensor [rows, longest split] of the parts, or a
+    RaggedTensor with ``result_type="RaggedTensor"``."""
+    _check_result_type(result_type)
     t = _vector(_strings(input if input is not None else source, "tf.strings.split"),
                 "tf.strings.split")
     sep_t = convert_to_tensor(sep if sep is not None else "", dtype=dtypes.string, name="sep")
     indices, values, shape = _op("StringSplitV2", [t, sep_t], {"maxsplit": int(maxsplit)},
                                  name or "StringSplit").outputs
-    return SparseTensor(indices, values, shape)
+    return _as(result_type, SparseTensor(indices, values, shape))
 
 
 def string_split(source, sep=None, skip_empty=True, delimiter=None, result_type="SparseTensor",
@@ -111,12 +110,23 @@ def string_split(source, sep=None, skip_empty=True, delimiter=None, result_type=
     """TF1's legacy split: each string of a vector split at any character of ``sep``
     (default a space; into characters when empty), empty parts dropped with
     ``skip_empty``; a SparseTensor."""
-    if result_type != "SparseTensor":
-        raise ValueError("tensorflux has no RaggedTensor: tf.string_split returns a "
-                         "SparseTensor (result_type='SparseTensor')")
+    _check_result_type(result_type)
     delimiter = sep if sep is not None else (delimiter if delimiter is not None else " ")
     t = _vector(_strings(source, "tf.string_split"), "tf.string_split")
     d = convert_to_tensor(delimiter, dtype=dtypes.string, name="delimiter")
     indices, values, shape = _op("StringSplit", [t, d], {"skip_empty": bool(skip_empty)},
                                  name or "StringSplit").outputs
-    return SparseTensor(indices, values, shape)
+    return _as(result_type, SparseTensor(indices, values, shape))
+
+
+def _check_result_type(result_type):
+    if result_type not in ("SparseTensor", "RaggedTensor"):
+        raise ValueError(f"result_type must be 'SparseTensor' or 'RaggedTensor', got "
+                         f"{result_type!r}")
+
+
+def _as(result_type, sparse):
+    if result_type == "SparseTensor":
+        return sparse
+    from tensorflux.ops.ragged_tensor import RaggedTensor
+    return RaggedTensor.from_sparse(sparse)
