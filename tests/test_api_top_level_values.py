@@ -128,3 +128,30 @@ def test_manip_and_other_aliases():
         tf.batch_to_space_nd, tf.gather_nd, tf.reshape, tf.reverse, tf.roll, tf.scatter_nd,
         tf.space_to_batch_nd, tf.tile)
     assert tf.nn.conv3d_backprop_filter_v2 is tf.nn.conv3d_backprop_filter
+
+
+SPECIAL_REFERENCES = {  # tf.math.special name -> scipy.special reference
+    "bessel_j0": "j0", "bessel_j1": "j1", "bessel_y0": "y0", "bessel_y1": "y1", "bessel_k0": "k0",
+    "bessel_k0e": "k0e", "bessel_k1": "k1", "bessel_k1e": "k1e", "dawsn": "dawsn", "expint": "expi",
+    "spence": "spence",
+}
+
+
+def test_math_special_matches_scipy():
+    import scipy.special as sp
+    x = np.array([0.3, 1.2, 2.5, 4.0])
+    special = tf.math.special
+    functions = {"bessel_j0": special.bessel_j0, "bessel_j1": special.bessel_j1,
+                 "bessel_y0": special.bessel_y0, "bessel_y1": special.bessel_y1,
+                 "bessel_k0": special.bessel_k0, "bessel_k0e": special.bessel_k0e,
+                 "bessel_k1": special.bessel_k1, "bessel_k1e": special.bessel_k1e,
+                 "dawsn": special.dawsn, "expint": special.expint, "spence": special.spence}
+    got = run({name: fn(x) for name, fn in functions.items()})
+    for name, reference in SPECIAL_REFERENCES.items():
+        np.testing.assert_allclose(got[name], getattr(sp, reference)(x), rtol=1e-12, err_msg=name)
+    s, c = sp.fresnel(x)
+    np.testing.assert_allclose(run(special.fresnel_sin(x)), s, rtol=1e-12)
+    np.testing.assert_allclose(run(special.fresnel_cos(x)), c, rtol=1e-12)
+    assert (special.bessel_i0, special.bessel_i0e, special.bessel_i1, special.bessel_i1e) == (
+        tf.math.bessel_i0, tf.math.bessel_i0e, tf.math.bessel_i1, tf.math.bessel_i1e)
+    assert tf.erf(x).dtype == tf.float64 and tf.erf([0.5]).dtype == tf.float32  # as TF1

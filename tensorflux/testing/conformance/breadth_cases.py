@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 import tensorflux as tf
-from tensorflux.testing.conformance.strategies import distinct, values
+from tensorflux.testing.conformance.strategies import distinct, unary, values
 
 
 # --- 3-D convolution and pooling ---------------------------------------------------------
@@ -138,5 +138,16 @@ BREADTH_CASES = {
     "CTCLoss": _ctc_loss,
     "Dilation2DBackpropInput": _dilation_backprop("Input"),
     "Dilation2DBackpropFilter": _dilation_backprop("Filter"),
+    # tf.math.special
+    "BesselJ0": unary(tf.math.special.bessel_j0), "BesselJ1": unary(tf.math.special.bessel_j1),
+    "BesselY0": unary(tf.math.special.bessel_y0, 0.5, 3.0),
+    "BesselY1": unary(tf.math.special.bessel_y1, 0.5, 3.0),
+    "BesselK0": unary(tf.math.special.bessel_k0, 0.5, 3.0),
+    "BesselK0e": unary(tf.math.special.bessel_k0e, 0.5, 3.0),
+    "BesselK1": unary(tf.math.special.bessel_k1, 0.5, 3.0),
+    "BesselK1e": unary(tf.math.special.bessel_k1e, 0.5, 3.0),
+    "Dawsn": unary(tf.math.special.dawsn), "Expint": unary(tf.math.special.expint, 0.5, 2.0),
+    "FresnelCos": unary(tf.math.special.fresnel_cos), "FresnelSin": unary(tf.math.special.fresnel_sin),
+    "Spence": unary(tf.math.special.spence, 0.2, 2.0),
 }
 BREADTH_TOLERANCE = {}
