@@ -25,6 +25,8 @@ from tensorflux.ops.linear_operator import (  # noqa: F401,E402
     LinearOperatorInversion, LinearOperatorKronecker, LinearOperatorLowerTriangular,
     LinearOperatorLowRankUpdate, LinearOperatorPermutation, LinearOperatorScaledIdentity,
     LinearOperatorToeplitz, LinearOperatorTridiag, LinearOperatorZeros)
+from tensorflux.ops.linalg_extra import logm  # noqa: F401,E402
+from tensorflux import linalg_experimental as experimental  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 

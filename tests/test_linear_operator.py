@@ -154,3 +154,36 @@ def test_gradients_flow_through_operators():
     loss = tf.reduce_sum(tf.linalg.LinearOperatorDiag(d).solve(np.ones((3, 1)))) + tf.linalg.LinearOperatorDiag(d).log_abs_determinant()
     with tf.Session() as sess:
         np.testing.assert_allclose(sess.run(tf.gradients(loss, d)[0]), -1 / D ** 2 + 1 / D)
+
+
+def test_logm_matches_scipy():
+    rng = np.random.default_rng(4)
+    a = (rng.normal(size=(2, 3, 3)) + 3 * np.eye(3)) + 0.3j * rng.normal(size=(2, 3, 3))
+    spread = np.diag([0.01, 1.0, 50.0]).astype(np.complex128)
+    with tf.Session() as sess:
+        got, got_spread = sess.run([tf.linalg.logm(a), tf.linalg.logm(spread)])
+    for i in range(2):
+        np.testing.assert_allclose(got[i], sp_linalg.logm(a[i]), atol=1e-10)
+    np.testing.assert_allclose(got_spread, np.diag(np.log([0.01, 1.0, 50.0])), atol=1e-10)
+    with pytest.raises(TypeError, match="complex"):
+        tf.linalg.logm(np.eye(2))
+
+
+def test_conjugate_gradient_solves_positive_definite_systems():
+    rng = np.random.default_rng(5)
+    m = rng.normal(size=(5, 5))
+    spd = m @ m.T + 5 * np.eye(5)
+    op = tf.linalg.LinearOperatorFullMatrix(spd, is_self_adjoint=True, is_positive_definite=True)
+    rhs = rng.normal(size=5)
+    jacobi = tf.linalg.LinearOperatorDiag(1 / np.diag(spd), is_self_adjoint=True, is_positive_definite=True)
+    with tf.Session() as sess:
+        plain = sess.run(tf.linalg.experimental.conjugate_gradient(op, rhs, tol=1e-12, max_iter=20))
+        preconditioned = sess.run(tf.linalg.experimental.conjugate_gradient(
+            op, rhs, preconditioner=jacobi, tol=1e-12, max_iter=20))
+        capped = sess.run(tf.linalg.experimental.conjugate_gradient(op, rhs, max_iter=2))
+    np.testing.assert_allclose(plain.x, np.linalg.solve(spd, rhs), rtol=1e-9)
+    np.testing.assert_allclose(preconditioned.x, np.linalg.solve(spd, rhs), rtol=1e-9)
+    assert plain.i <= 6 and capped.i == 2                  # exact in n steps; max_iter honoured
+    np.testing.assert_allclose(plain.r, rhs - spd @ plain.x, atol=1e-9)
+    with pytest.raises(ValueError, match="positive definite"):
+        tf.linalg.experimental.conjugate_gradient(tf.linalg.LinearOperatorFullMatrix(spd), rhs)
