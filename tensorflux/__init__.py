@@ -195,6 +195,8 @@ from tensorflux.ops.misc_math_api import (convert_to_tensor_or_indexed_slices,  
 from tensorflux.ops.signal_ops import fftnd, ifftnd, irfftnd, rfftnd  # noqa: F401,E402
 from tensorflux.ops.set_ops import edit_distance  # noqa: F401,E402
 from tensorflux.ops.ragged_tensor import RaggedTensor  # noqa: F401,E402
+from tensorflux.ops.ragged_rows_ops import (random_index_shuffle, ragged_fill_empty_rows,  # noqa: F401,E402
+                                           ragged_fill_empty_rows_grad)
 from tensorflux import (bitwise, linalg, manip, math, ragged, random, sets,  # noqa: F401,E402
                         signal, spectral, strings)
 

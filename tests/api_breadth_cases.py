@@ -31,7 +31,7 @@ TESTED_ELSEWHERE = {
     # tests/test_sets.py (Python's sets, TF1's documented edit distances)
     "SetOperation", "SetSize", "EditDistance",
     # tests/test_ragged_strings.py (TF1's documented examples, Python's decoding)
-    "StringSplitToRows",
+    "StringSplitToRows", "RandomIndexShuffle",
     # tests/test_api_top_level_values.py (scipy.special)
     "BesselJ0", "BesselJ1", "BesselY0", "BesselY1", "BesselK0", "BesselK0e", "BesselK1",
     "BesselK1e", "Dawsn", "Expint", "FresnelCos", "FresnelSin", "Spence",

@@ -81,3 +81,29 @@ def test_ragged_tensor_conversions():
     assert rt.shape.as_list() == [3, None] and rt.dtype == tf.int32
     with pytest.raises(ValueError, match="private"):
         tf.RaggedTensor([1], [0, 1])
+
+
+def test_ragged_fill_empty_rows_and_its_gradient():
+    ids, values, empty, where = run(tf.ragged_fill_empty_rows([1, 1, 3], [1.0, 2.0, 3.0], 5, -1.0))
+    np.testing.assert_array_equal(ids, [0, 1, 1, 2, 3, 4])          # rows 0, 2, 4 were empty
+    np.testing.assert_array_equal(values, [-1, 1, 2, -1, 3, -1])
+    np.testing.assert_array_equal(empty, [True, False, True, False, True])
+    np.testing.assert_array_equal(where, [1, 2, 4])
+    d_values, d_default = run(tf.ragged_fill_empty_rows_grad(where, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]))
+    np.testing.assert_array_equal(d_values, [2.0, 3.0, 5.0])
+    assert d_default == 1.0 + 4.0 + 6.0
+
+
+def test_random_index_shuffle_is_a_seeded_bijection():
+    index = np.arange(37, dtype=np.int64)
+    first = run(tf.random_index_shuffle(index, np.array([1, 2, 3], np.int64), 36))
+    again = run(tf.random.experimental.index_shuffle(index, np.array([1, 2, 3], np.int64), 36))
+    other = run(tf.random_index_shuffle(index, np.array([4, 2, 3], np.int64), 36))
+    assert sorted(first.tolist()) == list(range(37)) and sorted(other.tolist()) == list(range(37))
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other) and not np.array_equal(first, index)
+    assert first.dtype == np.int64
+    with tf.Session() as sess, pytest.raises(tf.errors.InvalidArgumentError, match="not in"):
+        sess.run(tf.random_index_shuffle(np.int64(40), np.array([1, 2, 3], np.int64), 36))
+    with pytest.raises(ValueError, match="rounds"):
+        tf.random_index_shuffle(np.int64(1), np.array([1, 2, 3], np.int64), 36, rounds=3)

@@ -40,6 +40,7 @@ from tensorflux.backends.sparse_extra_kernels import KERNELS as SPARSE_EXTRA_KER
 from tensorflux.backends.ctc_kernels import KERNELS as CTC_KERNELS
 from tensorflux.backends.set_kernels import KERNELS as SET_KERNELS
 from tensorflux.backends.unicode_kernels import KERNELS as UNICODE_KERNELS
+from tensorflux.backends.index_shuffle_kernels import KERNELS as INDEX_SHUFFLE_KERNELS
 from tensorflux.backends.string_extra_kernels import KERNELS as STRING_EXTRA_KERNELS
 from tensorflux.backends.image_box_kernels import KERNELS as BOX_KERNELS
 from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
@@ -123,7 +124,7 @@ def register_array_kernels(register, backend: str, load_xp):
                     **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
                     **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS,
                     **TF_ONLY_KERNELS, **SPARSE_EXTRA_KERNELS, **STRING_EXTRA_KERNELS,
-                    **CTC_KERNELS, **SET_KERNELS, **UNICODE_KERNELS}
+                    **CTC_KERNELS, **SET_KERNELS, **UNICODE_KERNELS, **INDEX_SHUFFLE_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

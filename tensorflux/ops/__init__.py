@@ -15,5 +15,6 @@ from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  
                             while_loop)
 from tensorflux.ops import candidate_sampling_ops  # noqa: F401
 from tensorflux.ops import (conv3d_ops, ctc_ops, morphology_ops, set_ops,  # noqa: F401
-                            special_ops, sparse_extra_ops, string_extra_ops, unicode_ops)
+                            ragged_rows_ops, special_ops, sparse_extra_ops, string_extra_ops,
+                            unicode_ops)
 from tensorflux.interop import tf_only_ops  # noqa: F401,E402 - ops of imported TF graphs
