@@ -182,7 +182,6 @@ from tensorflux.ops.manip_ops import (grad_pass_through, guarantee_const,  # noq
                                       required_space_to_batch_paddings)
 from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
 from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
-from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
 from tensorflux.ops.encoding_ops import (decode_base64, decode_compressed,  # noqa: F401,E402
                                          decode_json_example, deserialize_many_sparse,
                                          encode_base64, parse_tensor, serialize_many_sparse,
@@ -214,6 +213,22 @@ from tensorflux.ops.partitioned_variables import (create_partitioned_variables, 
                                                   variable_axis_size_partitioner)
 from tensorflux.ops.tensor_util import (convert_to_tensor_or_indexed_slices,  # noqa: F401,E402
                                         make_ndarray, make_tensor_proto)
+from tensorflux.ops.conv_nd_api import (conv2d_backprop_filter_v2,  # noqa: F401,E402
+                                        conv2d_backprop_input_v2)
+from tensorflux.ops.sparse_extra_ops import (sparse_mask, sparse_reduce_max,  # noqa: F401,E402
+                                            sparse_reduce_max_sparse, sparse_reduce_sum_sparse,
+                                            sparse_reshape, sparse_softmax, sparse_split)
+from tensorflux.ops.string_extra_ops import fingerprint, string_split  # noqa: F401,E402
+from tensorflux.ops.string_extra_ops import to_hash_bucket as string_to_hash_bucket  # noqa: F401,E402
+from tensorflux.ops.string_extra_ops import to_hash_bucket_fast as string_to_hash_bucket_fast  # noqa: F401,E402
+from tensorflux.ops.misc_math_api import extract_volume_patches  # noqa: F401,E402
+from tensorflux.ops.signal_ops import fftnd, ifftnd, irfftnd, rfftnd  # noqa: F401,E402
+from tensorflux.ops.set_ops import edit_distance  # noqa: F401,E402
+from tensorflux.ops.ragged_tensor import RaggedTensor  # noqa: F401,E402
+from tensorflux.ops.ragged_rows_ops import (random_index_shuffle, ragged_fill_empty_rows,  # noqa: F401,E402
+                                           ragged_fill_empty_rows_grad)
+from tensorflux import (bitwise, linalg, manip, math, ragged, random, sets,  # noqa: F401,E402
+                        signal, spectral, strings)
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes

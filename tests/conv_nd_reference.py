@@ -1,34 +1,43 @@
-"""Direct (loop) NumPy references for convolution, transposed convolution and pooling in
-any number of spatial dimensions, channels last, float64, written from TF's definitions:
-each output position is computed on its own from the input entries its window covers."""
+"""Direct (loop) NumPy references for convolution and pooling of any number of spatial
+dimensions, channels last, float64, written from the definitions: each output position
+is computed on its own from the input entries its window covers; ``conv_transpose``
+spreads each entry back over its window. ``transpose`` turns a
+linear reference into its adjoint through its dense matrix, for the backprops and the
+transposed convolutions."""
 import itertools
 
 import numpy as np
 
-from conv_reference import geometry  # (pad before, output size) as TF defines them
+
+def geometry(size, k, stride, dilation, padding):
+    """(pad before, output size) along one axis, as TF defines them."""
+    span = (k - 1) * dilation + 1
+    if padding == "SAME":
+        out = -(-size // stride)
+        return max((out - 1) * stride + span - size, 0) // 2, out
+    return 0, (size - span) // stride + 1
 
 
 def _windows(sizes, kernel, strides, dilations, padding):
-    """{output position: [(tap, input position) inside the input]} and the output sizes."""
-    geo = [geometry(s, k, st, d, padding) for s, k, st, d in zip(sizes, kernel, strides, dilations)]
-    out_sizes = [o for _, o in geo]
-    where = {}
-    for pos in itertools.product(*map(range, out_sizes)):
+    """{output position: [(tap, input position), ...] inside the input}."""
+    geo = [geometry(*a, padding) for a in zip(sizes, kernel, strides, dilations)]
+    out = {}
+    for pos in itertools.product(*(range(o) for _, o in geo)):
         pairs = []
-        for tap in itertools.product(*map(range, kernel)):
-            src = tuple(p * st + t * d - before for p, st, t, d, (before, _)
+        for tap in itertools.product(*(range(k) for k in kernel)):
+            src = tuple(p * s + t * d - before for p, s, t, d, (before, _)
                         in zip(pos, strides, tap, dilations, geo))
-            if all(0 <= s < n for s, n in zip(src, sizes)):
+            if all(0 <= i < n for i, n in zip(src, sizes)):
                 pairs.append((tap, src))
-        where[pos] = pairs
-    return where, out_sizes
+        out[pos] = pairs
+    return out, tuple(o for _, o in geo)
 
 
 def conv(x, w, strides, padding, dilations=None):
-    """x [N, *S, C], w [*K, C, F]."""
-    rank = x.ndim - 2
-    dilations = dilations or (1,) * rank
-    where, out_sizes = _windows(x.shape[1:-1], w.shape[:rank], strides, dilations, padding)
+    """x [n, *sizes, in], w [*kernel, in, out]."""
+    k = len(x.shape) - 2
+    dilations = dilations or (1,) * k
+    where, out_sizes = _windows(x.shape[1:-1], w.shape[:k], strides, dilations, padding)
     out = np.zeros((x.shape[0], *out_sizes, w.shape[-1]))
     for pos, pairs in where.items():
         for tap, src in pairs:
@@ -37,10 +46,11 @@ def conv(x, w, strides, padding, dilations=None):
 
 
 def conv_transpose(v, w, out_sizes, strides, padding):
-    """v [N, *S', C], w [*K, F, C] -> [N, *out_sizes, F]: every v entry spreads onto the
-    input positions its output position reads in the forward convolution."""
-    rank = v.ndim - 2
-    where, _ = _windows(out_sizes, w.shape[:rank], strides, (1,) * rank, padding)
+    """v [n, *sizes', in], w [*kernel, out, in] -> [n, *out_sizes, out]: every v entry
+    spreads onto the input positions its output position reads in the forward
+    convolution."""
+    k = v.ndim - 2
+    where, _ = _windows(out_sizes, w.shape[:k], strides, (1,) * k, padding)
     out = np.zeros((v.shape[0], *out_sizes, w.shape[-2]))
     for pos, pairs in where.items():
         for tap, src in pairs:
@@ -49,10 +59,10 @@ def conv_transpose(v, w, out_sizes, strides, padding):
 
 
 def depthwise(x, w, strides, padding, dilations=None):
-    """x [N, *S, C], w [*K, C, M] -> [N, *S', C * M]."""
-    rank = x.ndim - 2
-    dilations = dilations or (1,) * rank
-    where, out_sizes = _windows(x.shape[1:-1], w.shape[:rank], strides, dilations, padding)
+    """x [n, *sizes, c], w [*kernel, c, multiplier]: channel c * multiplier + m."""
+    k = x.ndim - 2
+    dilations = dilations or (1,) * k
+    where, out_sizes = _windows(x.shape[1:-1], w.shape[:k], strides, dilations, padding)
     c, m = w.shape[-2:]
     out = np.zeros((x.shape[0], *out_sizes, c, m))
     for pos, pairs in where.items():
@@ -61,12 +71,20 @@ def depthwise(x, w, strides, padding, dilations=None):
     return out.reshape(x.shape[0], *out_sizes, c * m)
 
 
-def pool(x, k, strides, padding, kind):
-    """Max or mean over each window of x [N, *S, C] (padding not counted)."""
-    rank = x.ndim - 2
-    where, out_sizes = _windows(x.shape[1:-1], k, strides, (1,) * rank, padding)
+def pool(x, kernel, strides, padding, kind, dilations=None):
+    """Max or average over each window's entries inside the input."""
+    k = len(x.shape) - 2
+    where, out_sizes = _windows(x.shape[1:-1], kernel, strides, dilations or (1,) * k, padding)
     out = np.zeros((x.shape[0], *out_sizes, x.shape[-1]))
     for pos, pairs in where.items():
-        values = np.stack([x[(slice(None), *src)] for _, src in pairs])
-        out[(slice(None), *pos)] = values.max(0) if kind == "max" else values.mean(0)
+        entries = np.stack([x[(slice(None), *src)] for _, src in pairs])
+        out[(slice(None), *pos)] = entries.max(0) if kind == "max" else entries.mean(0)
     return out
+
+
+def transpose(linear, in_shape, dy):
+    """The adjoint of the linear map ``linear`` (on arrays of ``in_shape``) applied to
+    ``dy``: sum_j dy[j] * d linear(x)[j] / d x, from the map's dense matrix."""
+    size = int(np.prod(in_shape))
+    matrix = np.stack([linear(np.eye(size)[i].reshape(in_shape)).ravel() for i in range(size)])
+    return (matrix @ dy.ravel()).reshape(in_shape)

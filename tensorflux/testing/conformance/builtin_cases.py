@@ -1151,3 +1151,10 @@ def _sin_with_its_gradient(x):
 
 
 CASES["CustomGradient"] = unary(_sin_with_its_gradient)
+
+
+# --- API breadth: tf.nn, tf.math, tf.linalg, tf.sparse, tf.strings (breadth_cases.py) ----
+from tensorflux.testing.conformance.breadth_cases import BREADTH_CASES, BREADTH_TOLERANCE  # noqa: E402
+
+CASES.update(BREADTH_CASES)
+TOLERANCE.update(BREADTH_TOLERANCE)
