@@ -14,4 +14,5 @@ from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  
                             tensor_array_ops, training_ops, variable_scope, variables,
                             while_loop)
 from tensorflux.ops import candidate_sampling_ops  # noqa: F401
+from tensorflux.ops import dataset_ops  # noqa: F401 - tf.data's iterator ops
 from tensorflux.interop import tf_only_ops  # noqa: F401,E402 - ops of imported TF graphs
