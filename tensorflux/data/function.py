@@ -6,9 +6,8 @@ context of their own (kind "function"), its arguments are ``Arg`` ops with the s
 types of the elements, and the outer tensors it reads are its captures. When an iterator
 op is compiled, each function becomes a sub-plan (``control_flow_exec.compile_context``)
 that the runtime calls once per element with the element's arrays and the captures'
-values (fed when the iterator is initialized, as TF1 captures them by value). Variables
-are read where they are used, so a function sees their current value. As in TF1, the
-ops run on the CPU (the function is traced under ``tf.device("/cpu:0")``) and the
+values, computed (or fed) when the iterator is initialized: TF1 captures outer tensors,
+variables' values included, by value. As in TF1, the ops run on the CPU (the function is traced under ``tf.device("/cpu:0")``) and the
 function is called with an element's components as separate arguments when the element
 is a tuple.
 """

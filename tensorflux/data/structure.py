@@ -151,7 +151,8 @@ def check_compatible(expected, got, expected_what, got_what):
     try:
         nest.assert_same_structure(expected, got)
     except ValueError:
-        raise TypeError(f"{got_what} has structure {_describe(types_of(got))}, which does not "
+        raise TypeError(f"{got_what[:1].upper()}{got_what[1:]} has structure "
+                        f"{_describe(types_of(got))}, which does not "
                         f"match the structure {_describe(types_of(expected))} of "
                         f"{expected_what}") from None
     want, have = nest.flatten(expected), nest.flatten(got)

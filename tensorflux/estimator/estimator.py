@@ -252,11 +252,13 @@ class Estimator:
     # --- predict --------------------------------------------------------------------------------
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None,
                 yield_single_examples=True):
-        """Yield one dict of predictions per example (or per batch)."""
+        """Yield the predictions of each example (or batch): a dict when the model_fn's
+        predictions are a dict, else the value itself, as TF1 does."""
         graph, _, spec, input_hooks = self._build(input_fn, ModeKeys.PREDICT)
         checkpoint_path = self._checkpoint(checkpoint_path)
         predictions = spec.predictions
-        if not isinstance(predictions, dict):
+        single = not isinstance(predictions, dict)
+        if single:
             predictions = {"predictions": predictions}
         if predict_keys is not None:
             missing = set(predict_keys) - set(predictions)
@@ -272,9 +274,9 @@ class Estimator:
                     if yield_single_examples:
                         n = len(next(iter(batch.values())))
                         for i in range(n):
-                            yield {k: v[i] for k, v in batch.items()}
+                            yield batch["predictions"][i] if single else {k: v[i] for k, v in batch.items()}
                     else:
-                        yield batch
+                        yield batch["predictions"] if single else batch
 
     # --- variables ----------------------------------------------------------------------------
     def get_variable_names(self):
