@@ -104,6 +104,9 @@ def _shape_check(dims):
         return None
     if None not in dims:
         return lambda shape: shape == dims
+    rank, rest = len(dims), dims[1:]
+    if None not in rest:  # a batch: only the first dimension is unknown
+        return lambda shape: len(shape) == rank and shape[1:] == rest
     return lambda shape: len(shape) == len(dims) and all(
         d is None or d == s for d, s in zip(dims, shape))
 

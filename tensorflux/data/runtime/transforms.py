@@ -327,8 +327,11 @@ class Shuffle(_Unary):
     """TF1's shuffle buffer: each element is drawn uniformly from a buffer of the next
     ``buffer_size`` input elements. With ``reshuffle`` each pass (each epoch of a
     ``repeat``) draws a new order from the dataset's generator, otherwise every pass
-    repeats the first order. An indexable input (tensor slices, a range) is shuffled
-    by index, and blocks are gathered at once."""
+    repeats the first order.
+
+    An indexable input (tensor slices, a range) is shuffled by index and its blocks
+    gathered at once; when the buffer holds all of it, the order is a uniformly random
+    permutation, which is what the buffer gives, drawn in one NumPy call."""
 
     def __init__(self, input_dataset, buffer_size, seed, seed2, reshuffle):
         super().__init__(input_dataset)
@@ -343,53 +346,83 @@ class Shuffle(_Unary):
         seed = int(self.seeds.integers(2 ** 63)) if self.reshuffle else self.fixed_seed
         rng = np.random.default_rng(seed)
         source = self.input
-        if hasattr(source, "gather"):
-            return _ShufflePass(iter(range(len(source))), self.buffer_size, rng, source)
-        return _ShufflePass(source.iterator(), self.buffer_size, rng)
+        if not hasattr(source, "gather"):
+            return _ShufflePass(source.iterator(), self.buffer_size, rng)
+        if self.buffer_size >= len(source):
+            return _PermutationPass(source, rng.permutation(len(source)))
+        return _ShufflePass(iter(range(len(source))), self.buffer_size, rng, source)
 
 
-class _ShufflePass(_UnaryPass):
+class _ShufflePass(RuntimeIterator):
+    """The buffer: ``items`` are the input's elements, or indices into ``indexed``."""
+
     def __init__(self, items, buffer_size, rng, indexed=None):
-        super().__init__(items if indexed is None else Empty())
         self.items, self.buffer_size, self.rng, self.indexed = items, buffer_size, rng, indexed
         self.buffer = []
         self.exhausted = False
-        self.randoms, self.k = [], 0
+        self.pool, self.k = [], 0  # uniforms drawn ahead, in one stream
 
-    def _draw(self):
-        buffer = self.buffer
-        while not self.exhausted and len(buffer) < self.buffer_size:
-            try:
-                buffer.append(next(self.items))
-            except StopIteration:
-                self.exhausted = True
-        if not buffer:
-            raise StopIteration
-        if self.k >= len(self.randoms):
-            self.randoms, self.k = self.rng.random(256).tolist(), 0
-        n = len(buffer)
-        j = min(int(self.randoms[self.k] * n), n - 1)
-        self.k += 1
-        item = buffer[j]
-        last = buffer.pop()
-        if j < n - 1:
-            buffer[j] = last
-        return item
+    def _uniforms(self, count):
+        if self.k + count > len(self.pool):
+            self.pool = self.pool[self.k:] + self.rng.random(max(256, count)).tolist()
+            self.k = 0
+        k = self.k
+        self.k = k + count
+        return self.pool[k:k + count]
+
+    def _draw(self, count):
+        """Up to ``count`` items, each drawn from the buffer as it refills."""
+        buffer, size, items, out = self.buffer, self.buffer_size, self.items, []
+        for u in self._uniforms(count):
+            while not self.exhausted and len(buffer) < size:
+                try:
+                    buffer.append(next(items))
+                except StopIteration:
+                    self.exhausted = True
+            n = len(buffer)
+            if not n:
+                break
+            j = min(int(u * n), n - 1)
+            out.append(buffer[j])
+            last = buffer.pop()
+            if j < n - 1:
+                buffer[j] = last
+        return out
 
     def __next__(self):
-        item = self._draw()
-        return item if self.indexed is None else self.indexed.element(item)
+        drawn = self._draw(1)
+        if not drawn:
+            raise StopIteration
+        return drawn[0] if self.indexed is None else self.indexed.element(drawn[0])
 
     def next_block(self, n):
+        drawn = self._draw(n)
+        if not drawn:
+            return None
+        return stack(drawn) if self.indexed is None else self.indexed.gather(drawn)
+
+    def close(self):
         if self.indexed is None:
-            return super().next_block(n)
-        picked = []
-        for _ in range(n):
-            try:
-                picked.append(self._draw())
-            except StopIteration:
-                break
-        return self.indexed.gather(picked) if picked else None
+            self.items.close()
+
+
+class _PermutationPass(RuntimeIterator):
+    def __init__(self, source, order):
+        self.source, self.order, self.position = source, order, 0
+
+    def __next__(self):
+        i = self.position
+        if i >= len(self.order):
+            raise StopIteration
+        self.position = i + 1
+        return self.source.element(self.order[i])
+
+    def next_block(self, n):
+        start = self.position
+        if start >= len(self.order):
+            return None
+        self.position = start + n
+        return self.source.gather(self.order[start:start + n])
 
 
 class Repeat(_Unary):

@@ -1,0 +1,220 @@
+"""tf.data input pipelines: training throughput fed by a pipeline vs fed by feed_dict,
+and a parallel map, each interleaved in one process (timing.compare).
+
+    python benchmarks/bench_data.py [--repeat 15] [--tf-python /path/to/python-with-tensorflow]
+
+- MNIST: the seed's network (784-300-100-10, ReLU, SGD 0.01) trained on 8,000
+  MNIST-shaped examples, batch 50, (a) fed by feed_dict with a new permutation each
+  epoch (what a TF1 loop does by hand), (b) from a pipeline ``from_tensor_slices((X,
+  y)).shuffle(8000).repeat().batch(50).prefetch(1)``, next to a hand-written NumPy step
+  on gathered batches. Target (issue 15): (b) at least 0.95x the throughput of (a).
+- A map doing per-example NumPy work through ``tf.py_func`` (a chain of ufuncs on a
+  1 MiB array, which release the GIL), drained with ``num_parallel_calls`` 1 and 2,
+  next to the same work in a Python loop. Target: 2 calls faster than 1 on two cores.
+
+With ``--tf-python``, the same graphs (built by the same code) run in TensorFlow
+compat.v1 in a subprocess, interleaved step by step (the pipe's round trip, tens of
+microseconds, is charged to TensorFlow). Timings are for information only; no test
+asserts them.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from timing import compare, report  # noqa: E402
+
+BATCH, EXAMPLES, MAP_ELEMENTS = 50, 8000, 40
+
+
+def data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((EXAMPLES, 784), dtype=np.float32), rng.integers(0, 10, EXAMPLES)
+
+
+def mlp_training_op(tf, X, y):
+    """The seed's network and SGD step on tensors ``X``, ``y`` (the same code builds it
+    in tensorflux and in TensorFlow's compat.v1)."""
+    inputs, sizes = X, [784, 300, 100, 10]
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        w = tf.Variable(tf.truncated_normal([n_in, n_out], stddev=2 / np.sqrt(n_in + n_out), seed=i))
+        b = tf.Variable(tf.zeros([n_out]))
+        inputs = tf.matmul(inputs, w) + b
+        if n_out != 10:
+            inputs = tf.nn.relu(inputs)
+    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=inputs))
+    return tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+
+
+def feed_dict_step(tf):
+    """One training step fed with feed_dict, batches from a permutation per epoch."""
+    X_all, y_all = data()
+    graph = tf.Graph()
+    with graph.as_default():
+        X = tf.placeholder(tf.float32, [None, 784])
+        y = tf.placeholder(tf.int64, [None])
+        train = mlp_training_op(tf, X, y)
+        sess = tf.Session(graph=graph)
+        sess.run(tf.global_variables_initializer())
+    rng = np.random.default_rng(1)
+    state = {"order": rng.permutation(EXAMPLES), "pos": 0}
+
+    def step():
+        if state["pos"] + BATCH > EXAMPLES:
+            state["order"], state["pos"] = rng.permutation(EXAMPLES), 0
+        idx = state["order"][state["pos"]:state["pos"] + BATCH]
+        state["pos"] += BATCH
+        sess.run(train, {X: X_all[idx], y: y_all[idx]})
+    return step
+
+
+def pipeline_step(tf):
+    """One training step reading its batch from a tf.data pipeline."""
+    X_all, y_all = data()
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(1)
+        dataset = (tf.data.Dataset.from_tensor_slices((X_all, y_all)).shuffle(EXAMPLES)
+                   .repeat().batch(BATCH).prefetch(1))
+        X, y = tf.data.make_one_shot_iterator(dataset).get_next()
+        train = mlp_training_op(tf, X, y)
+        sess = tf.Session(graph=graph)
+        sess.run(tf.global_variables_initializer())
+    return lambda: sess.run(train)
+
+
+def numpy_step():
+    from bench_mnist import array_step
+    X_all, y_all = data()
+    step, rng = array_step(np), np.random.default_rng(1)
+    state = {"order": rng.permutation(EXAMPLES), "pos": 0}
+
+    def run():
+        if state["pos"] + BATCH > EXAMPLES:
+            state["order"], state["pos"] = rng.permutation(EXAMPLES), 0
+        idx = state["order"][state["pos"]:state["pos"] + BATCH]
+        state["pos"] += BATCH
+        step(X_all[idx], y_all[idx])
+    return run
+
+
+def example_work(x):
+    """Per-example NumPy work: ufuncs on a 1 MiB array (NumPy releases the GIL)."""
+    v = np.full(262144, x, dtype=np.float32)
+    for _ in range(6):
+        v = np.tanh(v * np.float32(1.01) + np.float32(0.1))
+    return v[:1]
+
+
+def map_drain(tf, calls):
+    """Draining MAP_ELEMENTS elements of range().map(py_func(example_work)); returns
+    a function that runs one whole pass."""
+    graph = tf.Graph()
+    with graph.as_default():
+        dataset = tf.data.Dataset.range(MAP_ELEMENTS).map(
+            lambda i: tf.py_func(example_work, [tf.cast(i, tf.float32)], tf.float32),
+            num_parallel_calls=calls)
+        iterator = tf.data.make_initializable_iterator(dataset)
+        nxt = iterator.get_next()
+        sess = tf.Session(graph=graph)
+
+    def run():
+        sess.run(iterator.initializer)
+        for _ in range(MAP_ELEMENTS):
+            sess.run(nxt)
+    return run
+
+
+def python_map():
+    return lambda: [example_work(np.float32(i)) for i in range(MAP_ELEMENTS)]
+
+
+CASES = {"feed_dict": feed_dict_step, "pipeline": pipeline_step,
+         "map1": lambda tf: map_drain(tf, 1), "map2": lambda tf: map_drain(tf, 2)}
+
+
+class TensorFlowCase:
+    """One case built in TensorFlow compat.v1 in another interpreter: each call sends a
+    line and waits for the answer, so it alternates with the other functions."""
+
+    CODE = ("import sys; sys.path.insert(0, {here!r})\n"
+            "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
+            "import bench_data\n"
+            "step = bench_data.CASES[{case!r}](tf1)\n"
+            "print('ready', flush=True)\n"
+            "for line in sys.stdin:\n"
+            "    step(); print('done', flush=True)\n")
+
+    def __init__(self, python, case):
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.proc = subprocess.Popen([python, "-c", self.CODE.format(here=here, case=case)],
+                                     text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{python} could not build the TensorFlow case {case}")
+
+    def __call__(self):
+        self.proc.stdin.write("step\n")
+        self.proc.stdin.flush()
+        self.proc.stdout.readline()
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def _with_tensorflow(fns, cases, tf_python, number, repeat):
+    tf_cases = [TensorFlowCase(tf_python, c) for c in cases] if tf_python else []
+    try:
+        return compare(fns + tf_cases, number=number, repeat=repeat)
+    finally:
+        for case in tf_cases:
+            case.close()
+
+
+def bench_mnist_pipeline(repeat, tf_python=None):
+    import tensorflux as tf
+    fed, piped, ref, *tf_times = _with_tensorflow(
+        [feed_dict_step(tf), pipeline_step(tf), numpy_step()], ["feed_dict", "pipeline"],
+        tf_python, number=20, repeat=repeat)
+    others = [("feed_dict", fed)] + list(zip(("tensorflow feed_dict", "tensorflow tf.data"), tf_times))
+    report("MNIST step from tf.data (batch 50)", piped, ref, others=others)
+    line = f"{'':<42} tf.data throughput vs feed_dict: {fed / piped:.2f}x"
+    if tf_times:
+        line += (f"; tensorflow tf.data vs feed_dict: {tf_times[0] / tf_times[1]:.2f}x; "
+                 f"tensorflux tf.data vs tensorflow tf.data: {tf_times[1] / piped:.2f}x")
+    print(line, flush=True)
+
+
+def bench_parallel_map(repeat, tf_python=None):
+    import tensorflux as tf
+    one, two, ref, *tf_times = _with_tensorflow(
+        [map_drain(tf, 1), map_drain(tf, 2), python_map()], ["map1", "map2"], tf_python,
+        number=1, repeat=repeat)
+    n = MAP_ELEMENTS
+    others = [("num_parallel_calls=1", one / n)] + [
+        (name, t / n) for name, t in zip(("tensorflow 1", "tensorflow 2"), tf_times)]
+    report("py_func map, num_parallel_calls=2, per element", two / n, ref / n, ref_name="python loop",
+           others=others)
+    line = f"{'':<42} 2 calls vs 1: {one / two:.2f}x faster"
+    if tf_times:
+        line += f"; tensorflow 2 calls vs 1: {tf_times[0] / tf_times[1]:.2f}x"
+    print(line, flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--tf-python", help="a Python with TensorFlow, to time it too")
+    args = parser.parse_args()
+    bench_mnist_pipeline(args.repeat, args.tf_python)
+    bench_parallel_map(args.repeat, args.tf_python)
+
+
+if __name__ == "__main__":
+    main()
