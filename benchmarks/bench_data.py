@@ -1,7 +1,7 @@
 """tf.data input pipelines: training throughput fed by a pipeline vs fed by feed_dict,
 and a parallel map, each interleaved in one process (timing.compare).
 
-    python benchmarks/bench_data.py [--repeat 15] [--tf-python /path/to/python-with-tensorflow]
+    python benchmarks/bench_data.py [--repeat 30] [--tf-python /path/to/python-with-tensorflow]
 
 - MNIST: the seed's network (784-300-100-10, ReLU, SGD 0.01) trained on 8,000
   MNIST-shaped examples, batch 50, (a) fed by feed_dict with a new permutation each
@@ -14,20 +14,25 @@ and a parallel map, each interleaved in one process (timing.compare).
 
 With ``--tf-python``, the same graphs (built by the same code) run in TensorFlow
 compat.v1 in a subprocess, interleaved step by step (the pipe's round trip, tens of
-microseconds, is charged to TensorFlow). Timings are for information only; no test
-asserts them.
+microseconds, is charged to TensorFlow; its idle threads share the cores). Ratios are of
+the median chunks and of the best chunks, the least disturbed on a shared machine.
+Multi-threaded OpenBLAS makes a loaded machine much noisier: ``OPENBLAS_NUM_THREADS=1``
+gives steadier numbers. Timings are for information only; no test asserts them.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
+
+import statistics
+import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import compare, report  # noqa: E402
+from bench_rnn import TensorFlowStep  # noqa: E402
+from timing import report  # noqa: E402
 
 BATCH, EXAMPLES, MAP_ELEMENTS = 50, 8000, 40
 
@@ -51,9 +56,19 @@ def mlp_training_op(tf, X, y):
     return tf.train.GradientDescentOptimizer(0.01).minimize(loss)
 
 
-def feed_dict_step(tf):
-    """One training step fed with feed_dict, batches from a permutation per epoch."""
+def shuffled_batches():
+    """Endless (X, y) batches, a new permutation each epoch: a TF1 feed loop by hand."""
     X_all, y_all = data()
+    rng = np.random.default_rng(1)
+    while True:
+        order = rng.permutation(EXAMPLES)
+        for start in range(0, EXAMPLES - BATCH + 1, BATCH):
+            idx = order[start:start + BATCH]
+            yield X_all[idx], y_all[idx]
+
+
+def feed_dict_step(tf):
+    """One training step fed with feed_dict."""
     graph = tf.Graph()
     with graph.as_default():
         X = tf.placeholder(tf.float32, [None, 784])
@@ -61,15 +76,11 @@ def feed_dict_step(tf):
         train = mlp_training_op(tf, X, y)
         sess = tf.Session(graph=graph)
         sess.run(tf.global_variables_initializer())
-    rng = np.random.default_rng(1)
-    state = {"order": rng.permutation(EXAMPLES), "pos": 0}
+    batches = shuffled_batches()
 
     def step():
-        if state["pos"] + BATCH > EXAMPLES:
-            state["order"], state["pos"] = rng.permutation(EXAMPLES), 0
-        idx = state["order"][state["pos"]:state["pos"] + BATCH]
-        state["pos"] += BATCH
-        sess.run(train, {X: X_all[idx], y: y_all[idx]})
+        x_batch, y_batch = next(batches)
+        sess.run(train, {X: x_batch, y: y_batch})
     return step
 
 
@@ -90,17 +101,8 @@ def pipeline_step(tf):
 
 def numpy_step():
     from bench_mnist import array_step
-    X_all, y_all = data()
-    step, rng = array_step(np), np.random.default_rng(1)
-    state = {"order": rng.permutation(EXAMPLES), "pos": 0}
-
-    def run():
-        if state["pos"] + BATCH > EXAMPLES:
-            state["order"], state["pos"] = rng.permutation(EXAMPLES), 0
-        idx = state["order"][state["pos"]:state["pos"] + BATCH]
-        state["pos"] += BATCH
-        step(X_all[idx], y_all[idx])
-    return run
+    step, batches = array_step(np), shuffled_batches()
+    return lambda: step(*next(batches))
 
 
 def example_work(x):
@@ -138,34 +140,34 @@ CASES = {"feed_dict": feed_dict_step, "pipeline": pipeline_step,
          "map1": lambda tf: map_drain(tf, 1), "map2": lambda tf: map_drain(tf, 2)}
 
 
-class TensorFlowCase:
-    """One case built in TensorFlow compat.v1 in another interpreter: each call sends a
-    line and waits for the answer, so it alternates with the other functions."""
-
-    CODE = ("import sys; sys.path.insert(0, {here!r})\n"
-            "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
-            "import bench_data\n"
-            "step = bench_data.CASES[{case!r}](tf1)\n"
-            "print('ready', flush=True)\n"
-            "for line in sys.stdin:\n"
-            "    step(); print('done', flush=True)\n")
+class TensorFlowCase(TensorFlowStep):
+    """One case built in TensorFlow compat.v1 in another interpreter (bench_rnn's
+    pipe protocol: each call sends a line and waits for the answer)."""
 
     def __init__(self, python, case):
-        here = os.path.dirname(os.path.abspath(__file__))
-        self.proc = subprocess.Popen([python, "-c", self.CODE.format(here=here, case=case)],
-                                     text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-        if self.proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"{python} could not build the TensorFlow case {case}")
+        self.CODE = ("import sys; sys.path.insert(0, {here!r})\n"
+                     "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
+                     f"import bench_data; step = bench_data.CASES[{case!r}](tf1)\n"
+                     "print('ready', flush=True)\n"
+                     "for line in sys.stdin:\n"
+                     "    step(); print('done', flush=True)\n")
+        super().__init__(python)
 
-    def __call__(self):
-        self.proc.stdin.write("step\n")
-        self.proc.stdin.flush()
-        self.proc.stdout.readline()
 
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
+def compare(fns, number, repeat):
+    """Seconds per call of each function: (median, best) over ``repeat`` chunks of
+    ``number`` calls, the functions alternating chunk by chunk (timing.compare's scheme;
+    the best chunk is the least disturbed on a shared machine)."""
+    for fn in fns:
+        fn()
+    samples = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, out in zip(fns, samples):
+            start = time.perf_counter()
+            for _ in range(number):
+                fn()
+            out.append((time.perf_counter() - start) / number)
+    return [(statistics.median(s), min(s)) for s in samples]
 
 
 def _with_tensorflow(fns, cases, tf_python, number, repeat):
@@ -177,18 +179,26 @@ def _with_tensorflow(fns, cases, tf_python, number, repeat):
             case.close()
 
 
+def _ratio_line(label, slow, fast, tf_slow=None, tf_fast=None, tf_label=""):
+    """``slow / fast`` for the medians and the best chunks (and TensorFlow's)."""
+    line = f"{'':<42} {label}: {slow[0] / fast[0]:.2f}x (best chunks {slow[1] / fast[1]:.2f}x)"
+    if tf_slow is not None:
+        line += f"; tensorflow {tf_label}: {tf_slow[0] / tf_fast[0]:.2f}x"
+    return line
+
+
 def bench_mnist_pipeline(repeat, tf_python=None):
     import tensorflux as tf
     fed, piped, ref, *tf_times = _with_tensorflow(
         [feed_dict_step(tf), pipeline_step(tf), numpy_step()], ["feed_dict", "pipeline"],
-        tf_python, number=20, repeat=repeat)
-    others = [("feed_dict", fed)] + list(zip(("tensorflow feed_dict", "tensorflow tf.data"), tf_times))
-    report("MNIST step from tf.data (batch 50)", piped, ref, others=others)
-    line = f"{'':<42} tf.data throughput vs feed_dict: {fed / piped:.2f}x"
+        tf_python, number=10, repeat=repeat)
+    others = [("feed_dict", fed[0])] + [
+        (name, t[0]) for name, t in zip(("tensorflow feed_dict", "tensorflow tf.data"), tf_times)]
+    report("MNIST step from tf.data (batch 50)", piped[0], ref[0], others=others)
+    print(_ratio_line("tf.data throughput vs feed_dict", fed, piped, *tf_times,
+                      tf_label="tf.data vs feed_dict"), flush=True)
     if tf_times:
-        line += (f"; tensorflow tf.data vs feed_dict: {tf_times[0] / tf_times[1]:.2f}x; "
-                 f"tensorflux tf.data vs tensorflow tf.data: {tf_times[1] / piped:.2f}x")
-    print(line, flush=True)
+        print(_ratio_line("tensorflux tf.data vs tensorflow tf.data", tf_times[1], piped), flush=True)
 
 
 def bench_parallel_map(repeat, tf_python=None):
@@ -197,19 +207,17 @@ def bench_parallel_map(repeat, tf_python=None):
         [map_drain(tf, 1), map_drain(tf, 2), python_map()], ["map1", "map2"], tf_python,
         number=1, repeat=repeat)
     n = MAP_ELEMENTS
-    others = [("num_parallel_calls=1", one / n)] + [
-        (name, t / n) for name, t in zip(("tensorflow 1", "tensorflow 2"), tf_times)]
-    report("py_func map, num_parallel_calls=2, per element", two / n, ref / n, ref_name="python loop",
-           others=others)
-    line = f"{'':<42} 2 calls vs 1: {one / two:.2f}x faster"
-    if tf_times:
-        line += f"; tensorflow 2 calls vs 1: {tf_times[0] / tf_times[1]:.2f}x"
-    print(line, flush=True)
+    others = [("num_parallel_calls=1", one[0] / n)] + [
+        (name, t[0] / n) for name, t in zip(("tensorflow 1", "tensorflow 2"), tf_times)]
+    report("py_func map, num_parallel_calls=2, per element", two[0] / n, ref[0] / n,
+           ref_name="python loop", others=others)
+    print(_ratio_line("2 calls vs 1, faster by", one, two, *tf_times, tf_label="2 calls vs 1"),
+          flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--tf-python", help="a Python with TensorFlow, to time it too")
     args = parser.parse_args()
     bench_mnist_pipeline(args.repeat, args.tf_python)

@@ -70,14 +70,6 @@ class GeneratorIterator(RuntimeIterator):
         self._generator.close()
 
 
-class Empty(RuntimeIterator):
-    def __next__(self):
-        raise StopIteration
-
-    def next_block(self, n):
-        return None
-
-
 def stack(elements):
     """Elements (tuples of arrays) stacked into one tuple of arrays, as ``batch`` does;
     InvalidArgumentError when one component has different shapes."""

@@ -35,7 +35,10 @@ class Slices(RuntimeDataset):
         return tuple([a[i, ...] for a in self.arrays])
 
     def gather(self, indices):
-        return tuple([a.take(indices, axis=0) for a in self.arrays])
+        # Fancy indexing copies without the GIL (ndarray.take holds it), so a prefetch
+        # thread gathering a batch does not hold up the training thread.
+        indices = np.asarray(indices, dtype=np.intp)
+        return tuple([a[indices] for a in self.arrays])
 
     def block(self, start, stop):
         return tuple([a[start:stop].copy() for a in self.arrays])

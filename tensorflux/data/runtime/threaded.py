@@ -88,60 +88,107 @@ _END = object()
 
 
 class _PrefetchPass(_UnaryPass):
+    """A producer thread keeps up to ``size`` elements ready. Elements are made one at a
+    time under ``production``, so they stay in order; a consumer that finds the buffer
+    empty while the producer is not making one (on a busy machine the thread may not
+    have been scheduled yet) makes the next element itself instead of waiting for the
+    thread to get a core."""
+
     def __init__(self, input_iterator, buffer_size):
         super().__init__(input_iterator)
         self.size = max(1, buffer_size)
         self.buffer = collections.deque()  # elements, _Failed errors, and _END last
         self.cond = threading.Condition()
+        self.production = threading.Lock()
         self.closed = False
+        self.ended = False  # _END was made
         self.thread = None
 
+    def _make(self):
+        """The next element (or _END, or a _Failed error); ``production`` is held."""
+        try:
+            item = next(self.input)
+        except StopIteration:
+            item = _END
+        except BaseException as exc:  # handed to the consumer in order
+            item = _Failed(exc)
+        if item is _END:
+            self.ended = True
+        if self.closed:
+            self.input.close()
+        return item
+
     def _produce(self):
-        buffer, cond, source = self.buffer, self.cond, self.input
+        buffer, cond = self.buffer, self.cond
         while True:
             with cond:
                 while len(buffer) >= self.size and not self.closed:
                     cond.wait()
-                if self.closed:
-                    source.close()  # the producer owns its input while it runs
-                    return
-            try:
-                item = next(source)
-            except StopIteration:
-                item = _END
-            except BaseException as exc:  # handed to the consumer in order
-                item = _Failed(exc)
-            with cond:
-                buffer.append(item)
-                cond.notify_all()
-            if item is _END:
-                return
+            with self.production:
+                with cond:
+                    if self.closed or self.ended:
+                        if self.closed:
+                            self.input.close()
+                        return
+                    if len(buffer) >= self.size:  # the consumer made one meanwhile
+                        continue
+                item = self._make()
+                with cond:
+                    buffer.append(item)
+                    cond.notify_all()
+
+    def _take(self):
+        """The next buffered item, or None when the buffer is empty; ``cond`` is held."""
+        if self.closed:
+            raise errors.CancelledError(None, None, "The iterator was closed (re-initialized, "
+                                                    "or its session closed)")
+        buffer = self.buffer
+        if not buffer:
+            return None
+        item = buffer[0]
+        if item is not _END:
+            buffer.popleft()
+            self.cond.notify_all()
+        return item
 
     def __next__(self):
         if self.thread is None:
             self.thread = threading.Thread(target=self._produce, daemon=True,
                                            name="tf.data prefetch")
             self.thread.start()
-        cond, buffer = self.cond, self.buffer
-        with cond:
-            if not buffer:
-                blocking.wait(cond, lambda: buffer or self.closed)
-            if self.closed:
-                raise errors.CancelledError(None, None, "The iterator was closed (re-initialized, "
-                                                        "or its session closed)")
-            item = buffer[0]
+        cond = self.cond
+        while True:
+            with cond:
+                item = self._take()
+            if item is None and self.production.acquire(blocking=False):
+                try:  # the producer is idle: make the next element here
+                    with cond:
+                        item = self._take()
+                    if item is None:
+                        item = self._make()
+                        if item is _END:
+                            with cond:
+                                self.buffer.append(_END)
+                                cond.notify_all()
+                finally:
+                    self.production.release()
+            if item is None:  # the producer is making it: wait
+                with cond:
+                    blocking.wait(cond, lambda: self.buffer or self.closed)
+                continue
             if item is _END:
                 raise StopIteration
-            buffer.popleft()
-            cond.notify_all()
-        if type(item) is _Failed:
-            item.result()
-        return item
+            if type(item) is _Failed:
+                item.result()
+            return item
 
     def close(self):
         with self.cond:
             self.closed = True
             self.cond.notify_all()
-        if self.thread is None or not self.thread.is_alive():
-            super().close()  # else the producer closes it when it sees ``closed``
-
+        if self.production.acquire(blocking=False):
+            try:
+                self.input.close()
+            finally:
+                self.production.release()
+        # else whoever is making an element closes the input when it is done

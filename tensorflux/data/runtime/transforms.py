@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from tensorflux.core import errors
-from tensorflux.data.runtime.base import (INFINITE, UNKNOWN, Empty, RuntimeDataset,
-                                          RuntimeIterator, block_size, concat_blocks, stack)
+from tensorflux.data.runtime.base import (INFINITE, UNKNOWN, RuntimeDataset, RuntimeIterator,
+                                          block_size, concat_blocks, stack)
 
 
 class _Unary(RuntimeDataset):
