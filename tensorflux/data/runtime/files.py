@@ -5,11 +5,13 @@ Files are opened when a pass first needs them and read in chunks, through the re
 of ``serialization.tfrecord`` (which decompress GZIP and ZLIB files and raise
 DataLossError naming the file and the offset of a corrupt record).
 
-The cache file is a TFRecord file (so every element is checksummed) whose first record
-describes the elements' dtypes; each further record is one element, each component as
-its dtype, its shape and its bytes (strings as length-prefixed bytes). It is written to
-a temporary file that replaces ``<filename>.tfdata-cache`` once a pass completes, so an
-interrupted pass leaves no cache behind. Nothing in it is executed or unpickled.
+The cache file is a TFRecord file (so every record is checksummed): a JSON header
+naming the format and the elements' dtypes, one record per element (``E``, then each
+component's kind, shape and bytes; strings as length-prefixed bytes) and an end record
+(``Z`` and the number of elements), so a file cut at a record boundary is detected too.
+It is written to a temporary file that replaces ``<filename>.tfdata-cache`` once a pass
+completes, so an interrupted pass leaves no cache behind. Nothing in it is executed or
+unpickled.
 """
 from __future__ import annotations
 
@@ -138,7 +140,7 @@ class FileCache(_Unary):
 
     def iterator(self):
         if os.path.exists(self.path):
-            return GeneratorIterator(_read_cache(self.path, self.types))
+            return GeneratorIterator(read_cache_file(self.path, self.types))
         return _WritePass(self)
 
 
@@ -154,6 +156,7 @@ class _WritePass(_UnaryPass):
         self.writer = tfrecord.TFRecordWriter(self.tmp)
         self.writer.write(json.dumps({"format": _FORMAT, "version": _VERSION,
                                       "dtypes": [t.name for t in cache.types]}).encode())
+        self.count = 0
 
     def __next__(self):
         try:
@@ -162,10 +165,12 @@ class _WritePass(_UnaryPass):
             self._finish()
             raise
         self.writer.write(_encode(element))
+        self.count += 1
         return element
 
     def _finish(self):
         if self.writer is not None:
+            self.writer.write(b"Z" + struct.pack("<Q", self.count))
             self.writer.close()
             self.writer = None
             os.replace(self.tmp, self.cache.path)
@@ -182,7 +187,7 @@ class _WritePass(_UnaryPass):
 
 
 def _encode(element) -> bytes:
-    parts = [struct.pack("<I", len(element))]
+    parts = [b"E", struct.pack("<I", len(element))]
     for value in element:
         value = np.asarray(value)
         strings = value.dtype.kind == "O"
@@ -221,6 +226,7 @@ class _Decoder:
 
 def _decode(record, types, path, offset):
     d = _Decoder(record, path, offset)
+    d.raw(1)  # the "E" of an element record
     (count,) = d.take("<I")
     if count != len(types):
         raise errors.DataLossError(None, None, f"{d.where} has {count} components, "
@@ -245,10 +251,14 @@ def _decode(record, types, path, offset):
                 raise errors.DataLossError(None, None, f"{d.where} has {nbytes} bytes for a "
                                                        f"{dtype.name} value of shape {shape}")
             out.append(np.frombuffer(d.raw(nbytes), dtype=dtype.np_dtype).reshape(shape).copy())
+    if d.pos != len(record):
+        raise errors.DataLossError(None, None, f"{d.where} has {len(record) - d.pos} bytes "
+                                               f"left over")
     return tuple(out)
 
 
-def _read_cache(path, types):
+def read_cache_file(path, types):
+    """The elements of a cache file (a generator), checked as they are read."""
     reader = tfrecord.RecordReader(path)
     try:
         first = reader.read()
@@ -266,11 +276,24 @@ def _read_cache(path, types):
                 None, None, f"{path} caches elements of dtypes {header.get('dtypes')}, but this "
                             f"dataset has dtypes {[t.name for t in types]}: delete the cache "
                             f"file or use another filename")
+        count = 0
         while True:
             record = reader.read()
             if record is None:
+                raise errors.DataLossError(None, None, f"{path}: the cache file is incomplete "
+                                                       f"(it has no end record)")
+            offset, data = record
+            if data[:1] == b"Z":
+                if data[1:] != struct.pack("<Q", count) or reader.read() is not None:
+                    raise errors.DataLossError(None, None, f"{path}: the end record at offset "
+                                                           f"{offset} does not end the file's "
+                                                           f"{count} elements")
                 return
-            yield _decode(record[1], types, path, record[0])
+            if data[:1] != b"E":
+                raise errors.DataLossError(None, None, f"{path}: cache record at offset {offset} "
+                                                       f"is not an element")
+            yield _decode(data, types, path, offset)
+            count += 1
     finally:
         reader.close()
 
