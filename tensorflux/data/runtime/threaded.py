@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import collections
 import threading
+import weakref
 
 from tensorflux.core import blocking, errors
 from tensorflux.data.runtime.transforms import _Unary, _UnaryPass
@@ -118,24 +119,22 @@ class _PrefetchPass(_UnaryPass):
             self.input.close()
         return item
 
-    def _produce(self):
+    def _produce_one(self):
+        """Make the next element into the buffer; False when the pass is over."""
         buffer, cond = self.buffer, self.cond
-        while True:
+        with self.production:
             with cond:
-                while len(buffer) >= self.size and not self.closed:
-                    cond.wait()
-            with self.production:
-                with cond:
-                    if self.closed or self.ended:
-                        if self.closed:
-                            self.input.close()
-                        return
-                    if len(buffer) >= self.size:  # the consumer made one meanwhile
-                        continue
-                item = self._make()
-                with cond:
-                    buffer.append(item)
-                    cond.notify_all()
+                if self.closed or self.ended:
+                    if self.closed:
+                        self.input.close()
+                    return False
+                if len(buffer) >= self.size:  # the consumer made one meanwhile
+                    return True
+            item = self._make()
+            with cond:
+                buffer.append(item)
+                cond.notify_all()
+        return True
 
     def _take(self):
         """The next buffered item, or None when the buffer is empty; ``cond`` is held."""
@@ -153,8 +152,9 @@ class _PrefetchPass(_UnaryPass):
 
     def __next__(self):
         if self.thread is None:
-            self.thread = threading.Thread(target=self._produce, daemon=True,
-                                           name="tf.data prefetch")
+            self.thread = threading.Thread(target=_producer, args=(weakref.ref(self), self.cond),
+                                           daemon=True, name="tf.data prefetch")
+            weakref.finalize(self, _wake, self.cond)
             self.thread.start()
         cond = self.cond
         while True:
@@ -192,3 +192,27 @@ class _PrefetchPass(_UnaryPass):
             finally:
                 self.production.release()
         # else whoever is making an element closes the input when it is done
+
+
+def _producer(ref, cond):
+    """The prefetch thread. It holds its pass only while making an element, so a pass
+    (and the session behind it) that nothing else uses is collected, and the thread
+    then ends."""
+    while True:
+        with cond:
+            while True:
+                prefetch = ref()
+                if prefetch is None:
+                    return
+                if prefetch.closed or len(prefetch.buffer) < prefetch.size:
+                    break
+                del prefetch
+                cond.wait()
+        if not prefetch._produce_one():
+            return
+        del prefetch
+
+
+def _wake(cond):
+    with cond:
+        cond.notify_all()
