@@ -56,7 +56,8 @@ class Dataset:
     def __repr__(self):
         types = structure.describe_types(self._structure)
         shapes = structure._describe(self.output_shapes)
-        return f"<{type(self).__name__} shapes: {shapes}, types: {types}>"
+        name = getattr(self, "_repr_name", type(self).__name__)
+        return f"<{name} shapes: {shapes}, types: {types}>"
 
     # --- the runtime pipeline ----------------------------------------------------------------
     def _captures(self) -> list:
@@ -184,18 +185,18 @@ class Dataset:
 
     def repeat(self, count=None):
         """The dataset ``count`` times (None or -1: forever)."""
-        from tensorflux.data.transformations import count_dataset
-        return count_dataset("repeat", self, -1 if count is None else count)
+        from tensorflux.data.transformations import CountDataset
+        return CountDataset("repeat", self, -1 if count is None else count)
 
     def take(self, count):
         """The first ``count`` elements (-1: all)."""
-        from tensorflux.data.transformations import count_dataset
-        return count_dataset("take", self, count)
+        from tensorflux.data.transformations import CountDataset
+        return CountDataset("take", self, count)
 
     def skip(self, count):
         """All but the first ``count`` elements (-1: none)."""
-        from tensorflux.data.transformations import count_dataset
-        return count_dataset("skip", self, count)
+        from tensorflux.data.transformations import CountDataset
+        return CountDataset("skip", self, count)
 
     def shard(self, num_shards, index):
         """Every ``num_shards``-th element, starting at ``index``."""

@@ -203,20 +203,19 @@ class ShuffleDataset(Dataset):
         return rt.Shuffle(inputs[0], as_int(params[0]), *self._seeds, self._reshuffle)
 
 
-class _CountDataset(Dataset):
+class CountDataset(Dataset):
+    """``repeat``, ``take`` or ``skip`` (``kind``) with an int64 count."""
+
     KINDS = {"repeat": rt.Repeat, "take": rt.Take, "skip": rt.Skip}
 
     def __init__(self, kind, input_dataset, count):
         super().__init__(input_dataset._structure, params=[scalar_param(count, "count")],
                          inputs=[input_dataset])
         self._kind = kind
+        self._repr_name = f"{kind.capitalize()}Dataset"  # TF1's class name
 
     def _make(self, params, functions, inputs, env):
         return self.KINDS[self._kind](inputs[0], as_int(params[0]))
-
-
-def count_dataset(kind, input_dataset, count):
-    return _CountDataset(kind, input_dataset, count)
 
 
 class ShardDataset(Dataset):
