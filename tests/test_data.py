@@ -802,3 +802,26 @@ def test_namespace_constants_options_and_specs():
     assert ints(elements(counted)) == [5, 7, 9]
     again = tf.data.Dataset.range(3).apply(experimental.shuffle_and_repeat(3, 2, seed=1))
     assert sorted(ints(elements(again))) == [0, 0, 1, 1, 2, 2]
+
+
+def test_experimental_helpers_and_aliases():
+    experimental = tf.data.experimental
+    ds = tf.data.Dataset.range(4)
+    assert ints(elements(ds.apply(experimental.parallel_interleave(
+        lambda x: tf.data.Dataset.from_tensors(x).repeat(2), cycle_length=2)))) == \
+        [0, 1, 0, 1, 2, 3, 2, 3]
+    pairs = elements(ds.apply(experimental.enumerate_dataset(10)))
+    assert [(int(i), int(x)) for i, x in pairs] == [(10, 0), (11, 1), (12, 2), (13, 3)]
+    assert ints(elements(ds.apply(experimental.prefetch_to_device("/gpu:0")))) == [0, 1, 2, 3]
+    assert ints(elements(ds.apply(experimental.copy_to_device("/gpu:0")))) == [0, 1, 2, 3]
+    assert ints(elements(experimental.Counter(3, -1, dtype=tf.int32).take(2))) == [3, 2]
+    assert ints(elements(ds.map_with_legacy_function(lambda x: x + 1))) == [1, 2, 3, 4]
+    assert ints(elements(ds.filter_with_legacy_function(lambda x: x > 1))) == [2, 3]
+    assert tf.data.DatasetV1 is tf.data.Dataset
+    it = ds.batch(2).make_initializable_iterator()
+    assert it.element_spec == tf.TensorSpec([None], tf.int64)
+    assert it.output_classes is tf.Tensor and it.output_shapes.as_list() == [None]
+    with pytest.raises(TypeError, match="dense tensors"):
+        tf.data.Dataset.from_sparse_tensor_slices(None)
+    with pytest.raises(TypeError, match="must return a Dataset"):
+        ds.apply(lambda d: 3)
