@@ -26,6 +26,7 @@ import os
 import sys
 
 import statistics
+import threading
 import time
 
 import numpy as np
@@ -105,12 +106,22 @@ def numpy_step():
     return lambda: step(*next(batches))
 
 
+_scratch = threading.local()
+
+
 def example_work(x):
-    """Per-example NumPy work: ufuncs on a 1 MiB array (NumPy releases the GIL)."""
-    v = np.full(262144, x, dtype=np.float32)
+    """Per-example NumPy work: ufuncs on a 1 MiB array, in place in a buffer of the
+    calling thread (NumPy releases the GIL in them; a new array per step would measure
+    the allocator's page faults instead)."""
+    v = getattr(_scratch, "v", None)
+    if v is None:
+        v = _scratch.v = np.empty(262144, np.float32)
+    v.fill(x)
     for _ in range(6):
-        v = np.tanh(v * np.float32(1.01) + np.float32(0.1))
-    return v[:1]
+        np.multiply(v, np.float32(1.01), out=v)
+        np.add(v, np.float32(0.1), out=v)
+        np.tanh(v, out=v)
+    return v[:1].copy()
 
 
 def map_drain(tf, calls):
