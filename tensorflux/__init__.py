@@ -236,11 +236,12 @@ del _dtypes
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
-# tf.estimator, tf.feature_column, tf.graph_util, tf.saved_model, tf.export_onnx and the
-# protocol buffer classes are imported when first used: they pull in modules (inspect,
+# tf.estimator, tf.feature_column, tf.data, tf.graph_util, tf.saved_model, tf.export_onnx
+# and the protocol buffer classes are imported when first used: they pull in modules (inspect,
 # logging, tempfile, protobuf) a graph-and-session program never needs.
 __getattr__ = _namespace_getattr(__name__, lazy={
     "estimator": "tensorflux.estimator", "feature_column": "tensorflux.feature_column",
+    "data": "tensorflux.data",
     "graph_util": "tensorflux.graph_util", "saved_model": "tensorflux.saved_model",
     "export_onnx": "tensorflux.interop.onnx_export:export_onnx",
     "Event": "tensorboard.compat.proto.event_pb2:Event",

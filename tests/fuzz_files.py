@@ -520,6 +520,45 @@ def edit_tfrecord(draw, path):
         edit_record(draw, path)
 
 
+# --- tf.data cache files ---------------------------------------------------------------------
+_CACHE_TYPES = ("float32", "string", "int64")
+
+
+def write_tfdata_cache_samples(directory):
+    """The file ``Dataset.cache(filename)`` writes: vectors, strings (one empty) and
+    int64 scalars."""
+    import tensorflux as tf
+    prefix = os.path.join(directory, "pipeline")
+    with tf.Graph().as_default():
+        ds = tf.data.Dataset.from_tensor_slices((np.arange(12, dtype=np.float32).reshape(4, 3),
+                                                 ["a", "", "ccc", "dd"], np.arange(4)))
+        nxt = ds.cache(prefix).make_one_shot_iterator().get_next()
+        with tf.Session() as sess:
+            for _ in range(4):
+                sess.run(nxt)
+            try:
+                sess.run(nxt)
+            except tf.errors.OutOfRangeError:
+                pass
+    return [prefix + ".tfdata-cache"]
+
+
+def load_tfdata_cache(path):
+    import tensorflux as tf
+    from tensorflux.data.runtime.files import read_cache_file
+    types = [tf.as_dtype(t) for t in _CACHE_TYPES]
+    digest = hashlib.sha256()
+    for element in read_cache_file(path, types):
+        for value in element:
+            digest.update(repr(value.tolist()).encode())
+    return digest.hexdigest()
+
+
+def _tfdata_cache_errors():
+    import tensorflux as tf
+    return (tf.errors.DataLossError, tf.errors.InvalidArgumentError)
+
+
 # --- IDX files (MNIST) -----------------------------------------------------------------------
 def _idx_sample():
     rng = np.random.RandomState(0)
@@ -606,6 +645,8 @@ FORMATS = {f.name: f for f in (
                (edit_record,), silent=frozenset({"truncate"})),  # a record boundary is a valid end
     FileFormat("tfrecord", write_tfrecord_samples, load_tfrecord, _event_errors, tfrecord_regions,
                (edit_tfrecord,), silent=frozenset({"truncate"})),  # a record boundary is a valid end
+    FileFormat("tfdata-cache", write_tfdata_cache_samples, load_tfdata_cache,
+               _tfdata_cache_errors, event_regions, (edit_record,)),
     FileFormat("idx", lambda d: _write_idx_samples(d, ""), load_idx, _idx_errors, idx_regions,
                (edit_idx_header,), silent=frozenset({"flip"})),  # IDX has no checksum
     FileFormat("idx.gz", lambda d: _write_idx_samples(d, ".gz"), load_idx, _idx_errors,

@@ -379,6 +379,10 @@ def test_every_builtin_op_is_exercised():
                 "DecodeRaw", "DecodeCSV", "CountUpTo", "ReadFile", "WriteFile", "MatchingFiles"}
     special |= {name for name in registry.ops if name.startswith(("Queue", "Reader"))
                 or name.endswith(("QueueV2", "ReaderV2"))}
+    # tf.data's iterators and the ops that consume a whole dataset (test_data).
+    special |= {"IteratorV2", "OneShotIterator", "MakeIterator", "IteratorGetNext",
+                "IteratorToStringHandle", "IteratorFromStringHandleV2", "DatasetToSingleElement",
+                "ReduceDataset", "DatasetCardinality"}
     # Ops without a value to compare, or with bytes or files as values: tested in
     # test_assertions.py (Assert, Print, PrintV2), test_image.py (codecs, boxes) and
     # test_api_misc.py (the summaries).

@@ -54,6 +54,7 @@ from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
 from tensorflux.backends.image_kernels import HOST_MEMORY as IMAGE_HOST_MEMORY
 from tensorflux.backends.image_kernels import make_image_kernels
 from tensorflux.backends.init_kernels import make_init_kernels
+from tensorflux.backends.iterator_kernels import KERNELS as ITERATOR_KERNELS
 from tensorflux.backends.logging_kernels import KERNELS as LOGGING_KERNELS
 from tensorflux.backends.summary_extra_kernels import KERNELS as SUMMARY_EXTRA_KERNELS
 from tensorflux.backends.summary_kernels import KERNELS as SUMMARY_KERNELS
@@ -124,16 +125,17 @@ def register_array_kernels(register, backend: str, load_xp):
                  host_inputs=host_inputs, host_outputs=host_outputs)
     # Summaries build protocol buffers, parsing ops read them, queues and readers hold
     # host values, py_func calls Python, MPI moves host buffers, assertions and printing
-    # format values, image codecs encode bytes: they run on the host, wherever placed
-    # (TF's kernels of these are CPU-only too). So do the string ops and the ops only
-    # graphs imported from TensorFlow use.
+    # format values, image codecs encode bytes, tf.data pipelines run Python: they run on
+    # the host, wherever placed (TF's kernels of these are CPU-only too). So do the
+    # string ops and the ops only graphs imported from TensorFlow use.
     host_kernels = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **SCRIPT_KERNELS,
                     **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
                     **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS,
                     **TF_ONLY_KERNELS, **CHECKPOINT_KERNELS, **ENCODING_KERNELS,
                     **SEQUENCE_PARSING_KERNELS, **ACCUMULATOR_KERNELS, **SESSION_KERNELS,
                     **AUDIO_KERNELS, **SPARSE_EXTRA_KERNELS, **STRING_EXTRA_KERNELS,
-                    **CTC_KERNELS, **SET_KERNELS, **UNICODE_KERNELS, **INDEX_SHUFFLE_KERNELS}
+                    **CTC_KERNELS, **SET_KERNELS, **UNICODE_KERNELS, **INDEX_SHUFFLE_KERNELS,
+                    **ITERATOR_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -4,7 +4,9 @@
 The loops run in tf.train's MonitoredTrainingSession / MonitoredSession with the
 standard hooks (StopAtStepHook, NanTensorHook, LoggingTensorHook, CheckpointSaverHook,
 FinalOpsHook), as TF1's estimator does; a numpy_input_fn's batches are fed by a hook
-that ends the input with OutOfRangeError."""
+that ends the input with OutOfRangeError. An input_fn may also return a tf.data Dataset
+of (features, labels): it is read through an initializable iterator started when the
+session is created, and its end (OutOfRangeError) ends the loop, as in TF1."""
 from __future__ import annotations
 
 import inspect
@@ -116,11 +118,19 @@ class Estimator:
                 set_random_seed(self._config.tf_random_seed)
             global_step = get_or_create_global_step()
             result = input_fn()
-            features, labels = result if isinstance(result, tuple) else (result, None)
+            input_hooks = []
+            if hasattr(result, "make_initializable_iterator"):  # a tf.data Dataset
+                iterator = result.make_initializable_iterator()
+                input_hooks.append(_DatasetInitializerHook(iterator))
+                result = iterator.get_next()
+            if isinstance(result, (tuple, list)) and len(result) != 2:
+                raise ValueError(f"input_fn should return (features, labels) as a len 2 tuple, "
+                                 f"got {len(result)} values")
+            features, labels = result if isinstance(result, (tuple, list)) else (result, None)
             self._check_features(features, mode)
             spec = self._call_model_fn(features, labels, mode)
-        feeders = graph.get_collection(FEEDERS)
-        return graph, global_step, spec, (feeders[0] if feeders else None)
+        input_hooks += [_FeederHook(f) for f in graph.get_collection(FEEDERS)[:1]]
+        return graph, global_step, spec, input_hooks
 
     def _check_features(self, features, mode):
         """Hook for canned estimators: validate inputs before anything runs."""
@@ -159,7 +169,7 @@ class Estimator:
         from tensorflux.ops.array_ops import identity
         from tensorflux.ops.summary_ops import scalar
         from tensorflux.serialization.saver import Saver
-        graph, global_step, spec, feeder = self._build(input_fn, ModeKeys.TRAIN)
+        graph, global_step, spec, input_hooks = self._build(input_fn, ModeKeys.TRAIN)
         if spec.train_op is None or spec.loss is None:
             raise ValueError("model_fn must return train_op and loss in TRAIN mode")
         cfg = self._config
@@ -174,7 +184,7 @@ class Estimator:
             scaffold = Scaffold(copy_from_scaffold=spec.scaffold) if spec.scaffold else Scaffold()
             bar = _progress(steps or (max_steps - self._saved_global_step() if max_steps else None),
                             cfg.progress_bar)
-            all_hooks = _feeding_hooks(feeder) + list(hooks or []) + list(spec.training_hooks or [])
+            all_hooks = input_hooks + list(hooks or []) + list(spec.training_hooks or [])
             if steps is not None or max_steps is not None:
                 all_hooks.append(basic_hooks.StopAtStepHook(num_steps=steps, last_step=max_steps))
             all_hooks.append(basic_hooks.NanTensorHook(spec.loss))
@@ -217,7 +227,7 @@ class Estimator:
         """Run the metrics over the input (or ``steps`` batches) with the latest checkpoint;
         returns a dict with ``loss``, each metric and ``global_step``."""
         from tensorflux.ops.metrics import mean
-        graph, global_step, spec, feeder = self._build(input_fn, ModeKeys.EVAL)
+        graph, global_step, spec, input_hooks = self._build(input_fn, ModeKeys.EVAL)
         checkpoint_path = self._checkpoint(checkpoint_path)
         with graph.as_default():
             metrics = dict(spec.eval_metric_ops or {})
@@ -226,9 +236,9 @@ class Estimator:
             updates = {k: v[1] for k, v in metrics.items()}
             final = basic_hooks.FinalOpsHook({**{k: v[0] for k, v in metrics.items()},
                                               "global_step": global_step})
-            if steps is None and feeder is None:
+            if steps is None and not input_hooks:
                 steps = 1  # constant input tensors: one pass
-            all_hooks = (_feeding_hooks(feeder) + list(hooks or []) + list(spec.evaluation_hooks or [])
+            all_hooks = (input_hooks + list(hooks or []) + list(spec.evaluation_hooks or [])
                          + ([_StopAfterNRunsHook(steps)] if steps is not None else []) + [final])
             with MonitoredSession(self._session_creator(graph, checkpoint_path), all_hooks) as session:
                 while not session.should_stop():
@@ -242,19 +252,21 @@ class Estimator:
     # --- predict --------------------------------------------------------------------------------
     def predict(self, input_fn, predict_keys=None, hooks=None, checkpoint_path=None,
                 yield_single_examples=True):
-        """Yield one dict of predictions per example (or per batch)."""
-        graph, _, spec, feeder = self._build(input_fn, ModeKeys.PREDICT)
+        """Yield the predictions of each example (or batch): a dict when the model_fn's
+        predictions are a dict, else the value itself, as TF1 does."""
+        graph, _, spec, input_hooks = self._build(input_fn, ModeKeys.PREDICT)
         checkpoint_path = self._checkpoint(checkpoint_path)
         predictions = spec.predictions
-        if not isinstance(predictions, dict):
+        single = not isinstance(predictions, dict)
+        if single:
             predictions = {"predictions": predictions}
         if predict_keys is not None:
             missing = set(predict_keys) - set(predictions)
             if missing:
                 raise ValueError(f"Expected to find {sorted(missing)} in predictions {sorted(predictions)}")
             predictions = {k: predictions[k] for k in predict_keys}
-        all_hooks = (_feeding_hooks(feeder) + list(hooks or []) + list(spec.prediction_hooks or [])
-                     + ([_StopAfterNRunsHook(1)] if feeder is None else []))
+        all_hooks = (input_hooks + list(hooks or []) + list(spec.prediction_hooks or [])
+                     + ([_StopAfterNRunsHook(1)] if not input_hooks else []))
         with graph.as_default():
             with MonitoredSession(self._session_creator(graph, checkpoint_path), all_hooks) as session:
                 while not session.should_stop():
@@ -262,9 +274,9 @@ class Estimator:
                     if yield_single_examples:
                         n = len(next(iter(batch.values())))
                         for i in range(n):
-                            yield {k: v[i] for k, v in batch.items()}
+                            yield batch["predictions"][i] if single else {k: v[i] for k, v in batch.items()}
                     else:
-                        yield batch
+                        yield batch["predictions"] if single else batch
 
     # --- variables ----------------------------------------------------------------------------
     def get_variable_names(self):
@@ -290,8 +302,14 @@ class _FeederHook(SessionRunHook):
             raise errors.OutOfRangeError(None, None, "The numpy_input_fn input is exhausted") from None
 
 
-def _feeding_hooks(feeder):
-    return [_FeederHook(feeder)] if feeder is not None else []
+class _DatasetInitializerHook(SessionRunHook):
+    """Starts the input_fn's dataset iterator when the session is created."""
+
+    def __init__(self, iterator):
+        self._initializer = iterator.initializer
+
+    def after_create_session(self, session, coord):
+        session.run(self._initializer)
 
 
 class _StopAfterNRunsHook(SessionRunHook):

@@ -349,9 +349,9 @@ def graph_to_graph_def(graph, clear_devices=False, add_shapes=False):
     if code:
         from tensorflux.serialization.graph_format import GraphFormatError
         raise GraphFormatError(
-            f"The graph holds {len(code)} op(s) that call Python functions "
-            f"({', '.join(repr(op.name) for op in code[:3])}, type {code[0].type}): code is "
-            f"never written into a GraphDef, so this graph cannot be exported.")
+            f"The graph holds {len(code)} op(s) that call Python functions or hold tf.data "
+            f"pipelines ({', '.join(repr(op.name) for op in code[:3])}, type {code[0].type}): "
+            f"code is never written into a GraphDef, so this graph cannot be exported.")
     exporter = Exporter(graph, clear_devices)
     graph_def = exporter.run()
     if add_shapes:

@@ -19,4 +19,5 @@ from tensorflux.ops import (accumulator_ops, audio_ops, checkpoint_ops,  # noqa:
 from tensorflux.ops import (conv3d_ops, ctc_ops, morphology_ops, set_ops,  # noqa: F401
                             ragged_rows_ops, special_ops, sparse_extra_ops, string_extra_ops,
                             unicode_ops)
+from tensorflux.ops import dataset_ops  # noqa: F401 - tf.data's iterator ops
 from tensorflux.interop import tf_only_ops  # noqa: F401,E402 - ops of imported TF graphs

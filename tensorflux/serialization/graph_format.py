@@ -140,19 +140,21 @@ def _encode_context(ctx, index):
 
 
 def python_function_ops(graph):
-    """Ops holding Python code (tf.py_func): such a graph cannot be written to a file."""
+    """Ops holding Python code (tf.py_func) or Python objects (a tf.data pipeline, marked
+    ``_python_object``): such a graph cannot be written to a file."""
     return [op for op in graph.get_operations()
-            if any(callable(v) for v in op.attrs.values())]
+            if any(callable(v) or getattr(v, "_python_object", False) for v in op.attrs.values())]
 
 
 def graph_to_def(graph, clear_devices=False, saver_var_list=None) -> GraphDef:
     code = python_function_ops(graph)
     if code:
         raise GraphFormatError(
-            f"The graph holds {len(code)} op(s) that call Python functions "
-            f"({', '.join(repr(op.name) for op in code[:3])}, type {code[0].type}): code is "
-            f"never written into graph files, so this graph cannot be exported. Export a "
-            f"graph without tf.py_func, or save only the checkpoint (write_meta_graph=False).")
+            f"The graph holds {len(code)} op(s) that call Python functions or hold tf.data "
+            f"pipelines ({', '.join(repr(op.name) for op in code[:3])}, type {code[0].type}): "
+            f"code is never written into graph files, so this graph cannot be exported. Export "
+            f"a graph without tf.py_func and tf.data (feed the model through placeholders), or "
+            f"save only the checkpoint (write_meta_graph=False).")
     contexts = {ctx: i for i, ctx in enumerate(graph._contexts)}
     nodes = []
     for op in graph.get_operations():

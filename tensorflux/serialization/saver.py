@@ -205,9 +205,10 @@ class Saver:
             raise errors.NotFoundError(None, None, f"Parent directory of {save_path} doesn't exist, can't save.")
         meta_path = f"{save_path}.{meta_graph_suffix}"
         if write_meta_graph and graph_format.python_function_ops(sess.graph):
-            warnings.warn(f"Saving {save_path} without its .{meta_graph_suffix} file: the "
-                          f"graph calls Python functions (tf.py_func), which are never "
-                          f"written into graph files", stacklevel=2)
+            # The same text for every save, so that a training loop warns once.
+            warnings.warn(f"Saving a checkpoint without its .{meta_graph_suffix} file: the "
+                          f"graph calls Python functions (tf.py_func) or holds tf.data "
+                          f"pipelines, which are never written into graph files", stacklevel=2)
             write_meta_graph = False
         targets = [save_path] + ([meta_path] if write_meta_graph else [])
         new = [p for p in targets if not os.path.exists(p)]
