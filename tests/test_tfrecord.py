@@ -120,6 +120,21 @@ def test_corrupt_gzip_stream_is_data_loss(tmp_path):
         list(tf.python_io.tf_record_iterator(str(path), "GZIP"))
 
 
+
+@pytest.mark.parametrize("damage", ["extra-field flag", "cut"])
+def test_gzip_stream_without_its_end_is_data_loss_not_an_empty_file(tmp_path, damage):
+    # A header flag that makes zlib wait for a long extra field, or a file cut short,
+    # leaves the stream unfinished: zlib yields no bytes and no error, so it must be caught.
+    data = bytearray(open(os.path.join(GOLDEN, "examples.tfrecord.gz"), "rb").read())
+    if damage == "cut":
+        data = data[:len(data) // 2]
+    else:
+        data[3] |= 0x04  # FLG.FEXTRA
+    path = tmp_path / "cut.gz"
+    path.write_bytes(bytes(data))
+    with pytest.raises(tf.errors.DataLossError, match="cut.gz.*ends before its end marker"):
+        list(tf.python_io.tf_record_iterator(str(path), "GZIP"))
+
 # --- parsing, against what TensorFlow's own ops returned for the same records -----------------
 FEATURES = {
     "id": tf.FixedLenFeature([2], tf.int64),

@@ -168,6 +168,10 @@ class _Source:
             try:
                 if not chunk:
                     self._buffer += self._inflater.flush()
+                    if not self._inflater.eof:  # zlib's flush does not object to a cut stream
+                        raise errors.DataLossError(
+                            None, None, f"{self.path}: corrupt compressed data: the "
+                            f"compressed stream ends before its end marker")
                     break
                 self._buffer += self._inflater.decompress(chunk)
             except _zlib().error as exc:
