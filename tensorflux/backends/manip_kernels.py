@@ -211,7 +211,6 @@ def make_manip_kernels(xp):
     @builder("Bitcast")
     def _bitcast(op, ctx):
         dt = op.attrs["type"].np_dtype
-        out_shape = op.outputs[0].shape
 
         def run(x):
             flat = xp.ascontiguousarray(x).reshape(-1).view(dt)

@@ -587,7 +587,7 @@ def _cholesky_grad(op, grad):
 
 
 def _solve_grad(op, grad, solve):
-    a, c = op.inputs[0], op.outputs[0]
+    c = op.outputs[0]
     adjoint_ = op.attrs["adjoint"]
     grad_b = solve(not adjoint_)
     if adjoint_:
