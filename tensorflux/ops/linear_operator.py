@@ -499,26 +499,58 @@ def _all(values):
     return True if all(v is True for v in values) else None
 
 
-class LinearOperatorComposition(LinearOperator):
-    """``operators[0] @ operators[1] @ ...``."""
+class _OfOperators(LinearOperator):
+    """An operator built of a list of operators (``self._ops``), named after them joined
+    by ``_joiner``. Each hint in ``_inherited_hints`` that is not given is True when it
+    holds for every operator (unknown otherwise)."""
 
-    def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
-                 is_positive_definite=None, is_square=None, name=None):
-        self._ops = _operators(operators, "LinearOperatorComposition")
-        for a, b in zip(self._ops, self._ops[1:]):
-            if a.domain_dimension is not None and b.range_dimension is not None and \
-                    a.domain_dimension != b.range_dimension:
-                raise ValueError(f"Cannot compose operators of shapes {a.shape} and {b.shape}")
-        if is_non_singular is None:
-            is_non_singular = _all(o.is_non_singular for o in self._ops)
-        super().__init__(self._ops[0].dtype, is_non_singular=is_non_singular,
-                         is_self_adjoint=is_self_adjoint, is_positive_definite=is_positive_definite,
-                         is_square=is_square,
-                         name=name or "_o_".join(o.name for o in self._ops))
+    _joiner = "_"
+    _inherited_hints = ("is_non_singular", "is_self_adjoint")
+
+    def __init__(self, operators, is_square, name, **hints):
+        self._ops = _operators(operators, type(self).__name__)
+        self._check_operators()
+        for hint in self._inherited_hints:
+            if hints[hint] is None:
+                hints[hint] = _all(getattr(o, hint) for o in self._ops)
+        super().__init__(self._ops[0].dtype, is_square=is_square,
+                         name=name or self._joiner.join(o.name for o in self._ops), **hints)
+
+    def _check_operators(self):
+        """Raise ValueError when the operators cannot be combined (none by default)."""
 
     @property
     def operators(self):
         return list(self._ops)
+
+    # The product of the operators' determinants: right for products and block diagonals
+    # (LinearOperatorKronecker has its own).
+    def _determinant(self):
+        out = self._ops[0].determinant()
+        for o in self._ops[1:]:
+            out = out * o.determinant()
+        return out
+
+    def _log_abs_determinant(self):
+        return math_ops.add_n([o.log_abs_determinant() for o in self._ops])
+
+
+class LinearOperatorComposition(_OfOperators):
+    """``operators[0] @ operators[1] @ ...``."""
+
+    _joiner = "_o_"
+    _inherited_hints = ("is_non_singular",)
+
+    def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
+                 is_positive_definite=None, is_square=None, name=None):
+        super().__init__(operators, is_square, name, is_non_singular=is_non_singular,
+                         is_self_adjoint=is_self_adjoint, is_positive_definite=is_positive_definite)
+
+    def _check_operators(self):
+        for a, b in zip(self._ops, self._ops[1:]):
+            if a.domain_dimension is not None and b.range_dimension is not None and \
+                    a.domain_dimension != b.range_dimension:
+                raise ValueError(f"Cannot compose operators of shapes {a.shape} and {b.shape}")
 
     def _to_dense(self):
         dense = self._ops[-1].to_dense()
@@ -539,15 +571,6 @@ class LinearOperatorComposition(LinearOperator):
         for o in ops[1:]:
             out = o._solve(out, adjoint, False)
         return out
-
-    def _determinant(self):
-        out = self._ops[0].determinant()
-        for o in self._ops[1:]:
-            out = out * o.determinant()
-        return out
-
-    def _log_abs_determinant(self):
-        return math_ops.add_n([o.log_abs_determinant() for o in self._ops])
 
 
 class LinearOperatorAdjoint(LinearOperator):
@@ -635,25 +658,19 @@ def _zeros_block(rows, cols, dtype, like):
     return array_ops.zeros(array_ops.concat([lead, [rows, cols]], 0), dtype=dtype)
 
 
-class LinearOperatorBlockDiag(LinearOperator):
+class LinearOperatorBlockDiag(_OfOperators):
     """The block-diagonal operator of square ``operators``."""
+
+    _joiner = "_ds_"
 
     def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=True, name=None):
-        self._ops = _operators(operators, "LinearOperatorBlockDiag")
+        super().__init__(operators, is_square, name, is_non_singular=is_non_singular,
+                         is_self_adjoint=is_self_adjoint, is_positive_definite=is_positive_definite)
+
+    def _check_operators(self):
         if any(o.domain_dimension is None or o.range_dimension is None for o in self._ops):
             raise ValueError("LinearOperatorBlockDiag needs operators of known dimensions")
-        super().__init__(self._ops[0].dtype,
-                         is_non_singular=is_non_singular if is_non_singular is not None
-                         else _all(o.is_non_singular for o in self._ops),
-                         is_self_adjoint=is_self_adjoint if is_self_adjoint is not None
-                         else _all(o.is_self_adjoint for o in self._ops),
-                         is_positive_definite=is_positive_definite, is_square=is_square,
-                         name=name or "_ds_".join(o.name for o in self._ops))
-
-    @property
-    def operators(self):
-        return list(self._ops)
 
     def _to_dense(self):
         denses = [o.to_dense() for o in self._ops]
@@ -677,15 +694,6 @@ class LinearOperatorBlockDiag(LinearOperator):
         rhs = _adj(rhs) if adjoint_arg else rhs
         parts = self._split(rhs, [o.range_dimension for o in self._ops])
         return array_ops.concat([o._solve(p, adjoint, False) for o, p in zip(self._ops, parts)], -2)
-
-    def _determinant(self):
-        out = self._ops[0].determinant()
-        for o in self._ops[1:]:
-            out = out * o.determinant()
-        return out
-
-    def _log_abs_determinant(self):
-        return math_ops.add_n([o.log_abs_determinant() for o in self._ops])
 
     def _diag_part(self):
         return array_ops.concat([o.diag_part() for o in self._ops], -1)
@@ -744,23 +752,15 @@ class LinearOperatorBlockLowerTriangular(LinearOperator):
         return math_ops.add_n([r[-1].log_abs_determinant() for r in self._rows])
 
 
-class LinearOperatorKronecker(LinearOperator):
+class LinearOperatorKronecker(_OfOperators):
     """The Kronecker product ``operators[0] (x) operators[1] (x) ...``."""
+
+    _joiner = "_x_"
 
     def __init__(self, operators, is_non_singular=None, is_self_adjoint=None,
                  is_positive_definite=None, is_square=None, name=None):
-        self._ops = _operators(operators, "LinearOperatorKronecker")
-        super().__init__(self._ops[0].dtype,
-                         is_non_singular=is_non_singular if is_non_singular is not None
-                         else _all(o.is_non_singular for o in self._ops),
-                         is_self_adjoint=is_self_adjoint if is_self_adjoint is not None
-                         else _all(o.is_self_adjoint for o in self._ops),
-                         is_positive_definite=is_positive_definite, is_square=is_square,
-                         name=name or "_x_".join(o.name for o in self._ops))
-
-    @property
-    def operators(self):
-        return list(self._ops)
+        super().__init__(operators, is_square, name, is_non_singular=is_non_singular,
+                         is_self_adjoint=is_self_adjoint, is_positive_definite=is_positive_definite)
 
     def _shape(self):
         shapes = [o.shape.as_tuple() for o in self._ops]

@@ -20,11 +20,9 @@ from tensorflux.ops.constant_op import convert_to_tensor
 from tensorflux.ops.reduction_ops import cumsum
 
 
-class RaggedTensorValue:
-    """The fetched value of a RaggedTensor: NumPy ``values`` and ``row_splits``."""
-
-    def __init__(self, values, row_splits):
-        self._values, self._row_splits = values, np.asarray(row_splits)
+class _RaggedRows:
+    """What a ragged tensor and its fetched value share: ``_values`` (flat values, or
+    another ragged level) split into rows by ``_row_splits``."""
 
     values = property(lambda self: self._values)
     row_splits = property(lambda self: self._row_splits)
@@ -32,14 +30,14 @@ class RaggedTensorValue:
     @property
     def flat_values(self):
         v = self._values
-        while isinstance(v, RaggedTensorValue):
+        while isinstance(v, _RaggedRows):
             v = v.values
         return v
 
     @property
     def nested_row_splits(self):
         out, v = [self._row_splits], self._values
-        while isinstance(v, RaggedTensorValue):
+        while isinstance(v, _RaggedRows):
             out.append(v.row_splits)
             v = v.values
         return tuple(out)
@@ -51,6 +49,14 @@ class RaggedTensorValue:
     @property
     def dtype(self):
         return self.flat_values.dtype
+
+
+class RaggedTensorValue(_RaggedRows):
+    """The fetched value of a RaggedTensor: NumPy ``values`` and ``row_splits``."""
+
+    def __init__(self, values, row_splits):
+        self._values, self._row_splits = values, np.asarray(row_splits)
+
 
     @property
     def shape(self):
@@ -77,7 +83,7 @@ def _splits(row_splits):
     return math_ops.cast(t, dtypes.int64) if t.dtype != dtypes.int64 else t
 
 
-class RaggedTensor:
+class RaggedTensor(_RaggedRows):
     """Rows of different lengths: ``values`` (a Tensor or RaggedTensor) cut by
     ``row_splits``. Build one with the ``from_*`` class methods."""
 
@@ -129,32 +135,6 @@ class RaggedTensor:
         return cls.from_value_rowids(st_input.values, rows, nrows=st_input.dense_shape[0])
 
     # --- properties --------------------------------------------------------------------------
-    values = property(lambda self: self._values)
-    row_splits = property(lambda self: self._row_splits)
-
-    @property
-    def flat_values(self):
-        v = self._values
-        while isinstance(v, RaggedTensor):
-            v = v.values
-        return v
-
-    @property
-    def nested_row_splits(self):
-        out, v = [self._row_splits], self._values
-        while isinstance(v, RaggedTensor):
-            out.append(v.row_splits)
-            v = v.values
-        return tuple(out)
-
-    @property
-    def ragged_rank(self):
-        return len(self.nested_row_splits)
-
-    @property
-    def dtype(self):
-        return self.flat_values.dtype
-
     @property
     def shape(self):
         n = self._row_splits.shape.as_tuple()
