@@ -34,6 +34,8 @@ from tensorflux.ops.sparse_extra_ops import sparse_reshape as reshape  # noqa: F
 from tensorflux.ops.sparse_extra_ops import sparse_softmax as softmax  # noqa: F401,E402
 from tensorflux.ops.sparse_extra_ops import sparse_split as split  # noqa: F401,E402
 
+from tensorflux.ops.accumulator_ops import SparseConditionalAccumulator  # noqa: F401,E402
+
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
 __getattr__ = _namespace_getattr(__name__)

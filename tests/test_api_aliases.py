@@ -148,6 +148,7 @@ SPARSE_ALIASES = [
     (tf.sparse_slice, tf.sparse.slice),
     (tf.sparse_to_indicator, tf.sparse.to_indicator),
     (tf.sparse_transpose, tf.sparse.transpose),
+    (tf.SparseConditionalAccumulator, tf.sparse.SparseConditionalAccumulator),
 ]
 
 OTHER_ALIASES = [
