@@ -1142,3 +1142,36 @@ CASES.update({
     "TensorArrayCloseV3": _tensor_array_case(_closed),
     "TensorArrayGradV3": _tensor_array_case(lambda ta, t: tf.gradients(ta.stack() * 2.0, t)[0]),
 })
+
+
+# --- the graph optimizer's fused ops (tensorflux.ops.fused_ops) ------------------------------
+def _fused(draw):
+    """A fused matmul + bias + ReLU, or an elementwise chain reading one input twice."""
+    m, k, n = (draw(st.integers(1, 3)) for _ in range(3))
+    graph = tf.get_default_graph
+
+    def fused(inputs, program, shape):
+        return graph().create_op("_Fused", inputs, {"program": program, "dtype": tf.float64,
+                                                    "shape": shape}, name="fused").outputs[0]
+    if draw(st.booleans()):
+        program = (("MatMul", (0, 1), (False, True)), ("BiasAdd", (3, 2), ()), ("Relu", (4,), ()))
+        return ([values(draw, (m, k)), values(draw, (n, k)), values(draw, (n,))],
+                lambda a, b, bias: fused([a, b, bias], program, (m, n)))
+    program = (("Mul", (0, 1), ()), ("Tanh", (2,), ()), ("Sub", (3, 0), ()), ("ReluGrad", (4, 0), ()))
+    return ([values(draw, (m, n)), values(draw, (n,))],
+            lambda x, y: fused([x, y], program, (m, n)))
+
+
+def _gradient_descent_in_place(draw):
+    s = draw(shapes())
+
+    def build(x0, grad):
+        variable = tf.Variable(x0)
+        return tf.get_default_graph().create_op(
+            "_ApplyGradientDescentInPlace",
+            [variable._variable, tf.constant(0.1, tf.float64), grad * 2.0],
+            name="update").outputs[0]
+    return [values(draw, s), values(draw, s)], build
+
+
+CASES.update({"_Fused": _fused, "_ApplyGradientDescentInPlace": _gradient_descent_in_place})

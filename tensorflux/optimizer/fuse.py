@@ -1,0 +1,106 @@
+"""Fusion: elementwise ops, and a matrix product followed by elementwise ops, become one
+``_Fused`` op (``tensorflux.ops.fused_ops``) computed by one kernel.
+
+An elementwise op of ``op_table.ELEMENTWISE`` joins the op that reads its output when
+that is its only reader, it is neither fetched nor fed nor waited for, both run on one
+backend that has a ``_Fused`` kernel, and (when it reads a variable) no update runs
+between them. A rank-2 ``MatMul`` joins the same way, as the first step of a group
+(so MatMul + BiasAdd + Relu, and a matmul gradient + ReluGrad, are one kernel); what
+feeds a matmul stays outside. On the CPU a lone MatMul or elementwise op becomes a
+one-step ``_Fused`` op too, which the memory planner can give a buffer or let work in
+place. A fused group keeps the root's name, creation site and output; its ``members``
+are the original ops, so an error inside names the one that failed.
+"""
+from __future__ import annotations
+
+from tensorflux.core.registry import registry
+from tensorflux.optimizer.op_table import elementwise_entry
+from tensorflux.optimizer.program import dims, is_pure, reads_variable
+
+
+def _matmul(op):
+    return (op._type == "MatMul" and all(t._shape.ndims == 2 for t in op._inputs)
+            and op._inputs[0]._dtype.np_dtype.kind in "fc")
+
+
+def _step_kind(op):
+    """"matmul", "elementwise" or None."""
+    if _matmul(op):
+        return "matmul"
+    return "elementwise" if elementwise_entry(op) is not None else None
+
+
+def fuse_ops(program):
+    ops = program.ops
+    fed, fetched, waited = program.fed, program.fetched, program.waited_for()
+    consumers = program.consumers()
+    position = {op: i for i, op in enumerate(ops)}
+    updates, count = [], 0  # updates[i]: state-changing ops before position i
+    for op in ops:
+        updates.append(count)
+        count += not is_pure(op) and op._type != "VariableV2"
+    root_of, groups = {}, {}
+
+    def joins(op, kind):
+        out = op._outputs[0]
+        readers = consumers.get(out, ())
+        if (len(readers) != 1 or out in fetched or out in fed or op._id in waited
+                or len(op._outputs) != 1):
+            return None
+        root = root_of.get(readers[0])
+        if root is None or _step_kind(readers[0]) == "matmul":
+            return None  # what feeds a matrix product stays outside it
+        if program.backend(op) != program.backend(root):
+            return None
+        if kind == "matmul" and any(_step_kind(m) == "matmul" for m in groups[root]):
+            return None
+        if reads_variable(op) and updates[position[root]] != updates[position[op]]:
+            return None
+        return root
+
+    for op in reversed(ops):
+        kind = _step_kind(op) if is_pure(op) else None
+        if kind is None:
+            continue
+        root = joins(op, kind) or op
+        root_of[op] = root
+        groups.setdefault(root, []).append(op)
+
+    replaced = {}
+    for root, members in groups.items():
+        members.sort(key=lambda m: (_step_kind(m) != "matmul", position[m]))
+        backend = program.backend(root)
+        shape = dims(root._outputs[0])
+        if (registry.find_kernel("_Fused", backend) is None or not shape
+                or (len(members) == 1 and backend != program.host)):
+            continue
+        replaced[root] = _fused(program, root, members)
+    dropped = {m for root in replaced for m in groups[root]}
+    program.ops = [replaced.get(op, op) for op in ops if op in replaced or op not in dropped]
+
+
+def _fused(program, root, members):
+    """The ``_Fused`` op computing ``members`` (matmul first, then in run order)."""
+    inside = {m._outputs[0]: len(members) for m in members}  # placeholder values
+    inputs, index = [], {}
+    steps = []
+    for j, m in enumerate(members):
+        args = []
+        for t in m._inputs:
+            if t in inside and inside[t] < j:
+                args.append(("step", inside[t]))
+            else:
+                if t not in index:
+                    index[t] = len(inputs)
+                    inputs.append(t)
+                args.append(("in", index[t]))
+        params = (m.attrs["transpose_a"], m.attrs["transpose_b"]) if _matmul(m) else ()
+        steps.append((m._type, args, params))
+        inside[m._outputs[0]] = j
+    n = len(inputs)
+    program_attr = tuple((op_type, tuple(a[1] if a[0] == "in" else n + a[1] for a in args), params)
+                         for op_type, args, params in steps)
+    out = root._outputs[0]
+    attrs = {"program": program_attr, "dtype": out._dtype, "shape": out._shape,
+             "members": tuple(members), "out": -1, "inplace": -1}
+    return program.derive(root, "_Fused", inputs, attrs)
