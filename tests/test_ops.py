@@ -388,6 +388,8 @@ def test_every_builtin_op_is_exercised():
     # test_gradient_checks).
     special |= {"Conv2DTranspose", "DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
                 "DepthwiseConv2dNativeBackpropFilter", "LRN", "LRNGrad"}
+    # The graph optimizer's fused ops: test_optimizer (and their conformance cases).
+    special |= {"_Fused", "_ApplyGradientDescentInPlace"}
     builtin = {name for name, owner in registry._op_owner.items() if owner == "ops"}
     missing = builtin - used - special
     assert not missing, f"ops without a numeric test: {sorted(missing)}"
