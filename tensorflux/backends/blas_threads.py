@@ -12,8 +12,9 @@ more. So each product site chooses its thread count:
   recent calls measured faster; it tries the other again now and then, less often each
   time that one loses, so it follows the machine's load.
 
-The count is set on NumPy's BLAS (through threadpoolctl) only when it changes, and is
-left there: NumPy products outside ``Session.run`` then use the last count set.
+The count is set on NumPy's BLAS (through threadpoolctl) when it differs from the one
+in effect, and is left there: NumPy products outside ``Session.run`` then use the last
+count set.
 """
 from __future__ import annotations
 
@@ -25,29 +26,30 @@ import numpy as np
 from tensorflux.core import threads
 
 SMALL = 1 << 24  # multiply-adds
-_state = {"libs": None, "current": None, "generation": None}
+_libs = []  # (threadpoolctl controller, its get_num_threads C function) of NumPy's BLAS
 
 
 def _numpy_blas():
-    """threadpoolctl's controllers of the BLAS NumPy uses (all BLAS ones if unsure)."""
-    if _state["libs"] is None:
+    """threadpoolctl's controllers of the BLAS NumPy uses (all BLAS ones if unsure),
+    each with its C function that reads the thread count (a fast check per call)."""
+    if not _libs:
         from threadpoolctl import ThreadpoolController
         blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
         home = os.path.dirname(os.path.dirname(np.__file__))
-        mine = [lib for lib in blas if os.path.basename(os.path.dirname(lib.filepath))
-                in ("numpy.libs", "numpy") or lib.filepath.startswith(os.path.join(home, "numpy"))]
-        _state["libs"] = mine or blas
-    return _state["libs"]
+        mine = [lib for lib in blas if lib.filepath.startswith(os.path.join(home, "numpy"))]
+        for lib in mine or blas:
+            getter = None
+            if lib.internal_api == "openblas" and lib.threading_layer != "openmp":
+                getter = lib._get_symbol("openblas_get_num_threads")
+            _libs.append((lib, getter or lib.get_num_threads))
+    return _libs
 
 
 def use_threads(n: int):
-    """Let NumPy's BLAS use ``n`` threads from now on (a no-op when it already does)."""
-    generation = threads.generation()
-    if _state["current"] == n and _state["generation"] == generation:
-        return
-    for lib in _numpy_blas():
-        lib.set_num_threads(n)
-    _state["current"], _state["generation"] = n, generation
+    """Let NumPy's BLAS use ``n`` threads from now on (set only when it differs)."""
+    for lib, current in _numpy_blas():
+        if current() != n:
+            lib.set_num_threads(n)
 
 
 def thread_limit() -> int:

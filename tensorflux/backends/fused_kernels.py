@@ -16,6 +16,7 @@ import numpy as np
 from tensorflux.backends.blas_threads import matmul_for
 from tensorflux.backends.kernel_table import KernelTable, fuser
 from tensorflux.core import errors
+from tensorflux.core.registry import registry
 from tensorflux.ops.fused_ops import analyze, blame
 
 
@@ -171,6 +172,25 @@ def make_fused_kernels(xp):
             delta *= alpha  # alpha * delta, bit for bit, without a new array
             var -= delta
             return var
+        return run
+
+    @K.builder("_XentWithGrad")
+    def _xent_with_grad(op, ctx):
+        member = op.attrs["members"][0]  # the cross entropy op, computed by its kernel
+        xent = registry.get_kernel(op.attrs["xent"], ctx.backend).bind(member, ctx)
+        mean = op.attrs["mean"]
+
+        def run(logits, labels, scale):
+            loss, grad = xent(logits, labels)  # new arrays: scaled in place
+            if mean:  # as MeanGrad: scale / (rows per scale value), the same everywhere
+                rows = loss.size // max(scale.size, 1)
+                if rows:
+                    grad *= scale.reshape(()) / scale.dtype.type(rows)
+                else:
+                    grad *= scale.dtype.type(0)
+            else:
+                grad *= scale.reshape(scale.shape + (1,))
+            return loss, grad
         return run
 
     return K

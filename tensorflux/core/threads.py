@@ -18,13 +18,6 @@ import contextlib
 import os
 
 _limit = None  # the limit this module set last, or None
-_generation = [0]  # bumped whenever this module changes the pools
-
-
-def generation() -> int:
-    """A number that changes whenever ``set_intra_op_threads`` or ``limited`` changes
-    the pools (kernels that set a thread count per call re-apply theirs then)."""
-    return _generation[0]
 
 
 def available_cores() -> int:
@@ -49,7 +42,6 @@ def set_intra_op_threads(n: int):
     from threadpoolctl import threadpool_limits
     threadpool_limits(limits=n)
     previous, _limit = _limit, n
-    _generation[0] += 1
     return previous
 
 
@@ -67,12 +59,10 @@ def limited(n: int):
     previous = _limit
     with threadpool_limits(limits=n):
         _limit = n
-        _generation[0] += 1
         try:
             yield n
         finally:
             _limit = previous
-            _generation[0] += 1
 
 
 def apply_config(config):

@@ -16,6 +16,12 @@ and ``inplace``, an input the kernel may overwrite with its output (-1: none).
 ``delta`` that dies there: it scales ``delta`` in place instead of allocating
 ``alpha * delta``.
 
+``_XentWithGrad(logits, labels, scale)`` is a softmax cross entropy (its type in attr
+``xent``) whose gradient output is then scaled in place, row by row, as the gradient of
+a loss built on it asks: by the scalar ``scale`` divided by the number of rows (the
+gradient of ``reduce_mean(loss)``, ``mean`` true), or by ``scale``, one value per row.
+It computes the loss and the scaled gradient in one kernel.
+
 ``analyze(op)`` works out, once per fused op, the sequence of ufunc calls the program
 makes (``Call``s), the dtype of every value and its shape in symbols, so that a value
 of the output's shape at run time is known without running anything.
@@ -38,7 +44,14 @@ defop("_Fused", ("*inputs",),
 defop("_ApplyGradientDescentInPlace", ("var", "alpha", "delta"), attrs={"use_locking": False},
       shape_fn=lambda op: [op.inputs[0].shape], stateful=True, ref_inputs=(0,),
       doc="var -= alpha * delta, scaling delta in place; made by the graph optimizer.")
-not_differentiable("_Fused", "_ApplyGradientDescentInPlace")
+defop("_XentWithGrad", ("logits", "labels", "scale"),
+      attrs={"xent": "SparseSoftmaxCrossEntropyWithLogits", "mean": True, "members": ()},
+      num_outputs=2, dtype_fn=lambda op: [op.inputs[0].dtype] * 2,
+      shape_fn=lambda op: [op.inputs[1].shape if op.attrs["xent"].startswith("Sparse")
+                           else as_shape(op.inputs[0].shape.as_tuple()[:-1]), op.inputs[0].shape],
+      doc="A softmax cross entropy (op `xent`) and its gradient scaled row by row: by "
+          "`scale` / rows when `mean` (the gradient of the mean loss), else by `scale`.")
+not_differentiable("_Fused", "_ApplyGradientDescentInPlace", "_XentWithGrad")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from tensorflux.optimizer.config import max_folded_bytes
 from tensorflux.optimizer.cse import eliminate_common_subexpressions
 from tensorflux.optimizer.fold import fold_constants
-from tensorflux.optimizer.fuse import fuse_ops
+from tensorflux.optimizer.fuse import fuse_ops, fuse_xent_gradients
 from tensorflux.optimizer.memory import plan_memory
 from tensorflux.optimizer.program import Program
 from tensorflux.optimizer.prune import remove_dead_ops
@@ -30,6 +30,7 @@ def optimize(session, ops, fetches, fed, passes) -> list:
     if "pruning" in passes:
         remove_dead_ops(program)
     if "fusion" in passes:
+        fuse_xent_gradients(program)
         fuse_ops(program)
     if "memory" in passes:
         plan_memory(program)

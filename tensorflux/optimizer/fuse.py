@@ -1,5 +1,6 @@
 """Fusion: elementwise ops, and a matrix product followed by elementwise ops, become one
-``_Fused`` op (``tensorflux.ops.fused_ops``) computed by one kernel.
+``_Fused`` op (``tensorflux.ops.fused_ops``) computed by one kernel; a softmax cross
+entropy and the row scaling of its gradient become one ``_XentWithGrad`` op.
 
 An elementwise op of ``op_table.ELEMENTWISE`` joins the op that reads its output when
 that is its only reader, it is neither fetched nor fed nor waited for, both run on one
@@ -10,6 +11,11 @@ feeds a matmul stays outside. On the CPU a lone MatMul or elementwise op becomes
 one-step ``_Fused`` op too, which the memory planner can give a buffer or let work in
 place. A fused group keeps the root's name, creation site and output; its ``members``
 are the original ops, so an error inside names the one that failed.
+
+The gradient of a loss built on a softmax cross entropy multiplies the cross entropy's
+gradient output row by row: ``ExpandDims(g, -1) * backprop``, where ``g`` is, for
+``reduce_mean(loss)``, ``MeanGrad(scalar, loss)``. When nothing else reads those
+values, the cross entropy op computes the scaled gradient itself, in place.
 """
 from __future__ import annotations
 
@@ -28,6 +34,61 @@ def _step_kind(op):
     if _matmul(op):
         return "matmul"
     return "elementwise" if elementwise_entry(op) is not None else None
+
+
+_XENT = ("SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits")
+
+
+def fuse_xent_gradients(program):
+    """``ExpandDims(g, -1) * backprop`` (and ``g = MeanGrad(scalar, loss)``) into the
+    cross entropy op that made ``backprop`` and ``loss``."""
+    ops = program.ops
+    consumers, waited = program.consumers(), program.waited_for()
+    producer = {t: op for op in ops for t in op._outputs}
+    position = {op: i for i, op in enumerate(ops)}
+    barrier = program.fetched | program.fed
+
+    def only_reader(t, op):
+        return consumers.get(t) == [op] and t not in barrier and producer[t]._id not in waited
+
+    replaced, dropped = {}, set()
+    for mul in ops:
+        if mul._type != "Mul" or mul._id in waited:
+            continue
+        for e_side in (0, 1):
+            expand, backprop = producer.get(mul._inputs[e_side]), mul._inputs[1 - e_side]
+            xent = producer.get(backprop)
+            if (xent is None or expand is None or xent._type not in _XENT or xent in replaced
+                    or backprop is not xent._outputs[1] or xent._inputs[0]._shape.ndims != 2
+                    or expand._type != "ExpandDims" or expand.attrs["axis"] not in (-1, 1)
+                    or not only_reader(backprop, mul) or not only_reader(expand._outputs[0], mul)
+                    or registry.find_kernel("_XentWithGrad", program.backend(xent)) is None):
+                continue
+            g = expand._inputs[0]
+            mean_grad = producer.get(g)
+            members = [xent, expand, mul]
+            if (mean_grad is not None and mean_grad._type == "MeanGrad"
+                    and mean_grad._inputs[1] is xent._outputs[0] and only_reader(g, expand)
+                    and mean_grad._inputs[0]._shape.num_elements() == 1):
+                scale, mean = mean_grad._inputs[0], True
+                members.insert(1, mean_grad)
+            elif g._shape.ndims == 1:  # one value per row (the loss of rank-2 logits)
+                scale, mean = g, False
+            else:
+                continue
+            source = producer.get(scale)
+            hoist = source is not None and position[source] > position[xent]
+            if hoist and (source._type != "Const" or source._control_inputs or source in dropped):
+                continue  # the scale is not known yet where the cross entropy runs
+            attrs = {"xent": xent._type, "mean": mean, "members": tuple(members)}
+            fused = program.derive(xent, "_XentWithGrad", [*xent._inputs, scale], attrs,
+                                   [xent._outputs[0], mul._outputs[0]])
+            replaced[xent] = [source, fused] if hoist else [fused]  # a constant moves up
+            dropped.update(members[1:])
+            if hoist:
+                dropped.add(source)
+            break
+    program.ops = [new for op in ops if op not in dropped for new in replaced.get(op, [op])]
 
 
 def fuse_ops(program):

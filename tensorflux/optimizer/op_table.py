@@ -65,7 +65,7 @@ VIEWS = frozenset({
 # NumPy gives 0-d results as scalars), so a consumer may overwrite them when they die.
 FRESH = frozenset(set(ELEMENTWISE) | {
     "MatMul", "AddN", "BiasAddGrad", "Softmax", "SoftmaxCrossEntropyWithLogits",
-    "SparseSoftmaxCrossEntropyWithLogits", "_Fused",
+    "SparseSoftmaxCrossEntropyWithLogits", "_Fused", "_XentWithGrad",
 })
 
 # Ops that read their inputs only while they run and return nothing that shares their
