@@ -81,8 +81,8 @@ from tensorflux.ops.sparse_ops import (SparseTensor, SparseTensorValue,  # noqa:
                                        sparse_segment_sum, sparse_slice,
                                        sparse_tensor_dense_matmul, sparse_tensor_to_dense,
                                        sparse_to_dense, sparse_to_indicator, sparse_transpose)
-from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, QueueBase,  # noqa: F401
-                                          RandomShuffleQueue, count_up_to)
+from tensorflux.ops.data_flow_ops import (FIFOQueue, PaddingFIFOQueue, PriorityQueue,  # noqa: F401
+                                          QueueBase, RandomShuffleQueue, count_up_to)
 from tensorflux.ops.io_ops import (FixedLengthRecordReader, ReaderBase, TextLineReader,  # noqa: F401
                                    TFRecordReader, WholeFileReader, read_file, write_file)
 from tensorflux.ops.parsing_ops import (FixedLenFeature, FixedLenSequenceFeature,  # noqa: F401
@@ -183,7 +183,53 @@ from tensorflux.ops.manip_ops import (grad_pass_through, guarantee_const,  # noq
                                       required_space_to_batch_paddings)
 from tensorflux.ops.reduction_ops import approx_top_k  # noqa: F401
 from tensorflux.ops.spectral_ops import fft, fft2d, fft3d, ifft, ifft2d, ifft3d  # noqa: F401
-from tensorflux import bitwise, linalg, math, random, strings  # noqa: F401,E402
+from tensorflux.ops.encoding_ops import (decode_base64, decode_compressed,  # noqa: F401,E402
+                                         decode_json_example, deserialize_many_sparse,
+                                         encode_base64, parse_tensor, serialize_many_sparse,
+                                         serialize_sparse, serialize_tensor)
+from tensorflux.ops.io_ops import IdentityReader, matching_files  # noqa: F401,E402
+from tensorflux.ops.parsing_ops import SparseFeature  # noqa: F401,E402
+from tensorflux.ops.sequence_parsing import parse_single_sequence_example  # noqa: F401,E402
+from tensorflux.core.behaviour import (control_flow_v2_enabled,  # noqa: F401,E402
+                                       disable_control_flow_v2, enable_control_flow_v2)
+from tensorflux.core.dtypes import resource  # noqa: F401,E402
+from tensorflux.ops.accumulator_ops import (ConditionalAccumulator,  # noqa: F401,E402
+                                            ConditionalAccumulatorBase,
+                                            SparseConditionalAccumulator)
+from tensorflux.ops.constant_op import register_tensor_conversion_function  # noqa: F401,E402
+from tensorflux.ops.debug_ops import verify_tensor_all_finite  # noqa: F401,E402
+from tensorflux.ops.functional_extras import (py_function, switch_case,  # noqa: F401,E402
+                                              vectorized_map)
+from tensorflux.ops.gradients import UnconnectedGradients  # noqa: F401,E402
+from tensorflux.ops.custom_gradient import custom_gradient  # noqa: F401,E402
+from tensorflux.ops.module import Module  # noqa: F401,E402
+from tensorflux.ops.session_ops import (delete_session_tensor,  # noqa: F401,E402
+                                        get_session_handle, get_session_tensor)
+from tensorflux.ops.type_spec import (IndexedSlicesSpec, NoneTensorSpec,  # noqa: F401,E402
+                                      SparseTensorSpec, TensorArraySpec, TensorSpec, TypeSpec,
+                                      type_spec_from_value)
+from tensorflux.ops.partitioned_variables import (create_partitioned_variables,  # noqa: F401,E402
+                                                  fixed_size_partitioner,
+                                                  min_max_variable_partitioner,
+                                                  variable_axis_size_partitioner)
+from tensorflux.ops.tensor_util import (convert_to_tensor_or_indexed_slices,  # noqa: F401,E402
+                                        make_ndarray, make_tensor_proto)
+from tensorflux.ops.conv_nd_api import (conv2d_backprop_filter_v2,  # noqa: F401,E402
+                                        conv2d_backprop_input_v2)
+from tensorflux.ops.sparse_extra_ops import (sparse_mask, sparse_reduce_max,  # noqa: F401,E402
+                                            sparse_reduce_max_sparse, sparse_reduce_sum_sparse,
+                                            sparse_reshape, sparse_softmax, sparse_split)
+from tensorflux.ops.string_extra_ops import fingerprint, string_split  # noqa: F401,E402
+from tensorflux.ops.string_extra_ops import to_hash_bucket as string_to_hash_bucket  # noqa: F401,E402
+from tensorflux.ops.string_extra_ops import to_hash_bucket_fast as string_to_hash_bucket_fast  # noqa: F401,E402
+from tensorflux.ops.misc_math_api import extract_volume_patches  # noqa: F401,E402
+from tensorflux.ops.signal_ops import fftnd, ifftnd, irfftnd, rfftnd  # noqa: F401,E402
+from tensorflux.ops.set_ops import edit_distance  # noqa: F401,E402
+from tensorflux.ops.ragged_tensor import RaggedTensor  # noqa: F401,E402
+from tensorflux.ops.ragged_rows_ops import (random_index_shuffle, ragged_fill_empty_rows,  # noqa: F401,E402
+                                           ragged_fill_empty_rows_grad)
+from tensorflux import (bitwise, linalg, manip, math, ragged, random, sets,  # noqa: F401,E402
+                        signal, spectral, strings)
 
 negative.__doc__ = negative.__doc__ or "Elementwise -x."
 del _dtypes
@@ -207,4 +253,11 @@ __getattr__ = _namespace_getattr(__name__, lazy={
     "NodeDef": "tensorboard.compat.proto.node_def_pb2:NodeDef",
     "AttrValue": "tensorboard.compat.proto.attr_value_pb2:AttrValue",
     "MetaGraphDef": "tensorboard.compat.proto.meta_graph_pb2:MetaGraphDef",
-    "TensorProto": "tensorboard.compat.proto.tensor_pb2:TensorProto"})
+    "TensorProto": "tensorboard.compat.proto.tensor_pb2:TensorProto",
+    "GraphOptions": "tensorboard.compat.proto.config_pb2:GraphOptions",
+    "OptimizerOptions": "tensorboard.compat.proto.config_pb2:OptimizerOptions",
+    "NameAttrList": "tensorboard.compat.proto.attr_value_pb2:NameAttrList",
+    "TensorInfo": "tensorboard.compat.proto.meta_graph_pb2:TensorInfo",
+    "audio": "tensorflux.audio", "compat": "tensorflux.compat", "config": "tensorflux.config",
+    "nest": "tensorflux.nest",
+    "resource_loader": "tensorflux.resource_loader", "version": "tensorflux.version"})

@@ -17,6 +17,16 @@ from tensorflux.ops.linalg_ops import (eigh_tridiagonal, expm, lu, lu_matrix_inv
 from tensorflux.ops.math_ops import (matrix_determinant as det,  # noqa: F401
                                      matrix_inverse as inv)
 from tensorflux.ops.nn_ops import l2_normalize  # noqa: F401
+from tensorflux.ops.linear_operator import (  # noqa: F401,E402
+    LinearOperator, LinearOperatorAdjoint, LinearOperatorBlockDiag,
+    LinearOperatorBlockLowerTriangular, LinearOperatorCirculant, LinearOperatorCirculant2D,
+    LinearOperatorCirculant3D, LinearOperatorComposition, LinearOperatorDiag,
+    LinearOperatorFullMatrix, LinearOperatorHouseholder, LinearOperatorIdentity,
+    LinearOperatorInversion, LinearOperatorKronecker, LinearOperatorLowerTriangular,
+    LinearOperatorLowRankUpdate, LinearOperatorPermutation, LinearOperatorScaledIdentity,
+    LinearOperatorToeplitz, LinearOperatorTridiag, LinearOperatorZeros)
+from tensorflux.ops.linalg_extra import logm  # noqa: F401,E402
+from tensorflux import linalg_experimental as experimental  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 

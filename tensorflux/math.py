@@ -31,6 +31,7 @@ from tensorflux.ops.segment_ops import (bincount, confusion_matrix,  # noqa: F40
                                         unsorted_segment_max, unsorted_segment_mean,
                                         unsorted_segment_min, unsorted_segment_prod,
                                         unsorted_segment_sqrt_n, unsorted_segment_sum)
+from tensorflux import math_special as special  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 

@@ -14,6 +14,14 @@ from tensorflux.ops.graph_helpers import get_seed  # noqa: F401
 from tensorflux.ops.random_ops import (random_normal as normal,  # noqa: F401
                                        random_shuffle as shuffle, random_uniform as uniform,
                                        set_random_seed, truncated_normal)
+from tensorflux.ops.candidate_sampling_ops import (all_candidate_sampler,  # noqa: F401,E402
+                                                   fixed_unigram_candidate_sampler,
+                                                   learned_unigram_candidate_sampler,
+                                                   log_uniform_candidate_sampler,
+                                                   uniform_candidate_sampler)
+from tensorflux.ops.random_generator import (Algorithm, Generator, create_rng_state,  # noqa: F401,E402
+                                             get_global_generator, set_global_generator)
+from tensorflux import random_experimental as experimental  # noqa: F401,E402
 
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 

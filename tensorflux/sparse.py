@@ -23,6 +23,17 @@ from tensorflux.ops.sparse_ops import sparse_segment_sum as segment_sum  # noqa:
 from tensorflux.ops.sparse_ops import sparse_slice as slice  # noqa: F401,A004
 from tensorflux.ops.sparse_ops import sparse_to_indicator as to_indicator  # noqa: F401
 
+from tensorflux.ops.sparse_extra_ops import sparse_bincount as bincount  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_cross as cross  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_cross_hashed as cross_hashed  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_mask as mask  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_reduce_max as reduce_max  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_reduce_max_sparse as reduce_max_sparse  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_reduce_sum_sparse as reduce_sum_sparse  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_reshape as reshape  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_softmax as softmax  # noqa: F401,E402
+from tensorflux.ops.sparse_extra_ops import sparse_split as split  # noqa: F401,E402
+
 from tensorflux.core.unsupported import namespace_getattr as _namespace_getattr  # noqa: E402
 
 __getattr__ = _namespace_getattr(__name__)

@@ -9,5 +9,6 @@ __getattr__ = _namespace_getattr(__name__, lazy={
     name: f"tensorflux.testing.test_case:{name}"
     for name in ("Benchmark", "StubOutForTesting", "TestCase", "assert_equal_graph_def",
                  "benchmark_config", "disable_with_predicate", "get_temp_dir", "gpu_device_name", "is_built_with_cuda",
-                 "is_built_with_gpu_support", "is_built_with_rocm", "is_gpu_available", "main",
+                 "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla",
+                 "is_cpu_target_available", "is_gpu_available", "main",
                  "mock")})

@@ -38,11 +38,16 @@ _LAZY = {
     "tensorflux.training.monitored_session": (
         "ChiefSessionCreator", "MonitoredSession", "MonitoredTrainingSession", "Scaffold",
         "SessionCreator", "SingularMonitoredSession", "WorkerSessionCreator"),
-    "tensorflux.training.coordinator": ("Coordinator",),
+    "tensorflux.training.coordinator": ("Coordinator", "LooperThread"),
+    "tensorflux.training.session_manager": ("SessionManager",),
+    "tensorflux.training.supervisor": ("Supervisor", "basic_train_loop"),
+    "tensorflux.training.warm_starting": ("VocabInfo", "init_from_checkpoint", "warm_start"),
     "tensorflux.training.queue_runner": ("QueueRunner", "add_queue_runner", "start_queue_runners"),
     "tensorflux.training.input": ("batch", "batch_join", "input_producer", "limit_epochs",
-                                  "range_input_producer", "shuffle_batch", "shuffle_batch_join",
-                                  "slice_input_producer", "string_input_producer"),
+                                  "maybe_batch", "maybe_batch_join", "maybe_shuffle_batch",
+                                  "maybe_shuffle_batch_join", "range_input_producer",
+                                  "shuffle_batch", "shuffle_batch_join", "slice_input_producer",
+                                  "string_input_producer"),
     "tensorflux.ops.io_ops": ("match_filenames_once",),
     "tensorflux.interop.graph_util": ("write_graph",),
     "tensorflux.serialization.example_pb": ("BytesList", "Example", "Feature", "FeatureList",
@@ -50,5 +55,6 @@ _LAZY = {
                                             "SequenceExample"),
 }
 __getattr__ = _namespace_getattr(__name__, lazy={
+    "SaverDef": "tensorboard.compat.proto.saver_pb2:SaverDef",
     "queue_runner": "tensorflux.training.queue_runner",  # tf.train.queue_runner.QueueRunner
     **{name: f"{module}:{name}" for module, names in _LAZY.items() for name in names}})

@@ -81,7 +81,7 @@ def test_left_out_names_read_as_tf1_code_writes_them():
         tf.enable_eager_execution()
     with pytest.raises(UnsupportedError, match="TensorFlow's gRPC distributed runtime"):
         tf.train.SyncReplicasOptimizer(tf.train.GradientDescentOptimizer(0.1), 2)
-    assert not hasattr(tf, "tpu") and not hasattr(tf.test, "is_built_with_xla")
+    assert not hasattr(tf, "tpu") and not hasattr(tf, "raw_ops")
 
 
 def test_unknown_names_raise_attribute_error_with_suggestions():

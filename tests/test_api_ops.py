@@ -19,8 +19,9 @@ NAMES = json.load(open(os.path.join(os.path.dirname(__file__), "data", "tf1_api_
 
 # Names TF1 gives a different meaning in a namespace: tf.linalg.diag is tf.matrix_diag
 # (tf.diag makes a D + D tensor), tf.linalg.transpose is tf.matrix_transpose,
-# tf.random.split splits a seed.
-DIFFERENT_IN_TF1 = {"linalg": {"diag", "diag_part", "transpose"}, "random": {"split"}}
+# tf.random.split splits a seed, tf.strings.split splits strings.
+DIFFERENT_IN_TF1 = {"linalg": {"diag", "diag_part", "transpose"}, "random": {"split"},
+                    "strings": {"split"}}
 
 
 @pytest.mark.parametrize("namespace", ["math", "linalg", "random", "strings", "nn", "bitwise"])

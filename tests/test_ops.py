@@ -6,6 +6,7 @@ import tensorflux as tf
 from tensorflux.core.registry import registry
 from tensorflux.testing import backend_context, backends_to_test
 
+import api_breadth_cases
 import api_op_cases
 import nn_reference as ref
 
@@ -240,6 +241,7 @@ CASES.update({
 })
 
 CASES.update(api_op_cases.CASES)  # the ops of TF1's API breadth (tf.math, tf.linalg, ...)
+CASES.update(api_breadth_cases.CASES)  # and more of tf.nn, tf.math, tf.sparse, tf.strings
 
 # Image ops (tests/test_image.py has the full references; here every backend runs them).
 def _grad(fn, value):
@@ -365,6 +367,7 @@ def test_every_builtin_op_is_exercised():
     special |= {name for name in registry.ops if name.endswith("CandidateSampler")}
     special |= {name for name in registry.ops if name.endswith("Summary")}  # test_tensorboard
     special |= api_op_cases.TESTED_ELSEWHERE  # test_api_ops
+    special |= api_breadth_cases.TESTED_ELSEWHERE
     special |= {name for name in registry.ops if name.startswith("MPI")}  # test_mpi (mpiexec)
     # Backward kernels of conv/pool are checked against central differences of the
     # forward ops in test_gradient_checks.
@@ -389,7 +392,20 @@ def test_every_builtin_op_is_exercised():
     special |= {"Conv2DTranspose", "DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
                 "DepthwiseConv2dNativeBackpropFilter", "LRN", "LRNGrad"}
     # The graph optimizer's fused ops: test_optimizer (and their conformance cases).
-    special |= {"_Fused", "_ApplyGradientDescentInPlace"}
+    special |= {"_Fused", "_ApplyGradientDescentInPlace", "_XentWithGrad"}
+    # Ops that read checkpoints or files (test_warm_start.py), bytes in and out
+    # (test_io_encodings.py).
+    special |= {"RestoreV2", "GenerateVocabRemapping", "LoadAndRemapMatrix", "EncodeBase64",
+                "DecodeBase64", "DecodeCompressed", "SerializeTensor", "ParseTensor",
+                "SerializeSparse", "SerializeManySparse", "DeserializeManySparse",
+                "DecodeJSONExample", "ParseSequenceExample"}
+    # Accumulators, session tensors, WAV files and custom gradients: test_framework_extras.py.
+    special |= {"ConditionalAccumulator", "SparseConditionalAccumulator",
+                "AccumulatorApplyGradient", "SparseAccumulatorApplyGradient",
+                "AccumulatorTakeGradient", "SparseAccumulatorTakeGradient",
+                "AccumulatorNumAccumulated", "AccumulatorSetGlobalStep", "GetSessionHandle",
+                "GetSessionTensor", "DeleteSessionTensor", "DecodeWav", "EncodeWav",
+                "CustomGradient"}
     builtin = {name for name, owner in registry._op_owner.items() if owner == "ops"}
     missing = builtin - used - special
     assert not missing, f"ops without a numeric test: {sorted(missing)}"

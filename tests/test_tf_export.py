@@ -124,6 +124,13 @@ def test_extract_sub_graph_and_remove_training_nodes():
         out, = tf.import_graph_def(slim, return_elements=["c:0"])
         with tf.Session() as sess:
             assert sess.run(out, {"import/a:0": 3.0}) == 7.0
+    with tf.Graph().as_default():  # tf.graph_util's alias, with an input_map
+        ten = tf.constant(10.0)
+        out, = tf.graph_util.import_graph_def(slim, input_map={"a:0": ten},
+                                              return_elements=["c:0"], name="frozen")
+        assert out.name == "frozen/c:0"
+        with tf.Session() as sess:
+            assert sess.run(out) == 21.0
 
 
 def test_must_run_on_cpu_and_tensor_shape_from_node_def_name():
@@ -134,15 +141,15 @@ def test_must_run_on_cpu_and_tensor_shape_from_node_def_name():
     v = tf.Variable(1.0, name="v")
     graph_def = tf.get_default_graph().as_graph_def()
     nodes = {n.name: n for n in graph_def.node}
-    gu = tf.graph_util
-    assert gu.must_run_on_cpu(s.op) and gu.must_run_on_cpu(nodes["i"]) and gu.must_run_on_cpu(cast.op)
-    assert not gu.must_run_on_cpu(f.op) and not gu.must_run_on_cpu(nodes["f"])
-    assert not gu.must_run_on_cpu(v.op) and gu.must_run_on_cpu(v.op, pin_variables_on_cpu=True)
-    assert gu.must_run_on_cpu(nodes["Cast"])
+    must_run_on_cpu = tf.graph_util.must_run_on_cpu
+    assert must_run_on_cpu(s.op) and must_run_on_cpu(nodes["i"]) and must_run_on_cpu(cast.op)
+    assert not must_run_on_cpu(f.op) and not must_run_on_cpu(nodes["f"])
+    assert not must_run_on_cpu(v.op) and must_run_on_cpu(v.op, pin_variables_on_cpu=True)
+    assert must_run_on_cpu(nodes["Cast"])
     tf.placeholder(tf.float32, [None, 7], name="p")
     g = tf.get_default_graph()
-    assert gu.tensor_shape_from_node_def_name(g, "p").as_list() == [None, 7]
-    assert gu.tensor_shape_from_node_def_name(g, "p:0").as_list() == [None, 7]
+    assert tf.graph_util.tensor_shape_from_node_def_name(g, "p").as_list() == [None, 7]
+    assert tf.graph_util.tensor_shape_from_node_def_name(g, "p:0").as_list() == [None, 7]
 
 
 def test_write_graph_text_and_binary(tmp_path):

@@ -119,6 +119,8 @@ def test_module_helpers():
     assert tf.test.is_built_with_cuda() == (importlib.util.find_spec("cupy") is not None)
     assert tf.test.is_built_with_gpu_support() == tf.test.is_built_with_cuda()
     assert tf.test.is_built_with_rocm() in (False, True)
+    # no XLA: TF1 tests that check these skip their XLA-only cases
+    assert tf.test.is_built_with_xla() is False and tf.test.is_cpu_target_available("x86") is False
     assert tf.test.mock is unittest.mock
     assert isinstance(tf.test.benchmark_config(), tf.ConfigProto)
     path = tf.test.get_temp_dir()

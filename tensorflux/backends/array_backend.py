@@ -11,8 +11,18 @@ from __future__ import annotations
 
 import functools
 
+from tensorflux.backends.accumulator_kernels import KERNELS as ACCUMULATOR_KERNELS
 from tensorflux.backends.array_kernels import make_kernels
+from tensorflux.backends.audio_kernels import KERNELS as AUDIO_KERNELS
+from tensorflux.backends.checkpoint_kernels import KERNELS as CHECKPOINT_KERNELS
+from tensorflux.backends.encoding_kernels import KERNELS as ENCODING_KERNELS
+from tensorflux.backends.sequence_parsing_kernels import KERNELS as SEQUENCE_PARSING_KERNELS
+from tensorflux.backends.session_kernels import KERNELS as SESSION_KERNELS
 from tensorflux.backends.conv_kernels import make_conv_kernels
+from tensorflux.backends.conv3d_kernels import HOST_MEMORY as CONV3D_HOST_MEMORY
+from tensorflux.backends.conv3d_kernels import make_conv3d_kernels
+from tensorflux.backends.morphology_kernels import make_morphology_kernels
+from tensorflux.backends.special_extra_kernels import make_special_extra_kernels
 from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
 from tensorflux.backends.fused_kernels import make_fused_kernels
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
@@ -23,6 +33,7 @@ from tensorflux.backends.math_kernels import make_math_kernels
 from tensorflux.backends.mpi_kernels import KERNELS as MPI_KERNELS
 from tensorflux.backends.nn_kernels import make_nn_kernels
 from tensorflux.backends.parsing_kernels import KERNELS as PARSING_KERNELS
+from tensorflux.backends.passthrough_kernels import make_passthrough_kernels
 from tensorflux.backends.random_kernels import HOST_MEMORY as RANDOM_HOST_MEMORY
 from tensorflux.backends.random_kernels import make_random_kernels
 from tensorflux.backends.reader_kernels import KERNELS as READER_KERNELS
@@ -33,6 +44,12 @@ from tensorflux.backends.sparse_kernels import HOST_MEMORY as SPARSE_HOST_MEMORY
 from tensorflux.backends.sparse_kernels import make_sparse_kernels
 from tensorflux.backends.sparse_update_kernels import make_sparse_update_kernels
 from tensorflux.backends.string_kernels import KERNELS as STRING_KERNELS
+from tensorflux.backends.sparse_extra_kernels import KERNELS as SPARSE_EXTRA_KERNELS
+from tensorflux.backends.ctc_kernels import KERNELS as CTC_KERNELS
+from tensorflux.backends.set_kernels import KERNELS as SET_KERNELS
+from tensorflux.backends.unicode_kernels import KERNELS as UNICODE_KERNELS
+from tensorflux.backends.index_shuffle_kernels import KERNELS as INDEX_SHUFFLE_KERNELS
+from tensorflux.backends.string_extra_kernels import KERNELS as STRING_EXTRA_KERNELS
 from tensorflux.backends.image_box_kernels import KERNELS as BOX_KERNELS
 from tensorflux.backends.image_codec_kernels import KERNELS as CODEC_KERNELS
 from tensorflux.backends.image_kernels import HOST_MEMORY as IMAGE_HOST_MEMORY
@@ -59,14 +76,16 @@ HOST_MEMORY = {
     **{op: ((), True) for op in TA_HOST_OUTPUTS},
     **MATH_HOST_MEMORY, **MANIP_HOST_MEMORY, **RANDOM_HOST_MEMORY, **SAMPLER_HOST_MEMORY,
     **SPARSE_HOST_MEMORY,
-    **IMAGE_HOST_MEMORY,
+    **IMAGE_HOST_MEMORY, **CONV3D_HOST_MEMORY,
 }
 
 
 KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_kernels,
                  make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
                  make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels,
-                 make_image_kernels, make_init_kernels, make_conv_kernels, make_fused_kernels)
+                 make_image_kernels, make_init_kernels, make_conv_kernels, make_conv3d_kernels,
+                 make_morphology_kernels, make_special_extra_kernels, make_passthrough_kernels,
+                 make_fused_kernels)
 
 
 class _Names:
@@ -113,7 +132,10 @@ def register_array_kernels(register, backend: str, load_xp):
     host_kernels = {**SUMMARY_KERNELS, **SUMMARY_EXTRA_KERNELS, **SCRIPT_KERNELS,
                     **STRING_KERNELS, **MPI_KERNELS, **PARSING_KERNELS, **DATA_FLOW_KERNELS,
                     **READER_KERNELS, **LOGGING_KERNELS, **CODEC_KERNELS, **BOX_KERNELS,
-                    **TF_ONLY_KERNELS}
+                    **TF_ONLY_KERNELS, **CHECKPOINT_KERNELS, **ENCODING_KERNELS,
+                    **SEQUENCE_PARSING_KERNELS, **ACCUMULATOR_KERNELS, **SESSION_KERNELS,
+                    **AUDIO_KERNELS, **SPARSE_EXTRA_KERNELS, **STRING_EXTRA_KERNELS,
+                    **CTC_KERNELS, **SET_KERNELS, **UNICODE_KERNELS, **INDEX_SHUFFLE_KERNELS}
     for op_type, host_builder in host_kernels.items():
         register(op_type, backend=backend, builder=host_builder,
                  host_inputs=True, host_outputs=True)

@@ -14,7 +14,7 @@ import numpy as np
 from tensorflux.core import blocking, dtypes, errors
 
 _KIND_NAMES = {"FIFOQueueV2": "FIFOQueue", "PaddingFIFOQueueV2": "PaddingFIFOQueue",
-               "RandomShuffleQueueV2": "RandomShuffleQueue"}
+               "RandomShuffleQueueV2": "RandomShuffleQueue", "PriorityQueueV2": "PriorityQueue"}
 
 
 class Queue:
@@ -31,6 +31,7 @@ class Queue:
         self.min_after_dequeue = attrs.get("min_after_dequeue", 0)
         self.padding = op.type == "PaddingFIFOQueueV2"
         self.rng = rng if op.type == "RandomShuffleQueueV2" else None
+        self.by_priority = op.type == "PriorityQueueV2"
         self.items: list[tuple] = []
         self.closed = False
         self.cancelled = False  # pending enqueues fail (close with cancel_pending_enqueues)
@@ -100,6 +101,8 @@ class Queue:
         return tuple(self._batch(i, [t[i] for t in taken]) for i in range(len(self.dtypes)))
 
     def _take(self):
+        if self.by_priority:  # the first of the lowest priority
+            return self.items.pop(min(range(len(self.items)), key=lambda i: self.items[i][0]))
         if self.rng is None:
             return self.items.pop(0)
         i = int(self.rng.integers(len(self.items)))
@@ -244,6 +247,7 @@ def _count_up_to(op, ctx):
 _queue_kernel = resource_kernel(lambda op, ctx: Queue(op, ctx.rng(op)))
 KERNELS = {"CountUpTo": _count_up_to, "FIFOQueueV2": _queue_kernel,
            "PaddingFIFOQueueV2": _queue_kernel, "RandomShuffleQueueV2": _queue_kernel,
+           "PriorityQueueV2": _queue_kernel,
            "QueueEnqueueV2": _enqueue(False), "QueueEnqueueManyV2": _enqueue(True),
            "QueueDequeueV2": _dequeue("one"), "QueueDequeueManyV2": _dequeue("many"),
            "QueueDequeueUpToV2": _dequeue("up_to"), "QueueCloseV2": _close,

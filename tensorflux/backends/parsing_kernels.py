@@ -14,7 +14,7 @@ def _bad(op, message):
     return errors.InvalidArgumentError(None, op, message)
 
 
-def _feature_values(op, example_index, features, key, dtype):
+def feature_values(op, example_index, features, key, dtype):
     """The values of one feature of one Example as a 1-D array, or None if absent."""
     feature = features.get(key)
     if feature is None:
@@ -35,8 +35,7 @@ def _parse_example(op, ctx):
     from tensorflux.serialization.example_pb import Example
     from google.protobuf.message import DecodeError
     sparse, dense = op.attrs["sparse"], op.attrs["dense"]
-    empty = {d: np.empty(0, d.np_dtype if d != dtypes.string else object) for d in
-             {t for _, t in sparse} | {t for _, t, *_ in dense}}
+    empty = empty_arrays({t for _, t in sparse} | {t for _, t, *_ in dense})
 
     def parse(serialized):
         single = serialized.ndim == 0
@@ -47,32 +46,47 @@ def _parse_example(op, ctx):
                 examples.append(Example.FromString(bytes(record)).features.feature)
             except DecodeError:
                 raise _bad(op, f"Could not parse example input {i}, value: {bytes(record)[:40]!r}") from None
-        outputs = [[] for _ in range(3 * len(sparse))]
-        for j, (key, dtype) in enumerate(sparse):
-            parts = [_feature_values(op, i, f, key, dtype) for i, f in enumerate(examples)]
-            parts = [empty[dtype] if p is None else p for p in parts]
-            counts = [len(p) for p in parts]
-            rows = np.repeat(np.arange(len(parts), dtype=np.int64), counts)
-            cols = np.concatenate([np.arange(c, dtype=np.int64) for c in counts]) if parts else rows
-            longest = max(counts, default=0)
-            if single:
-                outputs[j] = cols.reshape(-1, 1)
-                outputs[2 * len(sparse) + j] = np.array([longest], np.int64)
-            else:
-                outputs[j] = np.stack([rows, cols], 1)
-                outputs[2 * len(sparse) + j] = np.array([len(parts), longest], np.int64)
-            outputs[len(sparse) + j] = np.concatenate(parts) if parts else empty[dtype]
+        outputs = sparse_outputs(op, examples, sparse, single, empty)
         for key, dtype, shape, default, sequence in dense:
-            outputs.append(_dense(op, examples, key, dtype, shape, default, sequence, single, empty))
+            outputs.append(dense_output(op, examples, key, dtype, shape, default, sequence, single, empty))
         return tuple(outputs)
     return parse
 
 
-def _dense(op, examples, key, dtype, shape, default, sequence, single, empty):
+def empty_arrays(dtypes_):
+    """A 0-length array of each dtype (object arrays for strings)."""
+    return {d: np.empty(0, d.np_dtype if d != dtypes.string else object) for d in dtypes_}
+
+
+def ragged_to_sparse(parts, empty, single):
+    """(indices, values, dense_shape) of a SparseTensor whose row ``i`` holds the values
+    ``parts[i]`` (indices (i, j); for ``single`` one row, indices (j,))."""
+    counts = [len(p) for p in parts]
+    rows = np.repeat(np.arange(len(parts), dtype=np.int64), counts)
+    cols = np.concatenate([np.arange(c, dtype=np.int64) for c in counts]) if parts else rows
+    longest = max(counts, default=0)
+    values = np.concatenate(parts) if parts else empty
+    if single:
+        return cols.reshape(-1, 1), values, np.array([longest], np.int64)
+    return np.stack([rows, cols], 1), values, np.array([len(parts), longest], np.int64)
+
+
+def sparse_outputs(op, examples, sparse, single, empty):
+    """The VarLenFeature outputs for ``examples`` (feature maps): all indices, then all
+    values, then all dense shapes."""
+    triples = []
+    for key, dtype in sparse:
+        parts = [feature_values(op, i, f, key, dtype) for i, f in enumerate(examples)]
+        triples.append(ragged_to_sparse([empty[dtype] if p is None else p for p in parts],
+                                        empty[dtype], single))
+    return [t[k] for k in range(3) for t in triples]
+
+
+def dense_output(op, examples, key, dtype, shape, default, sequence, single, empty):
     size = int(np.prod(shape))
     rows = []
     for i, features in enumerate(examples):
-        values = _feature_values(op, i, features, key, dtype)
+        values = feature_values(op, i, features, key, dtype)
         if values is None:
             if sequence:
                 values = empty[dtype]

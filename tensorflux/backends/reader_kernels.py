@@ -64,8 +64,13 @@ def _fixed_length(path, attrs):
         number += 1
 
 
+def _identity(work, attrs):
+    yield work, work.encode()
+
+
 _OPENERS = {"TextLineReaderV2": _text_lines, "TFRecordReaderV2": _tfrecords,
-            "WholeFileReaderV2": _whole_file, "FixedLengthRecordReaderV2": _fixed_length}
+            "WholeFileReaderV2": _whole_file, "FixedLengthRecordReaderV2": _fixed_length,
+            "IdentityReaderV2": _identity}
 
 
 class Reader:

@@ -15,7 +15,8 @@ from tensorflux.backends.kernel_table import KernelTable
 from tensorflux.core import errors
 
 _SAMPLERS = ("LogUniformCandidateSampler", "UniformCandidateSampler",
-             "FixedUnigramCandidateSampler")
+             "FixedUnigramCandidateSampler", "LearnedUnigramCandidateSampler",
+             "AllCandidateSampler")
 HOST_MEMORY = {name: (True, True) for name in _SAMPLERS + ("ComputeAccidentalHits",)}
 
 
@@ -27,10 +28,37 @@ def make_sampler_kernels(xp):
     return K
 
 
-def _distribution(op):
-    """(probability of each id as a function, a sampler drawing n ids from rng)."""
+class _LearnedCounts:
+    """The class counts a LearnedUnigramCandidateSampler learns, kept per session (TF's
+    sampler starts every weight at 1 and adds 1 for each true class it sees)."""
+
+    def __init__(self, n):
+        self.weights = np.ones(n, np.float64)
+
+    def cancel(self):
+        pass
+
+
+def _distribution(op, ctx):
+    """(probability of each id as a function, a sampler drawing n ids from rng, a
+    function called with each run's true classes after sampling)."""
     a = op.attrs
     n = a["range_max"]
+    if op.type == "LearnedUnigramCandidateSampler":
+        counts = ctx.resources.setdefault(("LearnedUnigram", op.name), _LearnedCounts(n))
+
+        def learned_prob(ids):
+            ids = np.asarray(ids, np.int64)
+            inside = (ids >= 0) & (ids < n)
+            return np.where(inside, counts.weights[np.clip(ids, 0, n - 1)], 0.0) / counts.weights.sum()
+
+        def learn(true_classes):
+            ids = true_classes.reshape(-1)
+            np.add.at(counts.weights, ids[(ids >= 0) & (ids < n)], 1.0)
+        return learned_prob, (lambda rng, k: rng.choice(
+            n, size=k, p=counts.weights / counts.weights.sum())), learn
+    if op.type == "AllCandidateSampler":
+        return (lambda ids: np.full(np.shape(ids), 1.0 / n)), None, None
     if op.type == "LogUniformCandidateSampler":
         log_range = np.log(n + 1.0)
 
@@ -40,9 +68,9 @@ def _distribution(op):
         def draw(rng, k):
             v = np.exp(rng.random(k) * log_range).astype(np.int64) - 1
             return np.minimum(v, n - 1)  # guards rounding at the top of the range
-        return prob, draw
+        return prob, draw, None
     if op.type == "UniformCandidateSampler":
-        return (lambda ids: np.full(np.shape(ids), 1.0 / n)), (lambda rng, k: rng.integers(0, n, k))
+        return (lambda ids: np.full(np.shape(ids), 1.0 / n)), (lambda rng, k: rng.integers(0, n, k)), None
     ids = np.arange(a["num_reserved_ids"] + len(a["unigrams"]))
     counts = np.concatenate([np.zeros(a["num_reserved_ids"]),
                              np.asarray(a["unigrams"], np.float64) ** a["distortion"]])
@@ -54,14 +82,19 @@ def _distribution(op):
         ids = np.asarray(ids)
         inside = (ids >= 0) & (ids < p.size)
         return np.where(inside, p[np.clip(ids, 0, p.size - 1)], 0.0)
-    return prob, (lambda rng, k: rng.choice(p.size, size=k, p=p))
+    return prob, (lambda rng, k: rng.choice(p.size, size=k, p=p)), None
 
 
 def _sampler_builder(op, ctx):
     a = op.attrs
     k, unique, num_true = a["num_sampled"], a["unique"], a["num_true"]
-    prob, draw = _distribution(op)
+    prob, draw, learn = _distribution(op, ctx)
     rng = ctx.rng(op)
+    if op.type == "AllCandidateSampler":
+        def every_class(true_classes):
+            ones = np.ones(true_classes.shape, np.float32)
+            return np.arange(k, dtype=np.int64), ones, np.ones(k, np.float32)
+        return every_class
 
     def run(true_classes):
         if true_classes.ndim != 2 or true_classes.shape[1] != num_true:
@@ -88,7 +121,10 @@ def _sampler_builder(op, ctx):
             if tries == k:
                 return (p * k).astype(np.float32)
             return (-np.expm1(tries * np.log1p(-p))).astype(np.float32)
-        return sampled, expected(true_classes), expected(sampled)
+        out = sampled, expected(true_classes), expected(sampled)
+        if learn is not None:
+            learn(true_classes)
+        return out
     return run
 
 

@@ -41,3 +41,19 @@ def disable_tensor_equality():
 
 def disable_v2_tensorshape():
     """Accepted: ``TensorShape`` holds ``Dimension`` objects already, as in TF1."""
+
+
+def control_flow_v2_enabled():
+    """True: ``tf.cond`` and ``tf.while_loop`` build functional ``If`` / ``While`` ops
+    (TensorFlow's control flow v2); the values and gradients are TF1's."""
+    return True
+
+
+def enable_control_flow_v2():
+    """Accepted: control flow is functional (v2) already."""
+
+
+def disable_control_flow_v2():
+    """Accepted and changes nothing: tensorflux builds ``If`` / ``While`` ops, whose
+    values and gradients are those of TF1's Switch / Merge graphs (TF1 graphs that hold
+    those are rebuilt as ``If`` / ``While`` when imported)."""

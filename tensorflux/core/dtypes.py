@@ -107,9 +107,15 @@ string = DType("string", np.object_)
 # for its gradient): never fed, fetched or moved between devices.
 variant = DType("variant", np.void)
 
+# A handle to a runtime resource (TensorFlow's resource variables, tables): tensorflux's
+# variables, queues and readers are TF1's ref-style ones, so no op makes it; it exists for
+# code that compares dtypes with tf.resource.
+resource = DType("resource", np.void)
+
 ALL_DTYPES = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16,
               uint32, uint64, bool_, complex64, complex128, string, variant)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NAME["resource"] = resource
 _BY_NAME["half"] = float16
 _BY_NAME["double"] = float64
 _BY_NP = {d.np_dtype: d for d in ALL_DTYPES}

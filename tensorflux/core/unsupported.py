@@ -25,6 +25,11 @@ _DISTRIBUTED = ("TensorFlow's gRPC distributed runtime (parameter servers) is no
                 "`import tensorflux.contrib.mpi as hvd` (Horovod's API), launched with "
                 "`mpiexec`; see docs/distributed.md")
 
+_OBJECT_SAVED_MODEL = ("TensorFlow 2's object-based SavedModel API (tf.Module objects and "
+                       "tf.function signatures); TF1 programs export with "
+                       "tf.saved_model.Builder or simple_save and read with "
+                       "tf.saved_model.loader.load")
+
 UNSUPPORTED: dict[str, dict[str, str]] = {
     "": {
         "enable_eager_execution": _EAGER,
@@ -58,6 +63,22 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "user_ops": "TensorFlow's example C++ user ops",
         "distribute": "tf.distribute strategies run on TensorFlow's distributed runtime; "
                       "scale out with the MPI module instead",
+        "experimental": "tf.experimental holds TensorFlow 2 APIs (tf.experimental.numpy, "
+                        "dlpack, Optional, tf.function options)",
+        "raw_ops": "tf.raw_ops is TensorFlow's C++ op library, op by op with TensorFlow's "
+                   "argument conventions; tensorflux's ops are its own registry (docs/ops.md)",
+        "types": "tf.types holds TensorFlow 2's abstract classes for type annotations",
+        "check_pinned": "asks whether a tensor lives in the pinned host memory of "
+                        "TensorFlow's GPU runtime; tensorflux's device memory is CuPy's",
+    },
+    "saved_model": {
+        "save": _OBJECT_SAVED_MODEL, "load_v2": _OBJECT_SAVED_MODEL,
+        "Asset": _OBJECT_SAVED_MODEL, "SaveOptions": _OBJECT_SAVED_MODEL,
+        "experimental": _OBJECT_SAVED_MODEL,
+    },
+    "layers": {
+        "experimental": "switches tf.layers objects to Keras-style variable tracking on the "
+                        "way to TensorFlow 2; tensorflux's layers keep TF1's variable scopes",
     },
     "nn": {
         "quantized_avg_pool": _QUANT, "quantized_conv2d": _QUANT,
@@ -72,11 +93,10 @@ UNSUPPORTED: dict[str, dict[str, str]] = {
         "do_quantize_training_on_graphdef": _QUANT,
     },
     "test": {
+        "experimental": "synchronizes TensorFlow 2's asynchronous eager devices; " + _EAGER,
         "create_local_cluster": _DISTRIBUTED,
         "with_eager_op_as_function": "runs a test eagerly (TensorFlow 2); " + _EAGER,
         "test_src_dir_path": "a path inside TensorFlow's source tree",
-        "is_built_with_xla": "XLA is TensorFlow's compiler; tensorflux has none",
-        "is_cpu_target_available": "asks which CPU targets XLA's ahead-of-time compiler has",
     },
     "errors": {
         "raise_exception_on_not_ok_status": "wraps a status object of TensorFlow's C API",

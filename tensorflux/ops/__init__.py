@@ -14,4 +14,9 @@ from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  
                             tensor_array_ops, training_ops, variable_scope, variables,
                             while_loop)
 from tensorflux.ops import candidate_sampling_ops  # noqa: F401
+from tensorflux.ops import (accumulator_ops, audio_ops, checkpoint_ops,  # noqa: F401
+                            custom_gradient, encoding_ops, sequence_parsing, session_ops)
+from tensorflux.ops import (conv3d_ops, ctc_ops, morphology_ops, set_ops,  # noqa: F401
+                            ragged_rows_ops, special_ops, sparse_extra_ops, string_extra_ops,
+                            unicode_ops)
 from tensorflux.interop import tf_only_ops  # noqa: F401,E402 - ops of imported TF graphs

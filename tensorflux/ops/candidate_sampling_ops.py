@@ -44,7 +44,10 @@ for _name, _extra, _doc in (
         ("UniformCandidateSampler", {}, "P(k) = 1 / range_max"),
         ("FixedUnigramCandidateSampler",
          {"distortion": 1.0, "num_reserved_ids": 0, "num_shards": 1, "shard": 0,
-          "unigrams": ()}, "P(k) proportional to unigrams[k] ** distortion")):
+          "unigrams": ()}, "P(k) proportional to unigrams[k] ** distortion"),
+        ("LearnedUnigramCandidateSampler", {},
+         "P(k) proportional to 1 + the times k was a true class in earlier runs"),
+        ("AllCandidateSampler", {}, "every class of [0, num_sampled), each expected once")):
     defop(_name, ("true_classes",), attrs={**_SAMPLER_ATTRS, **_extra}, num_outputs=3,
           dtype_fn=_sampler_dtypes, shape_fn=_sampler_shapes, stateful=True, doc=_doc)
 
@@ -54,7 +57,8 @@ defop("ComputeAccidentalHits", ("true_classes", "sampled_candidates"),
       shape_fn=lambda op: [TensorShape([None])] * 3,
       doc="(row, position in sampled_candidates, -FLT_MAX) for each true class that was sampled")
 not_differentiable("LogUniformCandidateSampler", "UniformCandidateSampler",
-                   "FixedUnigramCandidateSampler", "ComputeAccidentalHits")
+                   "FixedUnigramCandidateSampler", "ComputeAccidentalHits",
+                   "LearnedUnigramCandidateSampler", "AllCandidateSampler")
 
 
 def _check(true_classes, num_true, num_sampled, range_max):
@@ -94,6 +98,22 @@ def uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range
     """Sample classes uniformly from ``[0, range_max)``."""
     return _sampler("UniformCandidateSampler", true_classes, num_true, num_sampled, unique,
                     range_max, seed, name)
+
+
+def learned_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,
+                                      seed=None, name=None):
+    """Sample classes with probability proportional to how often each was a true class
+    so far: every class starts with a count of 1 and each run adds this batch's
+    ``true_classes`` after sampling, as TF1's sampler learns (one count per session)."""
+    return _sampler("LearnedUnigramCandidateSampler", true_classes, num_true, num_sampled,
+                    unique, range_max, seed, name)
+
+
+def all_candidate_sampler(true_classes, num_true, num_sampled, unique, seed=None, name=None):
+    """Every class of ``[0, num_sampled)``, each expected once (for testing sampled
+    losses against their exact versions)."""
+    return _sampler("AllCandidateSampler", true_classes, num_true, num_sampled, True,
+                    num_sampled, seed, name)
 
 
 def fixed_unigram_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max,

@@ -92,6 +92,42 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
     return op._outputs[0]
 
 
+# (priority, base types, function) registered by tf.register_tensor_conversion_function.
+_CONVERSIONS: list = []
+
+
+def register_tensor_conversion_function(base_type, conversion_func, priority=100):
+    """Make ``convert_to_tensor`` (so every op) accept instances of ``base_type``:
+    ``conversion_func(value, dtype=None, name=None, as_ref=False)`` returns a Tensor, or
+    NotImplemented to let a later function (higher ``priority`` number) try."""
+    types_ = base_type if isinstance(base_type, tuple) else (base_type,)
+    if not all(isinstance(t, type) for t in types_):
+        raise TypeError("base_type must be a type or a tuple of types.")
+    if any(issubclass(t, (int, float, complex, np.generic, np.ndarray, str, bytes)) for t in types_):
+        raise TypeError("Cannot register conversions for Python numeric types and NumPy "
+                        "scalars and arrays.")
+    if not callable(conversion_func):
+        raise TypeError("conversion_func must be callable.")
+    _CONVERSIONS.append((priority, types_, conversion_func))
+    _CONVERSIONS.sort(key=lambda entry: entry[0])
+
+
+def _registered_conversion(value, dtype, name):
+    for _, types_, func in _CONVERSIONS:
+        if isinstance(value, types_):
+            result = func(value, dtype=dtype, name=name, as_ref=False)
+            if result is NotImplemented:
+                continue
+            if not isinstance(result, Tensor):
+                raise RuntimeError(f"{func!r} returned non-Tensor: {result!r}")
+            if dtype is not None and result.dtype != dtypes.as_dtype(dtype):
+                raise RuntimeError(f"{func!r}: Conversion function returned incompatible dtype: "
+                                   f"requested = {dtypes.as_dtype(dtype).name}, actual = "
+                                   f"{result.dtype.name}")
+            return result
+    return None
+
+
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
     """Return ``value`` as a Tensor (a Const for Python / NumPy values)."""
     if isinstance(value, Tensor):
@@ -102,6 +138,10 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     as_tensor = getattr(value, "_as_tensor", None)
     if as_tensor is not None:
         return convert_to_tensor(as_tensor(), dtype=dtype, name=name)
+    if _CONVERSIONS:
+        converted = _registered_conversion(value, dtype, name)
+        if converted is not None:
+            return converted
     if isinstance(value, (list, tuple)) and _contains_tensor(value):
         from tensorflux.ops.array_ops import stack
         return stack([convert_to_tensor(v, dtype=dtype) for v in value], name=name or "packed")

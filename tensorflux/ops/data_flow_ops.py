@@ -1,4 +1,5 @@
-"""Queues: ``tf.FIFOQueue``, ``tf.RandomShuffleQueue``, ``tf.PaddingFIFOQueue``.
+"""Queues: ``tf.FIFOQueue``, ``tf.RandomShuffleQueue``, ``tf.PaddingFIFOQueue``,
+``tf.PriorityQueue``.
 
 A queue op outputs a handle (a string scalar naming the queue); the queue itself lives in
 the session that runs it, like a variable's value, and the enqueue / dequeue / close /
@@ -30,6 +31,8 @@ defop("RandomShuffleQueueV2", (), attrs={**_QUEUE_ATTRS, "min_after_dequeue": 0,
                                          "seed2": 0},
       stateful=True, **_scalar(dtypes.string),
       doc="A queue that dequeues elements in random order, keeping min_after_dequeue.")
+defop("PriorityQueueV2", (), attrs=_QUEUE_ATTRS, stateful=True, **_scalar(dtypes.string),
+      doc="A queue that dequeues the element of lowest int64 priority (its first component).")
 
 
 def _element_shapes(op, batch):
@@ -62,7 +65,8 @@ defop("CountUpTo", ("ref",), attrs={"limit": None}, stateful=True, ref_inputs=(0
       shape_fn=lambda op: [TensorShape(())],
       doc="Increment a scalar integer variable, returning its old value; OutOfRangeError "
           "once it has reached limit (counts epochs in tf.train.limit_epochs).")
-not_differentiable("CountUpTo", "FIFOQueueV2", "PaddingFIFOQueueV2", "RandomShuffleQueueV2", "QueueEnqueueV2",
+not_differentiable("CountUpTo", "FIFOQueueV2", "PaddingFIFOQueueV2", "RandomShuffleQueueV2",
+                   "PriorityQueueV2", "QueueEnqueueV2",
                    "QueueEnqueueManyV2", "QueueDequeueV2", "QueueDequeueManyV2",
                    "QueueDequeueUpToV2", "QueueCloseV2", "QueueSizeV2", "QueueIsClosedV2")
 
@@ -243,3 +247,18 @@ class RandomShuffleQueue(QueueBase):
                                 name, {"min_after_dequeue": int(min_after_dequeue), "seed": seed1,
                                        "seed2": seed2}))
 
+
+
+class PriorityQueue(QueueBase):
+    """Elements are (priority, *components of ``types``): the first component is an
+    int64 scalar, and dequeues take the elements of lowest priority first (in the order
+    they came for equal priorities). ``names``, if given, name every component, the
+    priority included."""
+
+    def __init__(self, capacity, types, shapes=None, names=None, shared_name=None,
+                 name="priority_queue"):
+        types = [dtypes.int64] + _as_list(types)
+        if shapes is not None:
+            shapes = [()] + list(_shape_list(shapes))
+        super().__init__(*_make("PriorityQueueV2", capacity, types, shapes, names, shared_name,
+                                name))

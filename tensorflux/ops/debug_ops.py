@@ -46,3 +46,11 @@ def add_check_numerics_ops():
                         check = check_numerics(t, f"{t.name}").op
     from tensorflux.ops.control_flow_ops import group
     return group(*([check] if check is not None else []), name="CheckNumerics/group_deps")
+
+
+def verify_tensor_all_finite(t=None, msg=None, name=None, x=None, message=None):
+    """``t`` passed through ``check_numerics`` with the message ``msg``: a run fails
+    with InvalidArgumentError when ``t`` holds NaN or infinity."""
+    tensor, text = (t if t is not None else x), (msg if msg is not None else message)
+    with name_scope(name, "VerifyFinite", [tensor]):
+        return check_numerics(tensor, text or "")

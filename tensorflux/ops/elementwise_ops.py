@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from tensorflux.core import dtypes
 from tensorflux.core.graph import name_scope
 from tensorflux.ops import math_ops
@@ -93,7 +95,9 @@ not_differentiable("NextAfter", "TruncateDiv", "TruncateMod", "Invert", "Populat
 def _unary_fn(op_type, public):
     def fn(x, name=None):
         with _graph_of(x).as_default():
-            return _op(op_type, [convert_to_tensor(x, preferred_dtype="float32")], name=name or op_type)
+            # a Python number becomes float32; a NumPy array keeps its dtype, as in TF1
+            hint = None if isinstance(x, (np.ndarray, np.generic)) else "float32"
+            return _op(op_type, [convert_to_tensor(x, preferred_dtype=hint)], name=name or op_type)
     fn.__name__ = fn.__qualname__ = public
     fn.__doc__ = f"Elementwise {public} (op {op_type})."
     return fn

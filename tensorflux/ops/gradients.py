@@ -74,14 +74,26 @@ def _sum_grads(grads, name):
     return add_n(grads, name=name)
 
 
+class UnconnectedGradients:
+    """What ``tf.gradients`` returns for an x that ys do not depend on: None (``NONE``)
+    or zeros of its shape (``ZERO``)."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
-              gate_gradients=False, aggregation_method=None, stop_gradients=None):
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients=UnconnectedGradients.NONE):
     """Symbolic derivatives of ``sum(ys)`` with respect to each of ``xs``.
 
-    Returns one tensor per x, or None where x does not affect ys. Gradients reaching a
-    tensor along several paths are summed; integer and boolean tensors carry none; an op
-    on the path without a registered gradient raises LookupError naming it.
+    Returns one tensor per x, or None (zeros with ``unconnected_gradients="zero"``) where
+    x does not affect ys. Gradients reaching a tensor along several paths are summed;
+    integer and boolean tensors carry none; an op on the path without a registered
+    gradient raises LookupError naming it.
     """
+    if unconnected_gradients not in (UnconnectedGradients.NONE, UnconnectedGradients.ZERO):
+        raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
     ys = [convert_to_tensor(y) for y in _as_list(ys)]
     xs = [_as_grad_target(x) for x in _as_list(xs)]
     stops = {_as_grad_target(s) for s in _as_list(stop_gradients or [])}
@@ -93,7 +105,11 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
             raise ValueError(f"Passed {len(grad_ys)} grad_ys for {len(ys)} ys")
     graph = ys[0].graph if ys else get_default_graph()
     with graph.as_default(), name_scope(name, "gradients", ys + xs):
-        return _gradients(ys, xs, grad_ys, stops, ys[0].op._context if ys else None)
+        result = _gradients(ys, xs, grad_ys, stops, ys[0].op._context if ys else None)
+        if unconnected_gradients == UnconnectedGradients.ZERO:
+            from tensorflux.ops.array_ops import zeros_like
+            result = [zeros_like(x) if g is None else g for g, x in zip(result, xs)]
+        return result
 
 
 def _gradients(ys, xs, grad_ys, stops, context):

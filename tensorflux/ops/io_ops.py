@@ -1,6 +1,6 @@
 """Readers (``tf.TextLineReader``, ``tf.TFRecordReader``, ``tf.WholeFileReader``,
-``tf.FixedLengthRecordReader``): ops that take file names from a queue and produce
-(key, value) string records, and ``tf.read_file``.
+``tf.FixedLengthRecordReader``, ``tf.IdentityReader``): ops that take file names (work
+units) from a queue and produce (key, value) string records, and ``tf.read_file``.
 
 Like a queue, a reader op outputs a handle; the reader's position (current file and
 record) lives in the session. ``read`` dequeues the next file name when the current file
@@ -26,6 +26,7 @@ _READERS = {
     "WholeFileReaderV2": {},
     "FixedLengthRecordReaderV2": {"header_bytes": 0, "record_bytes": None, "footer_bytes": 0,
                                   "hop_bytes": 0, "encoding": ""},
+    "IdentityReaderV2": {},
 }
 for _type, _attrs in _READERS.items():
     defop(_type, (), attrs={**_attrs, "container": "", "shared_name": ""}, stateful=True,
@@ -110,6 +111,13 @@ class WholeFileReader(ReaderBase):
 
     def __init__(self, name=None):
         super().__init__("WholeFileReaderV2", {}, name or "WholeFileReaderV2")
+
+
+class IdentityReader(ReaderBase):
+    """One record per work unit: the string taken from the queue, as key and value."""
+
+    def __init__(self, name=None):
+        super().__init__("IdentityReaderV2", {}, name or "IdentityReaderV2")
 
 
 class FixedLengthRecordReader(ReaderBase):

@@ -22,7 +22,9 @@ from tensorflux.ops.variable_scope import get_variable, variable_scope
 
 
 def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """TF1's layer names: Dense -> dense, Conv2DTranspose -> conv2d_transpose."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
 
 
 class InputSpec:

@@ -148,9 +148,11 @@ _FLOAT_ONLY = {"Sqrt", "Rsqrt", "Exp", "Expm1", "Log", "Log1p", "Sin", "Cos", "T
 
 
 def _unary(op_type, x, name=None):
-    """A unary op; a Python number given to a float-only op becomes float32."""
+    """A unary op; a Python number given to a float-only op becomes float32 (a NumPy
+    array keeps its dtype, as in TF1)."""
     with _graph_of(x).as_default():
-        hint = "float32" if op_type in _FLOAT_ONLY else None
+        python_value = not isinstance(x, (np.ndarray, np.generic))
+        hint = "float32" if op_type in _FLOAT_ONLY and python_value else None
         return _op(op_type, [convert_to_tensor(x, preferred_dtype=hint)], name=name or op_type)
 
 
@@ -434,15 +436,23 @@ def _sub_grad(op, grad):
     return [_sum_to(grad, x), _sum_to(-grad, y)]
 
 
+def _conj_if_complex(x):
+    """conj(x) for complex tensors (TF's gradients of complex products use it), else x."""
+    if not x.dtype.is_complex:
+        return x
+    from tensorflux.ops.elementwise_ops import conj
+    return conj(x)
+
+
 @gradient("Mul")
 def _mul_grad(op, grad):
-    x, y = op.inputs
+    x, y = (_conj_if_complex(t) for t in op.inputs)
     return [_sum_to(grad * y, x), _sum_to(x * grad, y)]
 
 
 @gradient("RealDiv")
 def _div_grad(op, grad):
-    x, y = op.inputs
+    x, y = (_conj_if_complex(t) for t in op.inputs)
     return [_sum_to(grad / y, x), _sum_to(-grad * x / (y * y), y)]
 
 

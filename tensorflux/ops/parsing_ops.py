@@ -2,7 +2,9 @@
 ``tf.train.Example``s, ``tf.decode_raw`` and ``tf.decode_csv``.
 
 Feature specs (``FixedLenFeature``, ``VarLenFeature``, ``FixedLenSequenceFeature``) become
-op attrs; the kernels (``tensorflux.backends.parsing_kernels``) run on the host.
+op attrs; the kernels (``tensorflux.backends.parsing_kernels``) run on the host. A
+``SparseFeature`` is parsed as VarLenFeatures of its index and value keys, then joined
+into one SparseTensor.
 """
 from __future__ import annotations
 
@@ -44,6 +46,18 @@ class FixedLenSequenceFeature(NamedTuple):
     dtype: object
     allow_missing: bool = False
     default_value: object = None
+
+
+class SparseFeature(NamedTuple):
+    """A SparseTensor of dense shape ``[size]`` (per example) built from two features:
+    the int64 indices ``index_key`` and the values ``value_key`` (the i-th index goes
+    with the i-th value). A list of index keys and sizes gives more dimensions."""
+
+    index_key: object
+    value_key: str
+    dtype: object
+    size: object
+    already_sorted: bool = False
 
 
 def _check_type(key, dtype):
@@ -114,9 +128,63 @@ defop("ParseExample", ("serialized",), attrs={"dense": (), "sparse": ()},
       doc="Parse serialized tf.train.Examples: a scalar or a batch (vector).")
 
 
+def _split_sparse_features(features):
+    """(features with each SparseFeature replaced by VarLenFeatures of its keys, the
+    SparseFeatures by key)."""
+    plain = {k: v for k, v in features.items() if not isinstance(v, SparseFeature)}
+    sparse = {k: v for k, v in features.items() if isinstance(v, SparseFeature)}
+    for key, spec in sparse.items():
+        index_keys = spec.index_key if isinstance(spec.index_key, (list, tuple)) else [spec.index_key]
+        sizes = spec.size if isinstance(spec.size, (list, tuple)) else [spec.size]
+        if len(index_keys) != len(sizes):
+            raise ValueError(f"SparseFeature {key!r}: {len(index_keys)} index keys but "
+                             f"{len(sizes)} sizes")
+        parts = [(k, VarLenFeature(dtypes.int64)) for k in index_keys]
+        for part, part_spec in parts + [(spec.value_key, VarLenFeature(spec.dtype))]:
+            known = plain.setdefault(part, part_spec)
+            if not isinstance(known, VarLenFeature) or dtypes.as_dtype(known.dtype) != \
+                    dtypes.as_dtype(part_spec.dtype):
+                raise ValueError(f"SparseFeature {key!r}: feature {part!r} is also requested "
+                                 f"as {known!r}")
+    return plain, sparse
+
+
+def _join_sparse_feature(parsed, spec):
+    """The SparseTensor of a SparseFeature from its parsed index and value features."""
+    from tensorflux.core.graph import control_dependencies
+    from tensorflux.ops import array_ops, check_ops
+    from tensorflux.ops.sparse_ops import sparse_reorder
+    index_keys = spec.index_key if isinstance(spec.index_key, (list, tuple)) else [spec.index_key]
+    sizes = spec.size if isinstance(spec.size, (list, tuple)) else [spec.size]
+    ids = [parsed[k] for k in index_keys]
+    values = parsed[spec.value_key]
+    checks = [check_ops.assert_equal(array_ops.shape(i.values), array_ops.shape(values.values),
+                                     message=f"SparseFeature: {k} and {spec.value_key} must "
+                                             f"have as many values")
+              for k, i in zip(index_keys, ids)]
+    with control_dependencies(checks):
+        columns = [array_ops.expand_dims(i.values, 1) for i in ids]
+        indices = array_ops.concat([ids[0].indices[:, :-1]] + columns, 1)
+    shape = array_ops.concat([ids[0].dense_shape[:-1],
+                              np.asarray(sizes, dtype=np.int64)], 0)
+    merged = SparseTensor(indices, values.values, shape)
+    return merged if spec.already_sorted else sparse_reorder(merged)
+
+
 def parse_example(serialized, features, name=None, example_names=None):
     """Parse a batch of serialized Examples into a dict of Tensors (dense features,
-    with the batch as first dimension) and SparseTensors (VarLenFeature)."""
+    with the batch as first dimension) and SparseTensors (VarLenFeature, SparseFeature)."""
+    plain, sparse = _split_sparse_features(features)
+    if not sparse:
+        return _parse_example(serialized, features, name)
+    parsed = _parse_example(serialized, plain, name)
+    result = {k: v for k, v in parsed.items() if k in features}
+    for key, spec in sparse.items():
+        result[key] = _join_sparse_feature(parsed, spec)
+    return result
+
+
+def _parse_example(serialized, features, name):
     serialized = convert_to_tensor(serialized, dtype=dtypes.string, name="serialized")
     attrs = _feature_attrs(features)
     op = get_default_graph().create_op("ParseExample", [serialized], attrs, name=name or "ParseExample")

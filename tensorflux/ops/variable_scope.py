@@ -237,7 +237,7 @@ def _get_variable(scope, name, shape, dtype, initializer, regularizer, trainable
     initializer = initializer if initializer is not None else scope.initializer
     from tensorflux.core.graph import Tensor
     import numpy as np
-    if isinstance(initializer, (Tensor, np.ndarray, int, float, list)):
+    if isinstance(initializer, (Tensor, np.ndarray, np.generic, int, float, list)):
         if shape is not None and isinstance(initializer, Tensor):
             raise ValueError("If initializer is a constant, do not specify shape.")
         init_value = initializer

@@ -76,6 +76,16 @@ def is_built_with_cuda():
 is_built_with_gpu_support = is_built_with_cuda
 
 
+def is_built_with_xla():
+    """False: tensorflux has no XLA compiler (TF1 tests skip XLA-only cases on it)."""
+    return False
+
+
+def is_cpu_target_available(target):
+    """False for every ``target``: there is no XLA ahead-of-time compiler to target."""
+    return False
+
+
 def is_built_with_rocm():
     """Whether the installed CuPy is a ROCm (HIP) build."""
     if not is_built_with_cuda():

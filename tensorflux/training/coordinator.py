@@ -103,3 +103,52 @@ class Coordinator:
         with self._lock:
             if self._exc_info_to_raise:
                 raise self._exc_info_to_raise[1].with_traceback(self._exc_info_to_raise[2])
+
+
+class LooperThread(threading.Thread):
+    """A daemon thread that calls ``target(*args, **kwargs)`` (or its ``run_loop``)
+    repeatedly until ``coord`` stops: every ``timer_interval_secs`` seconds, or back to
+    back when that is None. An exception in the loop requests a stop with it. The thread
+    registers with the coordinator, so ``coord.join()`` waits for it."""
+
+    def __init__(self, coord, timer_interval_secs, target=None, args=None, kwargs=None):
+        if not isinstance(coord, Coordinator):
+            raise ValueError(f"'coord' argument must be a Coordinator: {coord!r}")
+        super().__init__(daemon=True)
+        self._coord, self._timer_interval_secs = coord, timer_interval_secs
+        self._target = target
+        if target is None and (args or kwargs):
+            raise ValueError("'args' and 'kwargs' argument require that you also pass 'target'")
+        self._args, self._kwargs = tuple(args or ()), dict(kwargs or {})
+        coord.register_thread(self)
+
+    @staticmethod
+    def loop(coord, timer_interval_secs, target, args=None, kwargs=None):
+        """Start a LooperThread calling ``target`` and return it."""
+        looper = LooperThread(coord, timer_interval_secs, target=target, args=args, kwargs=kwargs)
+        looper.start()
+        return looper
+
+    def run(self):
+        with self._coord.stop_on_exception():
+            self.start_loop()
+            if self._timer_interval_secs is None:
+                while not self._coord.should_stop():
+                    self.run_loop()
+            else:
+                next_time = time.time()
+                while not self._coord.wait_for_stop(max(next_time - time.time(), 0.0)):
+                    next_time += self._timer_interval_secs
+                    self.run_loop()
+            self.stop_loop()
+
+    def start_loop(self):
+        """Called once when the thread starts."""
+
+    def stop_loop(self):
+        """Called once when the loop ends."""
+
+    def run_loop(self):
+        """One iteration: calls the target."""
+        if self._target is not None:
+            self._target(*self._args, **self._kwargs)

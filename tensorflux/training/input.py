@@ -148,8 +148,30 @@ def _shapes(tensor_lists, shapes, enqueue_many, allow_unknown):
     return merged
 
 
+def _kept(tensors, keep_input, enqueue_many):
+    """The rows of ``tensors`` to enqueue (with a batch dimension): all of them if
+    ``keep_input`` is None, else those it selects. A scalar ``keep_input`` keeps or drops
+    the whole input; with ``enqueue_many`` a vector picks rows."""
+    if keep_input is None:
+        return tensors
+    from tensorflux.ops.manip_ops import boolean_mask
+    keep = convert_to_tensor(keep_input, dtype=dtypes.bool_, name="keep_input")
+    rank = keep.shape.ndims
+    if rank is None or rank > 1 or (rank == 1 and not enqueue_many):
+        raise ValueError(f"`keep_input` must be a scalar{' or a vector' if enqueue_many else ''}"
+                         f", got shape {keep.shape} ({keep.name})")
+    if not enqueue_many:
+        tensors = [array_ops.expand_dims(t, 0) for t in tensors]
+    if rank == 0:
+        keep = array_ops.fill(array_ops.shape(tensors[0])[:1], keep)
+    return [boolean_mask(t, keep) for t in tensors]
+
+
 def _batch(tensor_lists, structure, queue, batch_size, enqueue_many, allow_smaller_final_batch,
-           name, summary):
+           name, summary, keep_input=None):
+    if keep_input is not None:
+        tensor_lists = [_kept(tl, keep_input, enqueue_many) for tl in tensor_lists]
+        enqueue_many = True
     enqueue_ops = [(queue.enqueue_many if enqueue_many else queue.enqueue)(tl) for tl in tensor_lists]
     add_queue_runner(QueueRunner(queue, enqueue_ops))
     summary_scalar(*summary)
@@ -159,7 +181,8 @@ def _batch(tensor_lists, structure, queue, batch_size, enqueue_many, allow_small
 
 
 def _join(tensors_list, batch_size, capacity, enqueue_many, shapes, dynamic_pad,
-          allow_smaller_final_batch, shared_name, name, default_name, shuffle=None):
+          allow_smaller_final_batch, shared_name, name, default_name, shuffle=None,
+          keep_input=None):
     flat = [_flatten(t) for t in tensors_list]
     structure = flat[0][1]
     with name_scope(name, default_name) as scope:
@@ -185,7 +208,7 @@ def _join(tensors_list, batch_size, capacity, enqueue_many, shapes, dynamic_pad,
             summary = (f"fraction_over_{min_after}_of_{room}_full",
                        math_ops.cast(full, dtypes.float32) * (1.0 / room))
         return _batch(lists, structure, queue, batch_size, enqueue_many,
-                      allow_smaller_final_batch, scope, summary)
+                      allow_smaller_final_batch, scope, summary, keep_input)
 
 
 def batch(tensors, batch_size, num_threads=1, capacity=32, enqueue_many=False, shapes=None,
@@ -222,6 +245,44 @@ def shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, se
     return _join(tensors_list, batch_size, capacity, enqueue_many, shapes, False,
                  allow_smaller_final_batch, shared_name, name, "shuffle_batch_join",
                  shuffle=(min_after_dequeue, seed))
+
+
+def maybe_batch(tensors, keep_input, batch_size, num_threads=1, capacity=32, enqueue_many=False,
+                shapes=None, dynamic_pad=False, allow_smaller_final_batch=False,
+                shared_name=None, name=None):
+    """``batch`` of only the inputs ``keep_input`` selects (a bool scalar, or with
+    ``enqueue_many`` a bool vector over the rows)."""
+    return _join([tensors] * num_threads, batch_size, capacity, enqueue_many, shapes, dynamic_pad,
+                 allow_smaller_final_batch, shared_name, name, "batch", keep_input=keep_input)
+
+
+def maybe_batch_join(tensors_list, keep_input, batch_size, capacity=32, enqueue_many=False,
+                     shapes=None, dynamic_pad=False, allow_smaller_final_batch=False,
+                     shared_name=None, name=None):
+    """``batch_join`` of only the inputs ``keep_input`` selects."""
+    return _join(tensors_list, batch_size, capacity, enqueue_many, shapes, dynamic_pad,
+                 allow_smaller_final_batch, shared_name, name, "batch_join",
+                 keep_input=keep_input)
+
+
+def maybe_shuffle_batch(tensors, batch_size, capacity, min_after_dequeue, keep_input,
+                        num_threads=1, seed=None, enqueue_many=False, shapes=None,
+                        allow_smaller_final_batch=False, shared_name=None, name=None):
+    """``shuffle_batch`` of only the inputs ``keep_input`` selects."""
+    _check_shuffle(capacity, min_after_dequeue)
+    return _join([tensors] * num_threads, batch_size, capacity, enqueue_many, shapes, False,
+                 allow_smaller_final_batch, shared_name, name, "shuffle_batch",
+                 shuffle=(min_after_dequeue, seed), keep_input=keep_input)
+
+
+def maybe_shuffle_batch_join(tensors_list, batch_size, capacity, min_after_dequeue, keep_input,
+                             seed=None, enqueue_many=False, shapes=None,
+                             allow_smaller_final_batch=False, shared_name=None, name=None):
+    """``shuffle_batch_join`` of only the inputs ``keep_input`` selects."""
+    _check_shuffle(capacity, min_after_dequeue)
+    return _join(tensors_list, batch_size, capacity, enqueue_many, shapes, False,
+                 allow_smaller_final_batch, shared_name, name, "shuffle_batch_join",
+                 shuffle=(min_after_dequeue, seed), keep_input=keep_input)
 
 
 def _check_shuffle(capacity, min_after_dequeue):

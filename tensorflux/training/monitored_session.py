@@ -11,7 +11,6 @@ swallowing that OutOfRangeError as TF1 does.
 from __future__ import annotations
 
 import logging
-import time
 
 from tensorflux.core import errors
 from tensorflux.core.graph import GraphKeys, get_default_graph
@@ -111,16 +110,11 @@ class SessionCreator:
         raise NotImplementedError
 
 
-def _new_session(master, config):
-    from tensorflux.core.session import Session
-    return Session(master, graph=get_default_graph(), config=config)
-
-
-def _not_ready(sess, op):
-    if op is None:
-        return []
-    names = sess.run(op)
-    return [n.decode() if isinstance(n, bytes) else str(n) for n in names.ravel()]
+def _session_manager(scaffold):
+    from tensorflux.training.session_manager import SessionManager
+    return SessionManager(local_init_op=scaffold.local_init_op, ready_op=scaffold.ready_op,
+                          ready_for_local_init_op=scaffold.ready_for_local_init_op,
+                          graph=get_default_graph())
 
 
 class ChiefSessionCreator(SessionCreator):
@@ -136,34 +130,12 @@ class ChiefSessionCreator(SessionCreator):
         self._checkpoint_filename_with_path = checkpoint_filename_with_path
 
     def create_session(self):
-        from tensorflux.serialization.saver import get_checkpoint_state, latest_checkpoint
         scaffold = self._scaffold.finalize()
-        sess = _new_session(self._master, self._config)
-        path = self._checkpoint_filename_with_path
-        if path is None and self._checkpoint_dir:
-            path = latest_checkpoint(self._checkpoint_dir)
-        if path is not None:
-            logger.info("Restoring parameters from %s", path)
-            scaffold.saver.restore(sess, path)
-            state = get_checkpoint_state(self._checkpoint_dir) if self._checkpoint_dir else None
-            if state is not None and hasattr(scaffold.saver, "recover_last_checkpoints"):
-                scaffold.saver.recover_last_checkpoints(state.all_model_checkpoint_paths)
-        else:
-            if scaffold.init_op is not None:
-                sess.run(scaffold.init_op, feed_dict=scaffold.init_feed_dict)
-            if scaffold.init_fn is not None:
-                scaffold.init_fn(sess)
-        missing = _not_ready(sess, scaffold.ready_for_local_init_op)
-        if missing:
-            raise RuntimeError(f"Init operations did not make model ready for local_init: "
-                               f"uninitialized variables {missing}")
-        if scaffold.local_init_op is not None:
-            sess.run(scaffold.local_init_op)
-        missing = _not_ready(sess, scaffold.ready_op)
-        if missing:
-            raise RuntimeError(f"Init operations did not make model ready: uninitialized "
-                               f"variables {missing} (init_op, init_fn and local_init_op ran)")
-        return sess
+        return _session_manager(scaffold).prepare_session(
+            self._master, saver=scaffold.saver, checkpoint_dir=self._checkpoint_dir,
+            checkpoint_filename_with_path=self._checkpoint_filename_with_path,
+            config=self._config, init_op=scaffold.init_op, init_feed_dict=scaffold.init_feed_dict,
+            init_fn=scaffold.init_fn)
 
 
 class WorkerSessionCreator(SessionCreator):
@@ -180,20 +152,8 @@ class WorkerSessionCreator(SessionCreator):
 
     def create_session(self):
         scaffold = self._scaffold.finalize()
-        sess = _new_session(self._master, self._config)
-        deadline = time.monotonic() + self._max_wait_secs
-        while True:
-            if not _not_ready(sess, scaffold.ready_for_local_init_op):
-                if scaffold.local_init_op is not None:
-                    sess.run(scaffold.local_init_op)
-                missing = _not_ready(sess, scaffold.ready_op)
-                if not missing:
-                    return sess
-            if time.monotonic() >= deadline:
-                sess.close()
-                raise errors.DeadlineExceededError(
-                    None, None, f"Session was not ready after waiting {self._max_wait_secs} secs.")
-            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        return _session_manager(scaffold).wait_for_session(self._master, config=self._config,
+                                                           max_wait_secs=self._max_wait_secs)
 
 
 class StepContext:

@@ -35,6 +35,7 @@ INSTALL_HINT = ("tensorflux.contrib.mpi needs mpi4py and an MPI library: install
                 "which ships mpiexec)")
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_FUSION_THRESHOLD = 64 * 1024 * 1024  # bytes, Horovod's default
+_ABORT_GRACE_SECONDS = 0.5  # lets mpiexec forward a dying rank's traceback
 
 _state = None  # the Runtime once init() has run
 
@@ -244,6 +245,9 @@ class Runtime:
                 stream.flush()
             except Exception:
                 pass
+        # MPI_Abort kills every rank at once; the launcher may drop output it has not yet
+        # forwarded, so give it a moment to pass on this rank's traceback first.
+        time.sleep(_ABORT_GRACE_SECONDS)
         self.comm.Abort(code)
 
 

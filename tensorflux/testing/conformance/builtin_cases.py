@@ -1175,3 +1175,19 @@ def _gradient_descent_in_place(draw):
 
 
 CASES.update({"_Fused": _fused, "_ApplyGradientDescentInPlace": _gradient_descent_in_place})
+
+
+# --- tf.custom_gradient: sin(x) with its exact derivative given by hand ------------------------
+@tf.custom_gradient
+def _sin_with_its_gradient(x):
+    return tf.sin(x), lambda dy: dy * tf.cos(x)
+
+
+CASES["CustomGradient"] = unary(_sin_with_its_gradient)
+
+
+# --- API breadth: tf.nn, tf.math, tf.linalg, tf.sparse, tf.strings (breadth_cases.py) ----
+from tensorflux.testing.conformance.breadth_cases import BREADTH_CASES, BREADTH_TOLERANCE  # noqa: E402
+
+CASES.update(BREADTH_CASES)
+TOLERANCE.update(BREADTH_TOLERANCE)

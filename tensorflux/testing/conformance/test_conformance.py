@@ -7,6 +7,7 @@ import pytest
 
 import tensorflux as tf
 from tensorflux.core.registry import registry
+from tensorflux.serialization.graph_format import python_function_ops
 from tensorflux.testing.conformance.kit import CPU, Example, assert_promised, assert_same
 
 
@@ -100,6 +101,9 @@ def test_saved_graph_runs_the_same(kit, op_type, tmp_path):
 
     def check(draw):
         example = kit.build(op_type, draw)
+        if python_function_ops(example.graph):
+            pytest.skip(f"{op_type} holds a Python function (tf.custom_gradient's): graphs "
+                        f"with Python code are never written to files")
         got, _ = kit.run(example)
         path = str(tmp_path / f"graph{len(saved)}.meta")
         saved.append(path)
