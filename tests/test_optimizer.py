@@ -32,7 +32,8 @@ def plan_ops(sess, fetches, feed=None):
         if "  # " not in line:
             continue
         note = line.split("  # ", 1)[1]
-        kind = "_Fused" if note.startswith("_Fused:") else note.rsplit("(", 1)[1].rstrip(")")
+        fused = note.split(":", 1)[0]  # "_Fused: member (Type) + ..."
+        kind = fused if fused.startswith("_") else note.rsplit("(", 1)[1].rstrip(")")
         if kind != "VariableV2":
             kinds.append(kind)
     return kinds
@@ -341,6 +342,69 @@ def test_gradient_descent_updates_in_place_where_the_gradient_dies():
         kinds = plan_ops(sess, net.training_op, {net.X: x, net.y: y})
     assert kinds.count("_ApplyGradientDescentInPlace") == 6
     assert kinds.count("_Fused") >= 8
+
+
+def softmax(z):
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def xent_gradients(sparse, mean):
+    """A softmax cross entropy loss (the mean, or the rows weighted through ``grad_ys``),
+    its gradient with respect to the logits, the hand-written gradient and the feed."""
+    rng = np.random.default_rng(4)
+    z_value = rng.normal(size=(6, 5))
+    labels_value = rng.integers(0, 5, 6)
+    onehot = np.eye(5)[labels_value]
+    weights_value = rng.random(6)
+    # rows weighted by a constant fuse only where the rows are known to match it
+    logits = tf.placeholder(tf.float64, shape=(None if mean else 6, 5))
+    if sparse:
+        labels = tf.placeholder(tf.int64, shape=(None,))
+        xent = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        feed = {logits: z_value, labels: labels_value}
+    else:
+        labels = tf.placeholder(tf.float64, shape=(None, 5))
+        xent = tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits)
+        feed = {logits: z_value, labels: onehot}
+    if mean:
+        loss = tf.reduce_mean(xent)
+        return loss, tf.gradients(loss, logits)[0], (softmax(z_value) - onehot) / 6, feed
+    # rows weighted by a value known before the cross entropy runs (grad_ys)
+    grad = tf.gradients(xent, logits, grad_ys=tf.constant(weights_value))[0]
+    return xent, grad, (softmax(z_value) - onehot) * weights_value[:, None], feed
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+@pytest.mark.parametrize("mean", [True, False])
+def test_cross_entropy_and_its_scaled_gradient_are_one_kernel(sparse, mean):
+    loss, grad, by_hand, feed = xent_gradients(sparse, mean)
+    with tf.Session() as sess:
+        kinds = plan_ops(sess, [loss, grad], feed)
+    assert "_XentWithGrad" in kinds and "ExpandDims" not in kinds
+    optimized, unoptimized = both([loss, grad], feed)
+    assert_same(optimized, unoptimized)
+    np.testing.assert_allclose(optimized[1], by_hand, rtol=1e-12)
+
+
+def test_a_fetched_cross_entropy_gradient_is_not_fused_away():
+    loss, grad, by_hand, feed = xent_gradients(True, True)
+    backprop = grad.op.inputs[0] if grad.op.inputs[0].op.type.endswith("WithLogits") else \
+        grad.op.inputs[1]
+    assert backprop.op.type == "SparseSoftmaxCrossEntropyWithLogits"
+    with tf.Session() as sess:
+        assert "_XentWithGrad" not in plan_ops(sess, [grad, backprop], feed)
+    optimized, unoptimized = both([grad, backprop], feed)
+    assert_same(optimized, unoptimized)
+    np.testing.assert_allclose(optimized[0], by_hand, rtol=1e-12)
+
+
+def test_the_mlp_training_step_fuses_its_cross_entropy_gradient():
+    graph, net, init = mlp_graph()
+    x, y = mnist_batch(8, 0)
+    with tf.Session(graph=graph) as sess:
+        sess.run(init)
+        assert plan_ops(sess, net.training_op, {net.X: x, net.y: y}).count("_XentWithGrad") == 1
 
 
 # --- on the strict CuPy stand-in -------------------------------------------------------------------

@@ -11,6 +11,8 @@ matrix product when there is one.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from tensorflux.backends.blas_threads import matmul_for
@@ -176,8 +178,11 @@ def make_fused_kernels(xp):
 
     @K.builder("_XentWithGrad")
     def _xent_with_grad(op, ctx):
-        member = op.attrs["members"][0]  # the cross entropy op, computed by its kernel
-        xent = registry.get_kernel(op.attrs["xent"], ctx.backend).bind(member, ctx)
+        # the cross entropy's own kernel, bound to a copy of ``op`` (its name and line,
+        # for errors) with the cross entropy's type and attrs (none)
+        plain = copy.copy(op)
+        plain._type, plain.attrs = op.attrs["xent"], {}
+        xent = registry.get_kernel(plain._type, ctx.backend).bind(plain, ctx)
         mean = op.attrs["mean"]
 
         def run(logits, labels, scale):
@@ -188,8 +193,8 @@ def make_fused_kernels(xp):
                     grad *= scale.reshape(()) / scale.dtype.type(rows)
                 else:
                     grad *= scale.dtype.type(0)
-            else:
-                grad *= scale.reshape(scale.shape + (1,))
+            else:  # (rows,) or (rows or 1, 1)
+                grad *= scale.reshape(-1, 1)
             return loss, grad
         return run
 

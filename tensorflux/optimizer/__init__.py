@@ -1,5 +1,5 @@
 """Graph passes run once when a run signature is compiled, between pruning and code
-generation (see docs/optimizer.md).
+generation (see docs/graph-optimizer.md).
 
 Each pass takes the signature's op list (``Program``) and rewrites it; the user's graph
 never changes. In order: constant folding, arithmetic simplification, common

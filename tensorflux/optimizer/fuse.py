@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from tensorflux.core.registry import registry
 from tensorflux.optimizer.op_table import elementwise_entry
-from tensorflux.optimizer.program import dims, is_pure, reads_variable
+from tensorflux.optimizer.program import cannot_expand, dims, is_pure, reads_variable
 
 
 def _matmul(op):
@@ -51,40 +51,56 @@ def fuse_xent_gradients(program):
     def only_reader(t, op):
         return consumers.get(t) == [op] and t not in barrier and producer[t]._id not in waited
 
+    def row_scale(factor, xent):
+        """(scale, mean, the ops it replaces) when ``Mul(factor, backprop)`` scales
+        ``xent``'s gradient rows as ``_XentWithGrad`` can, else None."""
+        source = producer.get(factor)
+        if source is None:
+            return None
+        if source._type == "Const":  # a folded ExpandDims of a constant (grad_ys)
+            shape = dims(factor)
+            if shape is None or len(shape) != 2 or shape[1] != 1 or not cannot_expand(
+                    shape, dims(xent._outputs[1])):
+                return None
+            return factor, False, []
+        if (source._type != "ExpandDims" or source.attrs["axis"] not in (-1, 1)
+                or not only_reader(factor, mul)):
+            return None
+        g = source._inputs[0]
+        mean_grad = producer.get(g)
+        if (mean_grad is not None and mean_grad._type == "MeanGrad"
+                and mean_grad._inputs[1] is xent._outputs[0] and only_reader(g, source)
+                and mean_grad._inputs[0]._shape.num_elements() == 1):
+            return mean_grad._inputs[0], True, [mean_grad, source]  # rows: the loss's
+        if g._shape.ndims == 1 and cannot_expand(dims(factor), dims(xent._outputs[1])):
+            return g, False, [source]  # one value per row
+        return None
+
     replaced, dropped = {}, set()
     for mul in ops:
         if mul._type != "Mul" or mul._id in waited:
             continue
         for e_side in (0, 1):
-            expand, backprop = producer.get(mul._inputs[e_side]), mul._inputs[1 - e_side]
+            backprop = mul._inputs[1 - e_side]
             xent = producer.get(backprop)
-            if (xent is None or expand is None or xent._type not in _XENT or xent in replaced
+            if (xent is None or xent._type not in _XENT or xent in replaced
                     or backprop is not xent._outputs[1] or xent._inputs[0]._shape.ndims != 2
-                    or expand._type != "ExpandDims" or expand.attrs["axis"] not in (-1, 1)
-                    or not only_reader(backprop, mul) or not only_reader(expand._outputs[0], mul)
+                    or not only_reader(backprop, mul)
                     or registry.find_kernel("_XentWithGrad", program.backend(xent)) is None):
                 continue
-            g = expand._inputs[0]
-            mean_grad = producer.get(g)
-            members = [xent, expand, mul]
-            if (mean_grad is not None and mean_grad._type == "MeanGrad"
-                    and mean_grad._inputs[1] is xent._outputs[0] and only_reader(g, expand)
-                    and mean_grad._inputs[0]._shape.num_elements() == 1):
-                scale, mean = mean_grad._inputs[0], True
-                members.insert(1, mean_grad)
-            elif g._shape.ndims == 1:  # one value per row (the loss of rank-2 logits)
-                scale, mean = g, False
-            else:
+            found = row_scale(mul._inputs[e_side], xent)
+            if found is None:
                 continue
+            scale, mean, members = found
             source = producer.get(scale)
             hoist = source is not None and position[source] > position[xent]
             if hoist and (source._type != "Const" or source._control_inputs or source in dropped):
                 continue  # the scale is not known yet where the cross entropy runs
-            attrs = {"xent": xent._type, "mean": mean, "members": tuple(members)}
+            attrs = {"xent": xent._type, "mean": mean, "members": (xent, *members, mul)}
             fused = program.derive(xent, "_XentWithGrad", [*xent._inputs, scale], attrs,
                                    [xent._outputs[0], mul._outputs[0]])
             replaced[xent] = [source, fused] if hoist else [fused]  # a constant moves up
-            dropped.update(members[1:])
+            dropped.update(members + [mul])
             if hoist:
                 dropped.add(source)
             break

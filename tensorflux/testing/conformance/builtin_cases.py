@@ -1174,7 +1174,24 @@ def _gradient_descent_in_place(draw):
     return [values(draw, s), values(draw, s)], build
 
 
-CASES.update({"_Fused": _fused, "_ApplyGradientDescentInPlace": _gradient_descent_in_place})
+def _xent_with_grad(draw):
+    """A softmax cross entropy whose gradient is scaled by mean(loss)'s or per row."""
+    sparse, mean = draw(st.booleans()), draw(st.booleans())
+    inputs, xent = _xent(sparse)(draw)
+    b = inputs[0].shape[0]
+    scale = values(draw, () if mean else (b,))
+    op_type = "SparseSoftmaxCrossEntropyWithLogits" if sparse else "SoftmaxCrossEntropyWithLogits"
+
+    def build(*xs):
+        plain = xent(*xs[:-1]).op  # gives the labels (a constant when sparse)
+        return tf.get_default_graph().create_op(
+            "_XentWithGrad", [xs[0], plain.inputs[1], xs[-1]], {"xent": op_type, "mean": mean},
+            name="xent_with_grad").outputs
+    return [*inputs, scale], build
+
+
+CASES.update({"_Fused": _fused, "_ApplyGradientDescentInPlace": _gradient_descent_in_place,
+              "_XentWithGrad": _xent_with_grad})
 
 
 # --- tf.custom_gradient: sin(x) with its exact derivative given by hand ------------------------
