@@ -236,12 +236,17 @@ def bench_speed(repeat, tf_python):
 
 # --- peak memory: each case alone in a fresh process ------------------------------------
 def peak_memory_case(case, steps=20):
-    """Peak memory of MLP training at batch 512: the process's VmHWM and the peak of the
-    arrays and objects allocated from before the model is built (tracemalloc)."""
+    """Peak memory of MLP training at batch 512: the process's VmHWM (which counts the
+    modules imported too) and the peak of the arrays and objects allocated from before
+    the model is built (tracemalloc; tensorflux's lazily imported modules are loaded
+    first, by a throwaway step at batch 2)."""
+    import gc
     import tracemalloc
     tf = None
     if case != "numpy":
         import tensorflux as tf
+        _mlp(tf, 2, True)()
+        gc.collect()
     tracemalloc.start()
     step = numpy_mlp(512, True) if tf is None else _mlp(
         tf, 512, True, opt_off() if case == "tensorflux-opt0" else None)

@@ -12,6 +12,7 @@ matrix product when there is one.
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 
@@ -22,12 +23,22 @@ from tensorflux.core.registry import registry
 from tensorflux.ops.fused_ops import analyze, blame
 
 
+def _take(buffers, slot, shape, dtype):
+    """An array of ``shape`` and ``dtype`` over the bytes of buffer ``slot`` (values of
+    any dtype and shape whose lifetimes do not overlap share a slot), grown as needed."""
+    size = math.prod(shape) * dtype.itemsize
+    store = buffers.get(slot)
+    if store is None or store.size < size:
+        store = buffers[slot] = np.empty(size, np.uint8)
+    return store[:size].view(dtype).reshape(shape)
+
+
 def _cpu_fused(op, ctx):
     a = analyze(op)
     n = a.n_inputs
     slot, inplace = op.attrs["out"], op.attrs["inplace"]
     out_dtype = a.dtypes[a.output]
-    env = {"_empty": np.empty, "_out_dtype": out_dtype}
+    env = {"_take": _take, "_out_dtype": out_dtype}
     last_read = {}
     for k, call in enumerate(a.calls):
         for r in call.args:
@@ -52,9 +63,11 @@ def _cpu_fused(op, ctx):
             ta, tb = a.calls[0].params
             x, y = (names[r] for r in a.calls[0].args)
             shape = f"({x}.shape[{1 if ta else 0}], {y}.shape[{0 if tb else 1}])"
-        emit("o = B.get(" + str(slot) + ")", None)
-        emit(f"if o is None or o.shape != {shape}:", None)
-        emit(f"    o = B[{slot}] = _empty({shape}, _out_dtype)", None)
+        # this op's view of the slot, kept between runs while the slot keeps its bytes
+        view = repr(("view", op._id))
+        emit(f"o = B.get({view})", None)
+        emit(f"if o is None or o.shape != {shape} or o.base is not B[{slot}]:", None)
+        emit(f"    o = B[{view}] = _take(B, {slot}, {shape}, _out_dtype)", None)
         ready = True
     for k, call in enumerate(a.calls):
         ref = ("call", k)

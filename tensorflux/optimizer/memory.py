@@ -9,8 +9,8 @@
   place over it, and every view of them, is read only by ops that keep nothing
   (``op_table.CONSUMERS``) and is never fetched, is written into a buffer of the plan
   (``out=``): allocated on the first run, reused on every later run of the same shape.
-  Values whose lifetimes do not overlap share one buffer when their dtype and static
-  shape agree. Each concurrent run of a plan gets its own set of buffers.
+  Values whose lifetimes do not overlap share one buffer (its bytes: it grows to the
+  largest of them), whatever their dtypes and shapes. Each concurrent run of a plan gets its own set of buffers.
 
 Fetched values are never in a buffer (the caller owns what it gets) and fed values are
 never written. Only ops on the CPU backend are planned.
@@ -74,7 +74,7 @@ def _in_place_input(op, a, owned, dies_at):
 
 def _assign_buffers(program, analyses, head):
     """Give each eligible array a buffer slot, sharing slots between arrays whose
-    lifetimes do not overlap (and whose dtype and static shape agree)."""
+    lifetimes do not overlap."""
     ops = program.ops
     consumers = program.consumers()
     position = {op: i for i, op in enumerate(ops)}
@@ -90,14 +90,14 @@ def _assign_buffers(program, analyses, head):
             continue
         end = _last_use(tensors, consumers, program.fetched, position)
         if end is not None:
-            candidates.append((position[op], end, (first._dtype, first._shape.as_tuple()), op))
-    free, busy, slot_of, slots = {}, [], {}, itertools.count()
-    for start, end, key, op in sorted(candidates, key=lambda c: c[0]):
+            candidates.append((position[op], end, op))
+    free, busy, slot_of, slots = [], [], {}, itertools.count()
+    for start, end, op in sorted(candidates, key=lambda c: c[0]):
         for item in [b for b in busy if b[0] < start]:  # lifetimes that ended before
             busy.remove(item)
-            free.setdefault(item[1], []).append(item[2])
-        slot = free[key].pop() if free.get(key) else next(slots)
-        busy.append((end, key, slot))
+            free.append(item[1])
+        slot = free.pop() if free else next(slots)
+        busy.append((end, slot))
         slot_of[op] = slot
     program.ops = [program.derive(op, attrs={**op.attrs, "out": slot_of[op]})
                    if op in slot_of else op for op in ops]
