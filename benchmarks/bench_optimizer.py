@@ -214,23 +214,41 @@ def serve(workload):
         print("done", flush=True)
 
 
+def with_blas_threads(fn, n):
+    """``fn`` run with NumPy's BLAS on ``n`` threads (tensorflux sets the count per
+    product and leaves it, so the reference sets its own before each call)."""
+    from tensorflux.backends.blas_threads import use_threads
+
+    def run():
+        use_threads(n)
+        return fn()
+    return run
+
+
 def bench_speed(repeat, tf_python):
+    """NumPy runs twice: with its BLAS's default thread count (all cores) and on one
+    thread (the faster of the two on a shared machine); ratios are against each."""
+    from threadpoolctl import threadpool_info
     import tensorflux as tf
-    print(f"{'workload':<40} {'tensorflux':>11} {'opt off':>11} {'numpy':>11}   ratio "
-          f"(off)  {'tensorflow':>11}", flush=True)
+    default = max([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+                  or [1])
+    print(f"{'workload':<38} {'tensorflux':>10} {'opt off':>10} {'numpy':>10} {'numpy 1t':>10}"
+          f"   ratio (off) / 1t ratio   {'tensorflow':>10}", flush=True)
     for name, (label, build, numpy_build, number) in WORKLOADS.items():
-        fns = [build(tf), build(tf, opt_off()), numpy_build()]
+        reference = numpy_build()
+        fns = [build(tf), build(tf, opt_off()), with_blas_threads(reference, default),
+               with_blas_threads(reference, 1)]
         remote = Remote(tf_python, name) if tf_python else None
         try:
             times = compare(fns + ([remote] if remote else []), number, repeat)
         finally:
             if remote:
                 remote.close()
-        ours, off, ref = times[:3]
-        line = (f"{label:<40} {ours * 1e6:8.1f} us {off * 1e6:8.1f} us {ref * 1e6:8.1f} us"
-                f"   {ours / ref:4.2f}x ({off / ref:4.2f}x)")
+        ours, off, ref, ref1 = times[:4]
+        line = (f"{label:<38} {ours * 1e6:7.1f} us {off * 1e6:7.1f} us {ref * 1e6:7.1f} us "
+                f"{ref1 * 1e6:7.1f} us   {ours / ref:4.2f}x ({off / ref:4.2f}x) / {ours / ref1:4.2f}x")
         if remote:
-            line += f"  {times[3] * 1e6:8.1f} us ({times[3] / ref:4.2f}x)"
+            line += f"   {times[4] * 1e6:7.1f} us ({times[4] / ref:4.2f}x)"
         print(line, flush=True)
 
 
