@@ -28,7 +28,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from timing import compare  # noqa: E402
+from timing import RemoteStep, compare  # noqa: E402
 
 SIZES = [784, 300, 100, 10]
 HOUSING_SHAPE = (20640, 8)  # the seed's California housing data (constant data here)
@@ -183,30 +183,8 @@ def _quiet_tf_env():
     return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-class Remote:
-    """A workload's step run by another interpreter (TensorFlow's): each call sends one
-    line and waits for one back (the pipe's round trip, tens of microseconds, is charged
-    to the remote side)."""
-
-    def __init__(self, python, workload):
-        self.proc = subprocess.Popen([python, __file__, "--serve", workload], text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=_quiet_tf_env())
-        if self.proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"{python} could not build the TensorFlow workload {workload}")
-
-    def __call__(self):
-        self.proc.stdin.write("step\n")
-        self.proc.stdin.flush()
-        self.proc.stdout.readline()
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
-
-
 def serve(workload):
-    """The TensorFlow side of ``Remote``: one step per line read."""
+    """The TensorFlow side of ``RemoteStep``: one step per line read."""
     step = WORKLOADS[workload][1](import_tf1())
     print("ready", flush=True)
     for _ in sys.stdin:
@@ -238,7 +216,8 @@ def bench_speed(repeat, tf_python):
         reference = numpy_build()
         fns = [build(tf), build(tf, opt_off()), with_blas_threads(reference, default),
                with_blas_threads(reference, 1)]
-        remote = Remote(tf_python, name) if tf_python else None
+        remote = RemoteStep(tf_python, [__file__, "--serve", name],
+                            f"the TensorFlow workload {name}") if tf_python else None
         try:
             times = compare(fns + ([remote] if remote else []), number, repeat)
         finally:
