@@ -40,8 +40,10 @@ _XENT = ("SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits")
 
 
 def fuse_xent_gradients(program):
-    """``ExpandDims(g, -1) * backprop`` (and ``g = MeanGrad(scalar, loss)``) into the
-    cross entropy op that made ``backprop`` and ``loss``."""
+    """``ExpandDims(g, -1) * backprop`` (with ``g = MeanGrad(scalar, loss)``, or ``g``
+    one value per row known before the cross entropy runs, or a constant of shape
+    ``(rows, 1)``: a folded ``grad_ys``) into the cross entropy op that made ``backprop``
+    and ``loss``."""
     ops = program.ops
     consumers, waited = program.consumers(), program.waited_for()
     producer = {t: op for op in ops for t in op._outputs}
@@ -51,8 +53,8 @@ def fuse_xent_gradients(program):
     def only_reader(t, op):
         return consumers.get(t) == [op] and t not in barrier and producer[t]._id not in waited
 
-    def row_scale(factor, xent):
-        """(scale, mean, the ops it replaces) when ``Mul(factor, backprop)`` scales
+    def row_scale(mul, factor, xent):
+        """(scale, mean, the ops it replaces) when ``mul = factor * backprop`` scales
         ``xent``'s gradient rows as ``_XentWithGrad`` can, else None."""
         source = producer.get(factor)
         if source is None:
@@ -88,7 +90,7 @@ def fuse_xent_gradients(program):
                     or not only_reader(backprop, mul)
                     or registry.find_kernel("_XentWithGrad", program.backend(xent)) is None):
                 continue
-            found = row_scale(mul._inputs[e_side], xent)
+            found = row_scale(mul, mul._inputs[e_side], xent)
             if found is None:
                 continue
             scale, mean, members = found
