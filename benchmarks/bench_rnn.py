@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from timing import compare, report  # noqa: E402
+from timing import RemoteStep, compare, report  # noqa: E402
 
 STEPS, INPUTS, UNITS, CLASSES, BATCH = 28, 28, 150, 10, 150
 
@@ -129,11 +128,8 @@ def bench_rnn(repeat, tf_python=None):
     print(line, flush=True)
 
 
-class TensorFlowStep:
-    """The same training step in TensorFlow compat.v1, run in another interpreter: each
-    call sends one line and waits for one back, so it alternates with the other
-    functions in ``compare`` (the pipe's round trip, tens of microseconds, is charged to
-    TensorFlow)."""
+class TensorFlowStep(RemoteStep):
+    """The same training step in TensorFlow compat.v1, run in another interpreter."""
 
     CODE = ("import sys; sys.path.insert(0, {here!r})\n"
             "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
@@ -145,19 +141,7 @@ class TensorFlowStep:
 
     def __init__(self, python):
         here = os.path.dirname(os.path.abspath(__file__))
-        self.proc = subprocess.Popen([python, "-c", self.CODE.format(here=here)], text=True,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        if self.proc.stdout.readline().strip() != "ready":
-            raise RuntimeError(f"{python} could not build the TensorFlow benchmark")
-
-    def __call__(self):
-        self.proc.stdin.write("step\n")
-        self.proc.stdin.flush()
-        self.proc.stdout.readline()
-
-    def close(self):
-        self.proc.stdin.close()
-        self.proc.wait()
+        super().__init__(python, ["-c", self.CODE.format(here=here)])
 
 
 VOCAB, DIM, IDS = 50_000, 128, 512

@@ -2,7 +2,9 @@
 time TensorFlow in another interpreter with the same code)."""
 from __future__ import annotations
 
+import os
 import statistics
+import subprocess
 import time
 
 
@@ -37,3 +39,27 @@ def try_import(name):
         return __import__(name)
     except Exception:
         return None
+
+
+class RemoteStep:
+    """A step run by another interpreter (one with TensorFlow), started with ``argv``:
+    it prints "ready" once built, then one line per line it reads, after one step. Each
+    call sends one line and waits for one back, so it alternates with the other
+    functions in ``compare`` (the pipe's round trip, tens of microseconds, is charged to
+    the remote side)."""
+
+    def __init__(self, python, argv, what="the TensorFlow benchmark"):
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.proc = subprocess.Popen([python, *argv], text=True, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{python} could not build {what}")
+
+    def __call__(self):
+        self.proc.stdin.write("step\n")
+        self.proc.stdin.flush()
+        self.proc.stdout.readline()
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()

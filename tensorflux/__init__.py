@@ -17,6 +17,7 @@ from tensorflux.core.graph import (Graph, GraphKeys, Operation, Tensor,  # noqa:
 from tensorflux.core.session import (ConfigProto, GPUOptions, InteractiveSession,  # noqa: F401
                                      RunMetadata, RunOptions, Session, get_default_session)
 from tensorflux.core.shapes import Dimension, TensorShape  # noqa: F401
+from tensorflux.optimizer.config import GraphOptions, OptimizerOptions, RewriterConfig  # noqa: F401
 from tensorflux import errors  # noqa: F401
 from tensorflux.ops.array_ops import (concat, expand_dims, fill, gather, identity,  # noqa: F401
                                       linspace, lin_space, newaxis, one_hot, ones,

@@ -334,7 +334,9 @@ def test_optimizer_updates_and_relu_grad_are_fused_on_the_device(gpu, monkeypatc
         sess.run(relu_grad, {y: grad, g: grad})
         before = strict_device.operation_count()
         sess.run(relu_grad, {y: grad, g: grad})
-        assert strict_device.operation_count() - before == 2   # Relu, then the fused ReluGrad
+        # Relu, then the fused ReluGrad (one launch for both when the optimizer fuses)
+        launches = 1 if "fusion" in sess._graph_passes else 2
+        assert strict_device.operation_count() - before == launches
     from tensorflux.backends.kernel_table import fuser
     assert fuser(strict_device.namespace()) is not None and fuser(np) is None
     monkeypatch.setenv("TENSORFLUX_FUSE", "0")

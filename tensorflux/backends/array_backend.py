@@ -24,6 +24,7 @@ from tensorflux.backends.conv3d_kernels import make_conv3d_kernels
 from tensorflux.backends.morphology_kernels import make_morphology_kernels
 from tensorflux.backends.special_extra_kernels import make_special_extra_kernels
 from tensorflux.backends.data_flow_kernels import KERNELS as DATA_FLOW_KERNELS
+from tensorflux.backends.fused_kernels import make_fused_kernels
 from tensorflux.backends.linalg_kernels import make_linalg_kernels
 from tensorflux.backends.manip_kernels import HOST_MEMORY as MANIP_HOST_MEMORY
 from tensorflux.backends.manip_kernels import make_manip_kernels
@@ -84,7 +85,8 @@ KERNEL_MAKERS = (make_kernels, make_nn_kernels, make_math_kernels, make_linalg_k
                  make_manip_kernels, make_random_kernels, make_tensor_array_kernels,
                  make_sparse_kernels, make_sparse_update_kernels, make_sampler_kernels,
                  make_image_kernels, make_init_kernels, make_conv_kernels, make_conv3d_kernels,
-                 make_morphology_kernels, make_special_extra_kernels, make_passthrough_kernels)
+                 make_morphology_kernels, make_special_extra_kernels, make_passthrough_kernels,
+                 make_fused_kernels)
 
 
 class _Names:

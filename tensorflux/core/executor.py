@@ -160,6 +160,17 @@ class Plan:
         self.line_inputs = line_inputs
         _PLANS[code] = self
 
+    def annotated_source(self) -> str:
+        """The generated source with the op each line runs as a comment (the names are
+        shown, never compiled): ``name (Type)``, and a fused op's original ops."""
+        lines = self.source.split("\n")
+        for lineno, op in self.line_ops.items():
+            members = op.attrs.get("members") if isinstance(op.attrs, dict) else None
+            parts = [f"{m.name} ({m.type})" for m in members] if members else []
+            note = f"{op.type}: " + " + ".join(parts) if parts else f"{op.name} ({op.type})"
+            lines[lineno - 1] = f"{lines[lineno - 1]:<36}  # {note}"
+        return "\n".join(lines)
+
     def translate_error(self, exc: BaseException):
         """Turn an exception raised inside the plan (or a sub-plan it ran) into a
         tf.errors.* naming the op that failed, its input shapes, the user's line that
@@ -174,6 +185,9 @@ class Plan:
         op = plan.line_ops.get(lineno) if plan is not None else None
         if op is None:
             return None
+        member = getattr(exc, "_tfx_op", None)  # the op of a fused kernel that failed
+        inputs = plan.line_inputs.get(lineno, ()) if member is None else [("", t) for t in member.inputs]
+        op = member or op
         where = f"\n  [[node {op.name} ({op.type}) created at {op.location}]]" if op.location else ""
         loops = "".join(f"\n  in iteration {i} of while loop {loop.name!r}"
                         for loop, i in getattr(exc, "_tfx_iterations", ()))
@@ -190,7 +204,7 @@ class Plan:
             return errors.FailedPreconditionError(
                 None, op, f"Attempting to use uninitialized value {op.name}{where}{loops}")
         shapes = []
-        for name, tensor in plan.line_inputs.get(lineno, ()):
+        for name, tensor in inputs:
             val = frame_locals.get(name) if name in (frame_locals or {}) else None
             shape = getattr(val, "shape", None)
             shapes.append(f"{tensor.name}: {tuple(shape) if shape is not None else tensor.shape}")
@@ -277,6 +291,7 @@ class PlanBuilder:
         self.body: list[tuple[str, Operation | None, list]] = []
         self.contexts = {}
         self.params: list[str] = []
+        self.uses_buffers = False
         self._counter = 0
 
     def fresh(self, prefix: str) -> str:
@@ -418,7 +433,10 @@ class PlanBuilder:
                 self.names[t] = o
                 self.where[o] = backend
                 outs.append(o)
-        call = f"{kname}({', '.join(args)})"
+        # A kernel with plan-owned buffers (an optimizer's fused op) gets this run's set.
+        buffers = ["B"] if getattr(fn, "wants_buffers", False) is True else []
+        self.uses_buffers = self.uses_buffers or bool(buffers)
+        call = f"{kname}({', '.join(args + buffers)})"
         if op.type in _ALIASING_OPS or op._opdef.ref_inputs:  # outputs that are state
             self.aliased.update(o for o in outs if o != "_")
         if not outs:
@@ -438,6 +456,9 @@ class PlanBuilder:
                 last_use[a] = idx
         keep = set(keep)
         lines = [f"def __plan(V{''.join(', ' + a for a in self.params)}):"]
+        if self.uses_buffers:  # one set of buffers per concurrent run, reused after it
+            self.env["_pool"] = []
+            lines.append("    B = _pool.pop() if _pool else {}")
         line_ops, line_inputs = {}, {}
         for idx, (line, op, args) in enumerate(self.body):
             lines.append("    " + line)
@@ -450,6 +471,8 @@ class PlanBuilder:
                            and a.startswith("t")})
             if dead:
                 lines.append("    del " + ", ".join(dead))
+        if self.uses_buffers:
+            lines.append("    _pool.append(B)")
         lines.append(f"    return ({''.join(r + ', ' for r in returns)})")
         source = "\n".join(lines)
         code = compile(source, f"<tensorflux {label}>", "exec")
@@ -489,6 +512,9 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         elif f not in fed:
             fetch_ops.append(f._op)
     order = _prune(fetch_ops, fed)
+    if session._graph_passes:  # folding, fusion, buffers: tensorflux.optimizer
+        from tensorflux.optimizer import optimize
+        order = optimize(session, order, fetch_elements, fed, session._graph_passes)
     builder = PlanBuilder(session, [f for f in fetch_elements if isinstance(f, Tensor)])
     for t in feed_tensors:
         builder.bind(t, builder.host)
@@ -498,7 +524,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
 
     # Return expression: one value per fetched Tensor (Operations give None).
     names, where, host = builder.names, builder.where, builder.host
-    returns = []
+    returns, returned = [], set()
     for f in fetch_elements:
         if isinstance(f, Operation):
             returns.append("None")
@@ -514,10 +540,13 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
             expr = f"{tname}({expr})"
         if f.shape.ndims == 0:
             expr = f"_scalar({expr})"
-        elif n in builder.aliased and f.dtype.np_dtype.kind != "O":
-            expr = f"_copy({expr})"
+        elif f.dtype.np_dtype.kind != "O" and (
+                n in builder.aliased or (where.get(n, host) == host
+                                         and (n.startswith("a") or n in returned))):
+            expr = f"_copy({expr})"  # state, a fed array, or a value returned twice
         elif n.startswith("t"):
             expr = f"_own({expr})"
+        returned.add(n)
         returns.append(expr)
     keep = {builder.value(f) for f in fetch_elements if isinstance(f, Tensor)}
     return builder.compile(returns, keep, feed_specs=[FeedSpec(t) for t in feed_tensors])

@@ -195,6 +195,8 @@ class BaseSession:
         self._config = config or ConfigProto()
         cluster.check_target(target)
         threads.apply_config(self._config)
+        from tensorflux.optimizer.config import enabled_passes
+        self._graph_passes = enabled_passes(self._config)
         self.target = target
         self._variables: dict = {}
         self._resources: dict = {}  # queues and readers, by name: state like variables
@@ -360,6 +362,18 @@ class BaseSession:
         if structure is None:
             return values[0]
         return _FetchStructure.rebuild(structure, values)
+
+    def plan_source(self, fetches, feed_dict=None) -> str:
+        """The Python source the session generated (compiling it now if it has not)
+        to run ``fetches`` with values fed for ``feed_dict``'s keys, each line with the
+        op it runs as a comment: what the graph passes made of the signature."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        key = (_key(fetches), tuple(feed_dict) if feed_dict else ())
+        entry = self._plans.get(key)
+        if entry is None:
+            entry = self._plans[key] = self._make_entry(fetches, feed_dict)
+        return entry[0].annotated_source()
 
     def _run_with_deadline(self, fetches, feed_dict, options):
         timeout = getattr(options, "timeout_in_ms", 0) or self._timeout_ms

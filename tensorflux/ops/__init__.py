@@ -5,7 +5,7 @@ them. Backend-agnostic: kernels live in ``tensorflux.backends``.
 """
 from tensorflux.ops import (array_ops, check_ops, clip_ops, cond, constant_op,  # noqa: F401
                             control_flow_ops, conv_ops, data_flow_ops, debug_ops, elementwise_ops,
-                            functional_ops, gradients, image_boxes, image_codecs, image_ops,
+                            functional_ops, fused_ops, gradients, image_boxes, image_codecs, image_ops,
                             image_resize, init_ops, io_ops, learning_rate, linalg_ops,
                             logging_ops, manip_ops, math_ops, metrics, metrics_at_k, mpi_ops,
                             nn_impl_ops, nn_ops, optimizers, parsing_ops, random_dist_ops,

@@ -1144,6 +1144,56 @@ CASES.update({
 })
 
 
+# --- the graph optimizer's fused ops (tensorflux.ops.fused_ops) ------------------------------
+def _fused(draw):
+    """A fused matmul + bias + ReLU, or an elementwise chain reading one input twice."""
+    m, k, n = (draw(st.integers(1, 3)) for _ in range(3))
+    graph = tf.get_default_graph
+
+    def fused(inputs, program, shape):
+        return graph().create_op("_Fused", inputs, {"program": program, "dtype": tf.float64,
+                                                    "shape": shape}, name="fused").outputs[0]
+    if draw(st.booleans()):
+        program = (("MatMul", (0, 1), (False, True)), ("BiasAdd", (3, 2), ()), ("Relu", (4,), ()))
+        return ([values(draw, (m, k)), values(draw, (n, k)), values(draw, (n,))],
+                lambda a, b, bias: fused([a, b, bias], program, (m, n)))
+    program = (("Mul", (0, 1), ()), ("Tanh", (2,), ()), ("Sub", (3, 0), ()), ("ReluGrad", (4, 0), ()))
+    return ([values(draw, (m, n)), values(draw, (n,))],
+            lambda x, y: fused([x, y], program, (m, n)))
+
+
+def _gradient_descent_in_place(draw):
+    s = draw(shapes())
+
+    def build(x0, grad):
+        variable = tf.Variable(x0)
+        return tf.get_default_graph().create_op(
+            "_ApplyGradientDescentInPlace",
+            [variable._variable, tf.constant(0.1, tf.float64), grad * 2.0],
+            name="update").outputs[0]
+    return [values(draw, s), values(draw, s)], build
+
+
+def _xent_with_grad(draw):
+    """A softmax cross entropy whose gradient is scaled by mean(loss)'s or per row."""
+    sparse, mean = draw(st.booleans()), draw(st.booleans())
+    inputs, xent = _xent(sparse)(draw)
+    b = inputs[0].shape[0]
+    scale = values(draw, () if mean else (b,))
+    op_type = "SparseSoftmaxCrossEntropyWithLogits" if sparse else "SoftmaxCrossEntropyWithLogits"
+
+    def build(*xs):
+        plain = xent(*xs[:-1]).op  # gives the labels (a constant when sparse)
+        return tf.get_default_graph().create_op(
+            "_XentWithGrad", [xs[0], plain.inputs[1], xs[-1]], {"xent": op_type, "mean": mean},
+            name="xent_with_grad").outputs
+    return [*inputs, scale], build
+
+
+CASES.update({"_Fused": _fused, "_ApplyGradientDescentInPlace": _gradient_descent_in_place,
+              "_XentWithGrad": _xent_with_grad})
+
+
 # --- tf.custom_gradient: sin(x) with its exact derivative given by hand ------------------------
 @tf.custom_gradient
 def _sin_with_its_gradient(x):

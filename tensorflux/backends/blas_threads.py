@@ -1,0 +1,108 @@
+"""Matrix products of the CPU's fused kernels, and how many BLAS threads each uses.
+
+OpenBLAS splits a product into one fixed share per thread, and its threads spin while
+they wait for each other: when another process keeps every core busy, one descheduled
+thread holds up the others for a whole time slice, and a 0.2 ms product takes 10 ms or
+more. So each product site chooses its thread count:
+
+- a product of fewer than ``SMALL`` multiply-adds (the seed's MLP at batch 50) runs on
+  one thread, where threads cost more than they save;
+- a larger one runs on one thread or on the limit (``ConfigProto.intra_op_parallelism_threads``,
+  ``tensorflux.core.threads``, else the cores this process may use), whichever its own
+  recent calls measured faster; it tries the other again now and then, less often each
+  time that one loses, so it follows the machine's load.
+
+The count is set on NumPy's BLAS (through threadpoolctl) when it differs from the one
+in effect, and is left there: NumPy products outside ``Session.run`` then use the last
+count set.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from tensorflux.core import threads
+
+SMALL = 1 << 24  # multiply-adds
+_libs = []  # (threadpoolctl controller, its get_num_threads C function) of NumPy's BLAS
+
+
+def _numpy_blas():
+    """threadpoolctl's controllers of the BLAS NumPy uses (all BLAS ones if unsure),
+    each with its C function that reads the thread count (a fast check per call)."""
+    if not _libs:
+        from threadpoolctl import ThreadpoolController
+        blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+        home = os.path.dirname(os.path.dirname(np.__file__))
+        mine = [lib for lib in blas if lib.filepath.startswith(os.path.join(home, "numpy"))]
+        for lib in mine or blas:
+            getter = None
+            if lib.internal_api == "openblas" and lib.threading_layer != "openmp":
+                getter = lib._get_symbol("openblas_get_num_threads")
+            _libs.append((lib, getter or lib.get_num_threads))
+    return _libs
+
+
+def use_threads(n: int):
+    """Let NumPy's BLAS use ``n`` threads from now on (set only when it differs)."""
+    for lib, current in _numpy_blas():
+        if current() != n:
+            lib.set_num_threads(n)
+
+
+def thread_limit() -> int:
+    limit = threads.intra_op_threads()
+    return limit if limit else threads.available_cores()
+
+
+class _Chooser:
+    """Picks one thread or ``limit`` threads for one product site, by measured speed."""
+
+    __slots__ = ("cost", "calls", "probe_at", "interval")
+
+    def __init__(self):
+        self.cost = {}  # thread count -> smoothed seconds per multiply-add
+        self.calls, self.probe_at, self.interval = 0, 8, 8
+
+    def pick(self, limit):
+        self.calls += 1
+        if self.calls <= 4:  # try both first
+            return 1 if self.calls % 2 else limit
+        best = min((1, limit), key=lambda n: self.cost.get(n, 0.0))
+        if self.calls >= self.probe_at:
+            return limit if best == 1 else 1
+        return best
+
+    def record(self, n, limit, seconds, macs):
+        per = seconds / macs
+        old = self.cost.get(n)
+        self.cost[n] = per if old is None else 0.7 * old + 0.3 * per
+        if self.calls >= self.probe_at and self.calls > 4:
+            best = min((1, limit), key=lambda k: self.cost.get(k, 0.0))
+            # the probe lost: wait twice as long before the next one (at most 4096 calls)
+            self.interval = min(self.interval * 2, 4096) if best != n else 8
+            self.probe_at = self.calls + self.interval
+
+
+def matmul_for(transpose_a, transpose_b):
+    """``f(a, b, out=None)``: the product of ``a`` and ``b`` (either transposed), with
+    this site's thread choice."""
+    chooser = _Chooser()
+
+    def product(a, b, out=None):
+        x = a.T if transpose_a else a
+        y = b.T if transpose_b else b
+        macs = x.shape[0] * x.shape[1] * y.shape[1]
+        limit = thread_limit()
+        if macs < SMALL or limit <= 1:
+            use_threads(1)
+            return np.matmul(x, y, out=out)
+        n = chooser.pick(limit)
+        use_threads(n)
+        start = time.perf_counter()
+        result = np.matmul(x, y, out=out)
+        chooser.record(n, limit, time.perf_counter() - start, macs)
+        return result
+    return product
