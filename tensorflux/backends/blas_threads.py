@@ -29,27 +29,34 @@ SMALL = 1 << 24  # multiply-adds
 _libs = []  # (threadpoolctl controller, its get_num_threads C function) of NumPy's BLAS
 
 
-def _numpy_blas():
-    """threadpoolctl's controllers of the BLAS NumPy uses (all BLAS ones if unsure),
-    each with its C function that reads the thread count (a fast check per call)."""
-    if not _libs:
-        from threadpoolctl import ThreadpoolController
-        blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
-        home = os.path.dirname(os.path.dirname(np.__file__))
-        mine = [lib for lib in blas if lib.filepath.startswith(os.path.join(home, "numpy"))]
-        for lib in mine or blas:
-            getter = None
-            if lib.internal_api == "openblas" and lib.threading_layer != "openmp":
-                getter = lib._get_symbol("openblas_get_num_threads")
-            _libs.append((lib, getter or lib.get_num_threads))
-    return _libs
+def _blas_of(module):
+    """threadpoolctl's controllers of the BLAS ``module`` (NumPy, SciPy) uses (all BLAS
+    ones if unsure), each with its C function that reads the thread count (a fast check
+    per call)."""
+    from threadpoolctl import ThreadpoolController
+    blas = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+    home, name = os.path.split(os.path.dirname(module.__file__))
+    mine = [lib for lib in blas if lib.filepath.startswith(os.path.join(home, name))]
+    libs = []
+    for lib in mine or blas:
+        getter = None
+        if lib.internal_api == "openblas" and lib.threading_layer != "openmp":
+            getter = lib._get_symbol("openblas_get_num_threads")
+        libs.append((lib, getter or lib.get_num_threads))
+    return libs
+
+
+def _set(libs, n):
+    for lib, current in libs:
+        if current() != n:
+            lib.set_num_threads(n)
 
 
 def use_threads(n: int):
     """Let NumPy's BLAS use ``n`` threads from now on (set only when it differs)."""
-    for lib, current in _numpy_blas():
-        if current() != n:
-            lib.set_num_threads(n)
+    if not _libs:
+        _libs.extend(_blas_of(np))
+    _set(_libs, n)
 
 
 def thread_limit() -> int:
@@ -106,3 +113,71 @@ def matmul_for(transpose_a, transpose_b):
         chooser.record(n, limit, time.perf_counter() - start, macs)
         return result
     return product
+
+
+_scipy = {}  # "gemm": {dtype: SciPy's ?gemm}, "libs": controllers of SciPy's BLAS
+
+
+def _scipy_gemm(dtype):
+    """SciPy's BLAS GEMM for ``dtype`` (float32 or float64), its BLAS on one thread."""
+    if not _scipy:
+        import scipy
+        from scipy.linalg import blas
+        _scipy["gemm"] = {np.dtype(np.float32): blas.sgemm, np.dtype(np.float64): blas.dgemm}
+        _scipy["libs"] = _blas_of(scipy)
+    _set(_scipy["libs"], 1)
+    return _scipy["gemm"][dtype]
+
+
+def _gemm_fits(var, x, y):
+    """Whether ``var -= alpha * (x @ y)`` can be one GEMM into ``var`` with no copy: one
+    float dtype, ``var`` C-ordered and writable, ``x`` and ``y`` C- or F-ordered (a
+    transposed C-ordered operand is F-ordered), non-empty, of matching shapes."""
+    return (var.dtype == x.dtype == y.dtype and var.dtype.char in "fd"
+            and var.flags.c_contiguous and var.flags.writeable
+            and x.ndim == y.ndim == var.ndim == 2 and x.shape[1] == y.shape[0]
+            and var.shape == (x.shape[0], y.shape[1]) and x.size and y.size
+            and (x.flags.c_contiguous or x.flags.f_contiguous)
+            and (y.flags.c_contiguous or y.flags.f_contiguous))
+
+
+def _gemm_update(var, alpha, x, y):
+    """``var -= alpha * (x @ y)`` as one GEMM on one thread: in column-major terms
+    ``var.T = -alpha * y.T @ x.T + var.T``, which reads every operand where it lies."""
+    gemm = _scipy_gemm(var.dtype)
+    yt, xt = y.T, x.T  # F-ordered where y, x are C-ordered; else pass them transposed
+    ta, a = (0, yt) if yt.flags.f_contiguous else (1, y)
+    tb, b = (0, xt) if xt.flags.f_contiguous else (1, x)
+    gemm(-float(alpha), a, b, 1.0, var.T, trans_a=ta, trans_b=tb, overwrite_c=1)
+
+
+def gemm_update_for(transpose_a, transpose_b):
+    """``f(var, alpha, a, b)``: ``var -= alpha * (a @ b)`` (either transposed) in place,
+    with this site's thread choice. On one thread, where the arrays allow it, one BLAS
+    GEMM (SciPy's, with beta 1) adds ``-alpha`` times the product into ``var``: no
+    product array, no scaling pass, no subtraction pass (its rounding differs from the
+    three steps': one rounding of the scaled sum instead of three). On more threads,
+    NumPy's product (whose BLAS the other products use: two BLAS thread pools would spin
+    against each other), then ``ApplyGradientDescent``'s two in-place steps. The choice
+    measures the whole update."""
+    chooser = _Chooser()
+
+    def update(var, alpha, a, b):
+        x = a.T if transpose_a else a
+        y = b.T if transpose_b else b
+        macs = x.shape[0] * x.shape[1] * y.shape[1] if x.ndim == y.ndim == 2 else 0
+        limit = thread_limit()
+        timed = macs >= SMALL and limit > 1
+        n = chooser.pick(limit) if timed else 1
+        start = time.perf_counter()
+        if n == 1 and _gemm_fits(var, x, y):
+            _gemm_update(var, alpha, x, y)
+        else:
+            use_threads(n)
+            delta = np.matmul(x, y)
+            delta *= alpha
+            var -= delta
+        if timed:
+            chooser.record(n, limit, time.perf_counter() - start, macs)
+        return var
+    return update
