@@ -396,7 +396,7 @@ def test_every_builtin_op_is_exercised():
     special |= {"Conv2DTranspose", "DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput",
                 "DepthwiseConv2dNativeBackpropFilter", "LRN", "LRNGrad"}
     # The graph optimizer's fused ops: test_optimizer (and their conformance cases).
-    special |= {"_Fused", "_ApplyGradientDescentInPlace", "_XentWithGrad"}
+    special |= {"_Fused", "_ApplyGradientDescentInPlace", "_MatMulGradientDescent", "_XentWithGrad"}
     # Ops that read checkpoints or files (test_warm_start.py), bytes in and out
     # (test_io_encodings.py).
     special |= {"RestoreV2", "GenerateVocabRemapping", "LoadAndRemapMatrix", "EncodeBase64",

@@ -6,7 +6,9 @@ products, reductions, transposes, bias adds, the patterns the simplifier rewrite
 updates, fetches some intermediates, sometimes feeds one, and runs it twice (with other
 fed values the second time, so buffers are reused) in a session with every pass on and
 in one with none (``OptimizerOptions.L0``). None of the passes reorders a floating-point
-operation, so the values must agree exactly (NaN with NaN, -0.0 with 0.0).
+operation, so the values must agree exactly (NaN with NaN, -0.0 with 0.0), except gradient
+descent with the product of two values, which the optimizer may fold into the product
+(one rounding instead of three): a variable of its own, within 4 ulp of the terms.
 """
 import numpy as np
 import pytest
@@ -34,6 +36,7 @@ class RandomGraph:
     def __init__(self, draw, rng):
         self.draw, self.rng = draw, rng
         self.pool, self.feed, self.placeholders, self.variables, self.updates = [], {}, [], [], []
+        self.descents = []  # (variable, its initial value, the product's operands)
 
     def pick(self, shapes=None):
         choices = [t for t in self.pool if shapes is None or tuple(t.shape.as_list()) in shapes
@@ -65,7 +68,8 @@ class RandomGraph:
     def op(self):
         draw = self.draw
         kind = draw(st.sampled_from(["unary", "binary", "binary", "matmul", "reduce", "bias",
-                                     "transpose", "neutral", "negate", "chain", "update"]))
+                                     "transpose", "neutral", "negate", "chain", "update",
+                                     "descent"]))
         x = self.pick()
         if kind == "unary":
             fn = draw(st.sampled_from([tf.tanh, tf.nn.relu, tf.negative, tf.abs, tf.square,
@@ -104,6 +108,17 @@ class RandomGraph:
             out = x
             for _ in range(draw(st.integers(1, 5))):
                 out = out + draw(st.sampled_from([x, self.pick()]))
+        elif kind == "descent":  # var -= 0.5 * a^T b, on a variable nothing else reads
+            a, b = self.pick([(3, 4)]), self.pick([(3, 4)])
+            if a is None or b is None:
+                return
+            w0 = _value(self.rng, (4, 4))
+            var = tf.Variable(w0)
+            gradient = tf.matmul(a, b, transpose_a=True)
+            self.updates.append(tf.train.GradientDescentOptimizer(0.5).apply_gradients(
+                [(gradient, var)]))
+            self.descents.append((var, w0, a, b))
+            return
         else:
             if not self.variables:
                 return
@@ -135,21 +150,33 @@ def test_random_graphs_agree_optimized_and_not(data, seed):
                 feed[fed] = _value(rng, tuple(fed.shape.as_list()))
         init = tf.global_variables_initializer()
         variables = [v for v in g.variables]
-    results = []
+    results, values = [], []
     for level in (tf.OptimizerOptions.L1, tf.OptimizerOptions.L0):
         config = tf.ConfigProto(graph_options=tf.GraphOptions(
             optimizer_options=tf.OptimizerOptions(opt_level=level)))
         with tf.Session(graph=graph, config=config) as sess, np.errstate(all="ignore"):
             sess.run(init)
-            first = sess.run(fetches + g.updates, feed)
+            operands = [t for _, _, a, b in g.descents for t in (a, b)]
+            first = sess.run(fetches + g.updates + operands, feed)
             second_feed = {t: _value(np.random.default_rng(seed + 1), v.shape) if t in g.feed
                            else v for t, v in feed.items()}
             second = sess.run(fetches, second_feed)
             after = sess.run(variables) if variables else []
+            descended = sess.run([var for var, _, _, _ in g.descents])
             results.append((first, second, after))
+            values.append((first[len(first) - len(operands):], descended))
     for optimized, plain in zip(*results):
         for a, b in zip(optimized, plain):
             if a is None:
                 continue
             assert np.asarray(a).dtype == np.asarray(b).dtype
             np.testing.assert_array_equal(a, b)
+    (_, optimized), (operands, plain) = values
+    for (_, w0, _, _), got, want, a, b in zip(g.descents, optimized, plain,
+                                              operands[::2], operands[1::2]):
+        scale = np.abs(w0) + 0.5 * (np.abs(a.astype(np.float64)).T @ np.abs(b))
+        assert got.dtype == want.dtype == np.float32
+        finite = np.isfinite(want)
+        np.testing.assert_array_equal(finite, np.isfinite(got))
+        tolerance = 4 * np.spacing(scale[finite].astype(np.float32))
+        assert np.all(np.abs(got[finite].astype(np.float64) - want[finite]) <= tolerance)

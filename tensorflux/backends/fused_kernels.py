@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from tensorflux.backends.blas_threads import matmul_for
+from tensorflux.backends.blas_threads import gemm_update_for, matmul_for
 from tensorflux.backends.kernel_table import KernelTable, fuser
 from tensorflux.core import errors
 from tensorflux.core.registry import registry
@@ -172,11 +172,11 @@ def make_fused_kernels(xp):
     def _fused(op, ctx):
         return _cpu_fused(op, ctx) if on_host else _device_fused(xp, fuser(xp))(op, ctx)
 
-    @K.builder("_ApplyGradientDescentInPlace")
-    def _gd_in_place(op, ctx):
+    def variable(op, ctx):
+        """``f()``: the writable array of ``op``'s variable (copied once if it was not)."""
         name, store = ctx.var_name(op), ctx.variables
 
-        def run(alpha, delta):
+        def get():
             try:
                 var = store[name]
             except KeyError:
@@ -184,8 +184,37 @@ def make_fused_kernels(xp):
                     None, op, f"Attempting to use uninitialized value {name}") from None
             if not getattr(var.flags, "writeable", True):
                 var = store[name] = xp.array(var, copy=True)
+            return var
+        return get
+
+    @K.builder("_ApplyGradientDescentInPlace")
+    def _gd_in_place(op, ctx):
+        get = variable(op, ctx)
+
+        def run(alpha, delta):
+            var = get()
             delta *= alpha  # alpha * delta, bit for bit, without a new array
             var -= delta
+            return var
+        return run
+
+    @K.builder("_MatMulGradientDescent")
+    def _matmul_gd(op, ctx):
+        get = variable(op, ctx)
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if on_host:
+            update = gemm_update_for(ta, tb)
+        else:
+            def update(var, alpha, a, b):
+                var -= alpha * xp.matmul(a.T if ta else a, b.T if tb else b)
+
+        def run(alpha, a, b):
+            var = get()
+            try:
+                update(var, alpha, a, b)
+            except Exception as exc:
+                blame(exc, op, 0)  # the product failed (its operands' shapes)
+                raise
             return var
         return run
 

@@ -16,6 +16,12 @@ and ``inplace``, an input the kernel may overwrite with its output (-1: none).
 ``delta`` that dies there: it scales ``delta`` in place instead of allocating
 ``alpha * delta``.
 
+``_MatMulGradientDescent(var, alpha, a, b)`` is ``ApplyGradientDescent(var, alpha,
+MatMul(a, b))`` (attrs ``transpose_a``, ``transpose_b``) for a product that only the
+update reads: on the CPU one BLAS GEMM adds ``-alpha`` times the product into ``var``
+(``tensorflux.backends.blas_threads.gemm_update_for``). ``members`` are the MatMul and
+the update.
+
 ``_XentWithGrad(logits, labels, scale)`` is a softmax cross entropy (its type in attr
 ``xent``) whose gradient output is then scaled in place, row by row, as the gradient of
 a loss built on it asks: by the scalar ``scale`` divided by the number of rows (the
@@ -44,6 +50,10 @@ defop("_Fused", ("*inputs",),
 defop("_ApplyGradientDescentInPlace", ("var", "alpha", "delta"), attrs={"use_locking": False},
       shape_fn=lambda op: [op.inputs[0].shape], stateful=True, ref_inputs=(0,),
       doc="var -= alpha * delta, scaling delta in place; made by the graph optimizer.")
+defop("_MatMulGradientDescent", ("var", "alpha", "a", "b"),
+      attrs={"transpose_a": False, "transpose_b": False, "members": (), "use_locking": False},
+      shape_fn=lambda op: [op.inputs[0].shape], stateful=True, ref_inputs=(0,),
+      doc="var -= alpha * matmul(a, b) in place; made by the graph optimizer.")
 defop("_XentWithGrad", ("logits", "labels", "scale"),
       attrs={"xent": "SparseSoftmaxCrossEntropyWithLogits", "mean": True, "members": ()},
       num_outputs=2, dtype_fn=lambda op: [op.inputs[0].dtype] * 2,
@@ -51,7 +61,8 @@ defop("_XentWithGrad", ("logits", "labels", "scale"),
                            else as_shape(op.inputs[0].shape.as_tuple()[:-1]), op.inputs[0].shape],
       doc="A softmax cross entropy (op `xent`) and its gradient scaled row by row: by "
           "`scale` / rows when `mean` (the gradient of the mean loss), else by `scale`.")
-not_differentiable("_Fused", "_ApplyGradientDescentInPlace", "_XentWithGrad")
+not_differentiable("_Fused", "_ApplyGradientDescentInPlace", "_MatMulGradientDescent",
+                   "_XentWithGrad")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ generation (see docs/graph-optimizer.md).
 
 Each pass takes the signature's op list (``Program``) and rewrites it; the user's graph
 never changes. In order: constant folding, arithmetic simplification, common
-subexpression elimination, dead-op removal, fusion and memory planning. Which of them
+subexpression elimination, dead-op removal, fusion and memory planning (with gradient
+descent folded into the weight gradients' products). Which of them
 run follows the session's ``ConfigProto.graph_options`` (``config.enabled_passes``).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from tensorflux.optimizer.memory import plan_memory
 from tensorflux.optimizer.program import Program
 from tensorflux.optimizer.prune import remove_dead_ops
 from tensorflux.optimizer.simplify import simplify_arithmetic
+from tensorflux.optimizer.updates import fold_updates_into_products
 
 
 def optimize(session, ops, fetches, fed, passes) -> list:
@@ -33,5 +35,6 @@ def optimize(session, ops, fetches, fed, passes) -> list:
         fuse_xent_gradients(program)
         fuse_ops(program)
     if "memory" in passes:
+        fold_updates_into_products(program)
         plan_memory(program)
     return program.ops

@@ -76,7 +76,7 @@ CONSUMERS = frozenset(FRESH | {
     "TanhGrad", "SigmoidGrad", "ZerosLike", "OnesLike", "Select", "LogSoftmax",
     "Assign", "AssignAdd", "AssignSub", "ApplyGradientDescent", "ApplyMomentum",
     "ApplyAdagrad", "ApplyAdadelta", "ApplyRMSProp", "ApplyCenteredRMSProp", "ApplyAdam",
-    "_ApplyGradientDescentInPlace",
+    "_ApplyGradientDescentInPlace", "_MatMulGradientDescent",
 })
 
 # Ops whose value follows from their input's static shape alone.

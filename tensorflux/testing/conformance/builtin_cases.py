@@ -1194,6 +1194,23 @@ CASES.update({"_Fused": _fused, "_ApplyGradientDescentInPlace": _gradient_descen
               "_XentWithGrad": _xent_with_grad})
 
 
+def _matmul_gradient_descent(draw):
+    """var -= 0.1 * matmul(a, b), either operand transposed."""
+    m, k, n = (draw(st.integers(1, 3)) for _ in range(3))
+    ta, tb = draw(st.booleans()), draw(st.booleans())
+
+    def build(x0, a, b):
+        variable = tf.Variable(x0)
+        return tf.get_default_graph().create_op(
+            "_MatMulGradientDescent", [variable._variable, tf.constant(0.1, tf.float64), a, b],
+            {"transpose_a": ta, "transpose_b": tb}, name="update").outputs[0]
+    return [values(draw, (m, n)), values(draw, (k, m) if ta else (m, k)),
+            values(draw, (n, k) if tb else (k, n))], build
+
+
+CASES["_MatMulGradientDescent"] = _matmul_gradient_descent
+
+
 # --- tf.custom_gradient: sin(x) with its exact derivative given by hand ------------------------
 @tf.custom_gradient
 def _sin_with_its_gradient(x):
