@@ -248,8 +248,8 @@ def build_table(items, block_size=1 << 20) -> bytes:
         if block.size() >= block_size:
             pending = (key, write_block(block.finish()))
             block = _BlockBuilder()
-    if block.count or not previous:
-        pending = (previous or b"", write_block(block.finish()))
+    if block.count or pending is None:  # entries not yet written, or an empty table
+        pending = (previous if previous is not None else b"", write_block(block.finish()))
     index.add(_separator(pending[0], None), _encode_handle(pending[1]))
     meta_handle = write_block(_BlockBuilder().finish())
     index_handle = write_block(index.finish())
