@@ -27,7 +27,7 @@ parser.add_argument("--timeout", type=float, default=60)
 parser.add_argument("--catch", action="store_true")
 args = parser.parse_args()
 
-hvd.init(timeout=args.timeout)
+hvd.init()
 rank, size = hvd.rank(), hvd.size()
 global_batch = 30
 images, labels = mlp.data(args.steps * global_batch)
@@ -41,6 +41,9 @@ with tf.Session() as sess:
     if rank == 0 and latest:
         saver.restore(sess, latest)
     sess.run(bcast)  # rank 0's weights (restored or fresh) and global step everywhere
+    # The --timeout deadline applies from here, once both ranks are in step: a rank slow to
+    # start on a loaded machine must not look like a hang.
+    hvd.init(timeout=args.timeout)
     step = int(sess.run(global_step))
     if rank == 0:
         print(f"starting at step {step}", flush=True)
