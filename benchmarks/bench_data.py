@@ -24,16 +24,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-
-import statistics
 import threading
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_rnn import TensorFlowStep  # noqa: E402
-from timing import report  # noqa: E402
+from timing import RemoteStep, compare_median_and_best, report  # noqa: E402
 
 BATCH, EXAMPLES, MAP_ELEMENTS = 50, 8000, 40
 
@@ -151,40 +147,11 @@ CASES = {"feed_dict": feed_dict_step, "pipeline": pipeline_step,
          "map1": lambda tf: map_drain(tf, 1), "map2": lambda tf: map_drain(tf, 2)}
 
 
-class TensorFlowCase(TensorFlowStep):
-    """One case built in TensorFlow compat.v1 in another interpreter (bench_rnn's
-    pipe protocol: each call sends a line and waits for the answer)."""
-
-    def __init__(self, python, case):
-        self.CODE = ("import sys; sys.path.insert(0, {here!r})\n"
-                     "import tensorflow.compat.v1 as tf1; tf1.disable_v2_behavior()\n"
-                     f"import bench_data; step = bench_data.CASES[{case!r}](tf1)\n"
-                     "print('ready', flush=True)\n"
-                     "for line in sys.stdin:\n"
-                     "    step(); print('done', flush=True)\n")
-        super().__init__(python)
-
-
-def compare(fns, number, repeat):
-    """Seconds per call of each function: (median, best) over ``repeat`` chunks of
-    ``number`` calls, the functions alternating chunk by chunk (timing.compare's scheme;
-    the best chunk is the least disturbed on a shared machine)."""
-    for fn in fns:
-        fn()
-    samples = [[] for _ in fns]
-    for _ in range(repeat):
-        for fn, out in zip(fns, samples):
-            start = time.perf_counter()
-            for _ in range(number):
-                fn()
-            out.append((time.perf_counter() - start) / number)
-    return [(statistics.median(s), min(s)) for s in samples]
-
-
 def _with_tensorflow(fns, cases, tf_python, number, repeat):
-    tf_cases = [TensorFlowCase(tf_python, c) for c in cases] if tf_python else []
+    tf_cases = [RemoteStep(tf_python, [__file__, "--serve", c], f"the TensorFlow case {c}")
+                for c in cases] if tf_python else []
     try:
-        return compare(fns + tf_cases, number=number, repeat=repeat)
+        return compare_median_and_best(fns + tf_cases, number=number, repeat=repeat)
     finally:
         for case in tf_cases:
             case.close()
@@ -226,11 +193,25 @@ def bench_parallel_map(repeat, tf_python=None):
           flush=True)
 
 
+def serve(case):
+    """The TensorFlow side of ``RemoteStep``: one step of ``case`` per line read."""
+    import tensorflow.compat.v1 as tf1
+    tf1.disable_v2_behavior()
+    step = CASES[case](tf1)
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        step()
+        print("done", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--tf-python", help="a Python with TensorFlow, to time it too")
+    parser.add_argument("--serve", choices=sorted(CASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        return serve(args.serve)
     bench_mnist_pipeline(args.repeat, args.tf_python)
     bench_parallel_map(args.repeat, args.tf_python)
 

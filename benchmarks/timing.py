@@ -15,6 +15,17 @@ def median_time(fn, number, repeat):
 def compare(fns, number, repeat):
     """Median seconds per call of each function, alternating them in chunks of ``number``
     calls so that the noise of a shared machine hits them alike."""
+    return [statistics.median(s) for s in _chunk_times(fns, number, repeat)]
+
+
+def compare_median_and_best(fns, number, repeat):
+    """As ``compare``, but (median, best) per function: the best chunk is the least
+    disturbed on a shared machine."""
+    return [(statistics.median(s), min(s)) for s in _chunk_times(fns, number, repeat)]
+
+
+def _chunk_times(fns, number, repeat):
+    """Seconds per call of each function in each of ``repeat`` chunks, alternating."""
     for fn in fns:
         fn()
     samples = [[] for _ in fns]
@@ -24,7 +35,7 @@ def compare(fns, number, repeat):
             for _ in range(number):
                 fn()
             out.append((time.perf_counter() - t0) / number)
-    return [statistics.median(s) for s in samples]
+    return samples
 
 
 def report(name, ours, reference, ref_name="numpy", others=()):
