@@ -18,11 +18,19 @@ more. So each product site chooses its thread count:
 
 The count is set on NumPy's BLAS (through threadpoolctl) when it differs from the one
 in effect, and is left there: NumPy products outside ``Session.run`` then use the last
-count set. SciPy's BLAS, which runs the gradient descent folded into a product
-(``gemm_update_for``), is likewise set to one thread when that first runs.
+count set.
+
+The gradient descent folded into a weight gradient's product (``gemm_update_for``) is
+one GEMM with beta 1, which NumPy's Python API does not offer. A large one calls NumPy's
+own BLAS's ``cblas_?gemm`` (found through threadpoolctl, checked once against
+``np.matmul``), so it runs on the thread count chosen here with the other products, in
+one thread pool; a small one calls SciPy's GEMM on one thread, whose call costs a third
+of a ``ctypes`` call. Where NumPy's BLAS has no CBLAS that can be found, a large update
+runs as NumPy's product and two in-place steps.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import time
 
@@ -91,39 +99,62 @@ def machine_busy() -> bool:
 
 
 class _Chooser:
-    """Picks one thread or ``limit`` threads for one product site, by measured speed."""
+    """Picks one thread or ``limit`` threads for one product site, by measured speed.
 
-    __slots__ = ("cost", "calls", "probe_at", "interval")
+    - Each count is first tried for three calls (1, 1, 1, limit, limit, limit), the
+      first of each not measured; a probe of ``limit`` threads from one lasts two calls,
+      the first not measured: it pays for waking the BLAS's sleeping threads and would
+      make ``limit`` look slower than it is. A probe of one thread is one call.
+    - Switching has hysteresis: from one thread to ``limit`` only when that measured
+      clearly faster (``MARGIN``), back only when one thread measured faster outright,
+      so noise near the margin does not flip the site back and forth, each flip
+      costing a stretch of calls on the slower count.
+    - The count in use is measured on every call, smoothed, a call counting as at most
+      twice the cost so far: one call held up by the machine (a few ms on a shared
+      one) does not flip the choice, a load that lasts does within a few calls.
+    - A probe replaces the other count's old measurement (the machine's load moves).
+      A probe that loses doubles the wait before the next one (at most 4096 calls).
+    """
+
+    __slots__ = ("cost", "calls", "probe_at", "interval", "using")
 
     def __init__(self):
         self.cost = {}  # thread count -> smoothed seconds per multiply-add
-        self.calls, self.probe_at, self.interval = 0, 8, 8
+        self.calls, self.probe_at, self.interval = 0, 14, 8
+        self.using = 1
 
     def pick(self, limit):
         self.calls += 1
-        if self.calls <= 4:  # try both first
-            return 1 if self.calls % 2 else limit
-        best = self.best(limit)
-        if self.calls >= self.probe_at:
-            return limit if best == 1 else 1
-        return best
+        if self.calls <= 6:  # try both first
+            return 1 if self.calls <= 3 else limit
+        self.using = self.best(limit)
+        if self.probe_at <= self.calls < self.probe_at + self._probe_length():
+            return limit if self.using == 1 else 1
+        return self.using
+
+    def _probe_length(self):
+        return 2 if self.using == 1 else 1
 
     def best(self, limit):
-        """``limit`` when it measured clearly faster than one thread, else 1."""
+        """The count to use, from the measurements and the count in use."""
         one, more = self.cost.get(1, 0.0), self.cost.get(limit, 0.0)
+        if self.using == limit:
+            return 1 if one < more else limit
         return limit if more < MARGIN * one else 1
 
     def record(self, n, limit, seconds, macs):
+        if self.calls in (1, 4) or (self.calls == self.probe_at and n > 1):
+            return  # the first call on a count: waking threads, cold caches
         per = seconds / macs
         old = self.cost.get(n)
-        probe = self.calls >= self.probe_at and self.calls > 4
-        # the count in use is measured on every call (smoothed); the other one only
-        # by a probe, which replaces its old measurement (the machine's load moves)
-        self.cost[n] = per if old is None or probe else 0.7 * old + 0.3 * per
+        probe = self.calls == self.probe_at + (n > 1)
+        if old is None or probe:
+            self.cost[n] = per
+        else:
+            self.cost[n] = 0.7 * old + 0.3 * min(per, 2 * old)
         if probe:
-            best = self.best(limit)
-            # the probe lost: wait twice as long before the next one (at most 4096 calls)
-            self.interval = min(self.interval * 2, 4096) if best != n else 8
+            self.using = self.best(limit)
+            self.interval = min(self.interval * 2, 4096) if self.using != n else 8
             self.probe_at = self.calls + self.interval
 
 
@@ -163,6 +194,59 @@ def _scipy_gemm(dtype):
     return _scipy["gemm"][dtype]
 
 
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112  # CBLAS's enum values
+_cblas = {}  # dtype -> NumPy's BLAS's cblas_?gemm as a ctypes function, or None
+
+
+def _find_cblas_gemm(lib, name, dtype):
+    """``lib``'s (a threadpoolctl controller's) ``cblas_?gemm`` as a ctypes function, with
+    its integer width read from the symbol's suffix (``64_``: an ILP64 build); None when
+    it has none or it does not agree with ``np.matmul`` on a small product."""
+    fn = lib._get_symbol(name) if hasattr(lib, "_get_symbol") else None
+    if fn is None:
+        return None
+    index = ctypes.c_int64 if "64" in getattr(lib, "_symbol_suffix", "") else ctypes.c_int
+    scalar = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+    pointer = ctypes.c_void_p
+    fn.restype = None
+    fn.argtypes = [ctypes.c_int] * 3 + [index] * 3 + [scalar, pointer, index, pointer, index,
+                                                      scalar, pointer, index]
+    a = np.arange(12, dtype=dtype).reshape(3, 4) / 7
+    b = np.arange(20, dtype=dtype).reshape(4, 5).T.copy().T / 3  # F-ordered
+    c = np.ones((3, 5), dtype)
+    _call_gemm(fn, -2.0, a, b, c)
+    return fn if np.allclose(c, 1 - 2 * (a @ b), rtol=1e-5) else None
+
+
+def _numpy_cblas_gemm(dtype):
+    """NumPy's BLAS's ``cblas_?gemm`` for ``dtype``, or None where it cannot be found."""
+    dtype = np.dtype(dtype)
+    if dtype not in _cblas:
+        name = "cblas_sgemm" if dtype == np.float32 else "cblas_dgemm"
+        if not _libs:
+            _libs.extend(_blas_of(np))
+        found = None
+        for lib, _ in _libs:
+            try:
+                found = _find_cblas_gemm(lib, name, dtype)
+            except (AttributeError, OSError, TypeError, ValueError):
+                found = None
+            if found is not None:
+                break
+        _cblas[dtype] = found
+    return _cblas[dtype]
+
+
+def _call_gemm(fn, alpha, x, y, var):
+    """``var += alpha * (x @ y)`` through the CBLAS ``fn``: ``var`` C-ordered, ``x`` and
+    ``y`` C- or F-ordered (an F-ordered one is passed as the transpose of its data)."""
+    (m, k), n = x.shape, y.shape[1]
+    ta, lda = (_NO_TRANS, k) if x.flags.c_contiguous else (_TRANS, m)
+    tb, ldb = (_NO_TRANS, n) if y.flags.c_contiguous else (_TRANS, k)
+    fn(_ROW_MAJOR, ta, tb, m, n, k, alpha, x.ctypes.data, max(lda, 1), y.ctypes.data,
+       max(ldb, 1), 1.0, var.ctypes.data, max(n, 1))
+
+
 def _gemm_fits(var, x, y):
     """Whether ``var -= alpha * (x @ y)`` can be one GEMM into ``var`` with no copy: one
     float dtype, ``var`` C-ordered and writable, ``x`` and ``y`` C- or F-ordered (a
@@ -175,8 +259,8 @@ def _gemm_fits(var, x, y):
             and (y.flags.c_contiguous or y.flags.f_contiguous))
 
 
-def _gemm_update(var, alpha, x, y):
-    """``var -= alpha * (x @ y)`` as one GEMM on one thread: in column-major terms
+def _scipy_gemm_update(var, alpha, x, y):
+    """``var -= alpha * (x @ y)`` as one SciPy GEMM on one thread: in column-major terms
     ``var.T = -alpha * y.T @ x.T + var.T``, which reads every operand where it lies."""
     gemm = _scipy_gemm(var.dtype)
     yt, xt = y.T, x.T  # F-ordered where y, x are C-ordered; else pass them transposed
@@ -187,13 +271,13 @@ def _gemm_update(var, alpha, x, y):
 
 def gemm_update_for(transpose_a, transpose_b):
     """``f(var, alpha, a, b)``: ``var -= alpha * (a @ b)`` (either transposed) in place,
-    with this site's thread choice. On one thread, where the arrays allow it, one BLAS
-    GEMM (SciPy's, with beta 1) adds ``-alpha`` times the product into ``var``: no
-    product array, no scaling pass, no subtraction pass (its rounding differs from the
-    three steps': one rounding of the scaled sum instead of three). On more threads,
-    NumPy's product (whose BLAS the other products use: two BLAS thread pools would spin
-    against each other), then ``ApplyGradientDescent``'s two in-place steps. The choice
-    measures the whole update."""
+    with this site's thread choice. Where the arrays allow it, one BLAS GEMM with beta 1
+    adds ``-alpha`` times the product into ``var``: no product array, no scaling pass,
+    no subtraction pass (its rounding differs from the three steps': one rounding of the
+    scaled sum instead of three). A large update calls NumPy's BLAS's CBLAS on the
+    chosen thread count, a small one SciPy's GEMM on one thread (see the module's
+    docstring); otherwise NumPy's product, then ``ApplyGradientDescent``'s two in-place
+    steps. The choice measures the whole update."""
     chooser = _Chooser()
 
     def update(var, alpha, a, b):
@@ -201,11 +285,17 @@ def gemm_update_for(transpose_a, transpose_b):
         y = b.T if transpose_b else b
         macs = x.shape[0] * x.shape[1] * y.shape[1] if x.ndim == y.ndim == 2 else 0
         limit = thread_limit()
-        timed = macs >= SMALL and limit > 1 and not machine_busy()
+        fits = _gemm_fits(var, x, y)
+        large = macs >= SMALL
+        timed = large and limit > 1 and not machine_busy()
         n = chooser.pick(limit) if timed else 1
         start = time.perf_counter()
-        if n == 1 and _gemm_fits(var, x, y):
-            _gemm_update(var, alpha, x, y)
+        cblas = _numpy_cblas_gemm(var.dtype) if fits and large else None
+        if cblas is not None:
+            use_threads(n)
+            _call_gemm(cblas, -float(alpha), x, y, var)
+        elif n == 1 and fits:
+            _scipy_gemm_update(var, alpha, x, y)
         else:
             use_threads(n)
             delta = np.matmul(x, y)
