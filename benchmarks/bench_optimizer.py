@@ -7,7 +7,9 @@ compat.v1 in a subprocess, with ``--tf-python``) alternating in short chunks in 
 
 Sections: ``speed`` (100 chained adds; the seed's normal equation on constant data; the
 seed's MNIST MLP training at batch 50 and 512 and inference at batch 512, each also
-with the optimizer off, ``TENSORFLUX_OPT_LEVEL=0``), ``memory`` (peak memory of MLP
+with the optimizer off, ``TENSORFLUX_OPT_LEVEL=0``), ``bound`` (the MLP rows beside
+NumPy's step with only its matrix products left: how far the physical limit is),
+``memory`` (peak memory of MLP
 training at batch 512, each case alone in a fresh process), ``compile`` (compile time of
 the MLP training signature) and ``busy`` (MLP training at batch 50 with one busy-looping
 process per core beside it: the slowdown against the quiet machine). Timings are for
@@ -153,6 +155,30 @@ def numpy_mlp(batch, train):
     return step if train else inference
 
 
+def numpy_mlp_products(batch, train):
+    """Only the matrix products of ``numpy_mlp``'s step (the same BLAS calls, into
+    preallocated arrays): what no plan that calls this BLAS can go below."""
+    (W1, _), (W2, _), (W3, _) = _mlp_weights()
+    xs, _ = _mnist_batch(batch)
+    z1, z2, z3 = (np.empty((batch, n), np.float32) for n in SIZES[1:])
+    d2, d1 = np.empty_like(z2), np.empty_like(z1)
+    g1, g2, g3 = np.empty_like(W1), np.empty_like(W2), np.empty_like(W3)
+
+    def forward():
+        np.matmul(xs, W1, out=z1)
+        np.matmul(z1, W2, out=z2)
+        np.matmul(z2, W3, out=z3)
+
+    def step():
+        forward()
+        np.matmul(z3, W3.T, out=d2)
+        np.matmul(d2, W2.T, out=d1)
+        np.matmul(xs.T, d1, out=g1)
+        np.matmul(z1.T, d2, out=g2)
+        np.matmul(z2.T, z3, out=g3)
+    return step if train else forward
+
+
 # name: (label, tensorflux/TF builder, NumPy builder, calls per chunk)
 WORKLOADS = {
     "adds": ("100 chained adds on a (10,) vector", add_chain, numpy_add_chain, 200),
@@ -229,6 +255,25 @@ def bench_speed(repeat, tf_python):
         if remote:
             line += f"   {times[4] * 1e6:7.1f} us ({times[4] / ref:4.2f}x)"
         print(line, flush=True)
+
+
+def bench_bound(repeat):
+    """How far the MLP rows are from the physical limit: NumPy's step with only its
+    matrix products left, beside the whole NumPy step and tensorflux's, interleaved."""
+    import tensorflux as tf
+    from threadpoolctl import threadpool_info
+    default = max([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+                  or [1])
+    print(f"{'workload':<38} {'tensorflux':>10} {'numpy':>10} {'products':>10}   "
+          f"products / numpy   tensorflux / products", flush=True)
+    for name in ("train50", "train512", "infer512"):
+        label, build, numpy_build, number = WORKLOADS[name]
+        batch, train = (50, True) if name == "train50" else (512, name == "train512")
+        fns = [build(tf), with_blas_threads(numpy_build(), default),
+               with_blas_threads(numpy_mlp_products(batch, train), default)]
+        ours, ref, products = compare(fns, number, repeat)
+        print(f"{label:<38} {ours * 1e6:7.1f} us {ref * 1e6:7.1f} us {products * 1e6:7.1f} us   "
+              f"{products / ref:15.2f}x   {ours / products:20.2f}x", flush=True)
 
 
 # --- peak memory: each case alone in a fresh process ------------------------------------
@@ -354,7 +399,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=21)
     parser.add_argument("--tf-python", help="a Python with TensorFlow, to time it too")
-    parser.add_argument("--only", choices=("speed", "memory", "compile", "busy"))
+    parser.add_argument("--only", choices=("speed", "bound", "memory", "compile", "busy"))
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--memory-case", help=argparse.SUPPRESS)
     parser.add_argument("--train-case", help=argparse.SUPPRESS)
@@ -366,6 +411,7 @@ def main(argv=None):
     if args.train_case:
         return print(train_time(args.train_case))
     sections = {"speed": lambda: bench_speed(args.repeat, args.tf_python),
+                "bound": lambda: bench_bound(args.repeat),
                 "memory": lambda: bench_memory(args.repeat),
                 "compile": lambda: bench_compile(args.repeat),
                 "busy": lambda: bench_busy(args.repeat, args.tf_python)}

@@ -323,6 +323,30 @@ CASES.update({
 })
 
 
+# Many rows of few classes: the host kernels compute these on the transposed copy.
+TALL = (R.normal(size=(100, 10)) * 10).astype(np.float32)
+TALL_LABELS = R.integers(0, 10, size=100)
+TALL_SOFTMAX = np.exp(ref.log_softmax(TALL))
+
+
+def _tall_xent_gradient():
+    logits = c(TALL)
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=TALL_LABELS, logits=logits)
+    return tf.gradients(tf.reduce_sum(loss), logits)[0]
+
+
+CASES.update({
+    "softmax_tall": (lambda: tf.nn.softmax(c(TALL)), TALL_SOFTMAX),
+    "log_softmax_tall": (lambda: tf.nn.log_softmax(c(TALL)), ref.log_softmax(TALL)),
+    "sparse_xent_tall": (lambda: tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=TALL_LABELS, logits=c(TALL)), -ref.log_softmax(TALL)[np.arange(100), TALL_LABELS]),
+    "sparse_xent_tall_gradient": (_tall_xent_gradient,
+                                  TALL_SOFTMAX - np.eye(10, dtype=np.float32)[TALL_LABELS]),
+    "bias_add_grad_tall": (lambda: _raw("BiasAddGrad", c(TALL)), TALL.sum(0)),
+    "bias_add_grad_int": (lambda: _raw("BiasAddGrad", c(I)), I.sum(0)),
+})
+
+
 def _raw(op_type, *inputs, **attrs):
     return tf.get_default_graph().create_op(op_type, list(inputs), attrs or None).outputs[0]
 

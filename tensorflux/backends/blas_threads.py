@@ -39,7 +39,7 @@ import numpy as np
 from tensorflux.core import threads
 
 SMALL = 1 << 23  # multiply-adds
-MARGIN = 0.8  # more threads must take less than this share of one thread's time
+MARGIN = 0.9  # more threads must take less than this share of one thread's time
 _libs = []  # (threadpoolctl controller, its get_num_threads C function) of NumPy's BLAS
 
 
@@ -110,7 +110,7 @@ class _Chooser:
       so noise near the margin does not flip the site back and forth, each flip
       costing a stretch of calls on the slower count.
     - The count in use is measured on every call, smoothed, a call counting as at most
-      twice the cost so far: one call held up by the machine (a few ms on a shared
+      1.5 times the cost so far: one call held up by the machine (a few ms on a shared
       one) does not flip the choice, a load that lasts does within a few calls.
     - A probe replaces the other count's old measurement (the machine's load moves).
       A probe that loses doubles the wait before the next one (at most 4096 calls).
@@ -151,7 +151,7 @@ class _Chooser:
         if old is None or probe:
             self.cost[n] = per
         else:
-            self.cost[n] = 0.7 * old + 0.3 * min(per, 2 * old)
+            self.cost[n] = 0.7 * old + 0.3 * min(per, 1.5 * old)
         if probe:
             self.using = self.best(limit)
             self.interval = min(self.interval * 2, 4096) if self.using != n else 8
