@@ -21,12 +21,12 @@ in effect, and is left there: NumPy products outside ``Session.run`` then use th
 count set.
 
 The gradient descent folded into a weight gradient's product (``gemm_update_for``) is
-one GEMM with beta 1, which NumPy's Python API does not offer. A large one calls NumPy's
-own BLAS's ``cblas_?gemm`` (found through threadpoolctl, checked once against
+one GEMM with beta 1, which NumPy's Python API does not offer. It calls NumPy's own
+BLAS's ``cblas_?gemm`` (found through threadpoolctl, checked once against
 ``np.matmul``), so it runs on the thread count chosen here with the other products, in
-one thread pool; a small one calls SciPy's GEMM on one thread, whose call costs a third
-of a ``ctypes`` call. Where NumPy's BLAS has no CBLAS that can be found, a large update
-runs as NumPy's product and two in-place steps.
+one thread pool. Where NumPy's BLAS has no CBLAS that can be found, it runs as SciPy's
+GEMM on one thread (SciPy's BLAS is another pool: on more threads the two would spin
+against each other), or on more threads as NumPy's product and two in-place steps.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ import numpy as np
 from tensorflux.core import threads
 
 SMALL = 1 << 23  # multiply-adds
-MARGIN = 0.9  # more threads must take less than this share of one thread's time
+MARGIN = 0.9  # back to one thread only when it takes less than this share of more's time
 _libs = []  # (threadpoolctl controller, its get_num_threads C function) of NumPy's BLAS
 
 
@@ -105,10 +105,12 @@ class _Chooser:
       first of each not measured; a probe of ``limit`` threads from one lasts two calls,
       the first not measured: it pays for waking the BLAS's sleeping threads and would
       make ``limit`` look slower than it is. A probe of one thread is one call.
-    - Switching has hysteresis: from one thread to ``limit`` only when that measured
-      clearly faster (``MARGIN``), back only when one thread measured faster outright,
-      so noise near the margin does not flip the site back and forth, each flip
-      costing a stretch of calls on the slower count.
+    - Switching has hysteresis, towards ``limit``: from one thread to ``limit`` when
+      that measured faster, back only when one thread measured clearly faster
+      (``MARGIN``), so noise does not flip a site back and forth, each flip costing a
+      stretch of calls on the slower count. Measured per call, two threads near a tie
+      still win over a whole step (they keep the BLAS's threads busy for the next
+      product), and a load that makes them collapse costs far more than 10%.
     - The count in use is measured on every call, smoothed, a call counting as at most
       1.5 times the cost so far: one call held up by the machine (a few ms on a shared
       one) does not flip the choice, a load that lasts does within a few calls.
@@ -139,8 +141,8 @@ class _Chooser:
         """The count to use, from the measurements and the count in use."""
         one, more = self.cost.get(1, 0.0), self.cost.get(limit, 0.0)
         if self.using == limit:
-            return 1 if one < more else limit
-        return limit if more < MARGIN * one else 1
+            return 1 if one < MARGIN * more else limit
+        return limit if more < one else 1
 
     def record(self, n, limit, seconds, macs):
         if self.calls in (1, 4) or (self.calls == self.probe_at and n > 1):
@@ -274,10 +276,10 @@ def gemm_update_for(transpose_a, transpose_b):
     with this site's thread choice. Where the arrays allow it, one BLAS GEMM with beta 1
     adds ``-alpha`` times the product into ``var``: no product array, no scaling pass,
     no subtraction pass (its rounding differs from the three steps': one rounding of the
-    scaled sum instead of three). A large update calls NumPy's BLAS's CBLAS on the
-    chosen thread count, a small one SciPy's GEMM on one thread (see the module's
-    docstring); otherwise NumPy's product, then ``ApplyGradientDescent``'s two in-place
-    steps. The choice measures the whole update."""
+    scaled sum instead of three): NumPy's BLAS's CBLAS on the chosen thread count, or
+    without one SciPy's GEMM on one thread (see the module's docstring); otherwise
+    NumPy's product, then ``ApplyGradientDescent``'s two in-place steps. The choice
+    measures the whole update."""
     chooser = _Chooser()
 
     def update(var, alpha, a, b):
@@ -286,11 +288,10 @@ def gemm_update_for(transpose_a, transpose_b):
         macs = x.shape[0] * x.shape[1] * y.shape[1] if x.ndim == y.ndim == 2 else 0
         limit = thread_limit()
         fits = _gemm_fits(var, x, y)
-        large = macs >= SMALL
-        timed = large and limit > 1 and not machine_busy()
+        timed = macs >= SMALL and limit > 1 and not machine_busy()
         n = chooser.pick(limit) if timed else 1
         start = time.perf_counter()
-        cblas = _numpy_cblas_gemm(var.dtype) if fits and large else None
+        cblas = _numpy_cblas_gemm(var.dtype) if fits else None
         if cblas is not None:
             use_threads(n)
             _call_gemm(cblas, -float(alpha), x, y, var)

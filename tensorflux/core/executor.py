@@ -523,7 +523,7 @@ def compile_plan(session, fetch_elements, feed_tensors) -> Plan:
         builder.emit(op, fed, used)
 
     # Return expression: one value per fetched Tensor (Operations give None).
-    names, where, host = builder.names, builder.where, builder.host
+    where, host = builder.where, builder.host
     returns, returned = [], set()
     for f in fetch_elements:
         if isinstance(f, Operation):
