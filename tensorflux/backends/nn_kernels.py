@@ -95,7 +95,9 @@ def make_nn_kernels(xp):
 
     @fused
     def xent_loss(total, row_max, at_label, poison):
-        return xp.log(total) + row_max - at_label + poison
+        # the label's shifted logit first: exact (zero) when the label is the row's
+        # maximum, where adding the maximum to a small log first would round it away
+        return xp.log(total) - (at_label - row_max) + poison
 
     @fused
     def xent_backprop(e, total, classes, label, poison):
