@@ -12,9 +12,9 @@ more. So each product site chooses its thread count:
   core while the first spins for it;
 - otherwise a product runs on one thread or on the limit (``ConfigProto.intra_op_parallelism_threads``,
   ``tensorflux.core.threads``, else the cores this process may use), whichever its own
-  recent calls measured faster, the limit only when it took less than ``MARGIN`` of one
-  thread's time; it tries the other again now and then (less often each time that one
-  loses) and takes that probe at its word, so it follows the machine's load.
+  recent calls measured faster (``_Chooser``: leaving the limit only when one thread is
+  clearly faster); it tries the other again now and then (less often each time that
+  one loses) and takes that probe at its word, so it follows the machine's load.
 
 The count is set on NumPy's BLAS (through threadpoolctl) when it differs from the one
 in effect, and is left there: NumPy products outside ``Session.run`` then use the last
