@@ -229,13 +229,18 @@ def with_blas_threads(fn, n):
     return run
 
 
+def _default_blas_threads():
+    """The thread count NumPy's BLAS uses by default (all cores, unless told otherwise)."""
+    from threadpoolctl import threadpool_info
+    return max([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+               or [1])
+
+
 def bench_speed(repeat, tf_python):
     """NumPy runs twice: with its BLAS's default thread count (all cores) and on one
     thread (the faster of the two on a shared machine); ratios are against each."""
-    from threadpoolctl import threadpool_info
     import tensorflux as tf
-    default = max([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-                  or [1])
+    default = _default_blas_threads()
     print(f"{'workload':<38} {'tensorflux':>10} {'opt off':>10} {'numpy':>10} {'numpy 1t':>10}"
           f"   ratio (off) / 1t ratio   {'tensorflow':>10}", flush=True)
     for name, (label, build, numpy_build, number) in WORKLOADS.items():
@@ -261,9 +266,7 @@ def bench_bound(repeat):
     """How far the MLP rows are from the physical limit: NumPy's step with only its
     matrix products left, beside the whole NumPy step and tensorflux's, interleaved."""
     import tensorflux as tf
-    from threadpoolctl import threadpool_info
-    default = max([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-                  or [1])
+    default = _default_blas_threads()
     print(f"{'workload':<38} {'tensorflux':>10} {'numpy':>10} {'products':>10}   "
           f"products / numpy   tensorflux / products", flush=True)
     for name in ("train50", "train512", "infer512"):

@@ -27,7 +27,7 @@ def _last_axis_max(xp, x):
     return xp.max(x, axis=-1, keepdims=True)
 
 
-def _sparse_xent_by_class(flat, lab, n_classes):
+def _sparse_xent_by_class(flat, lab):
     """The host sparse softmax cross entropy of ``flat`` (rows, classes) with few
     classes, computed on its transposed copy (see ``_few_columns``): every step a
     vectorized operation on rows of the batch's length. The same formulas as the row
@@ -112,7 +112,7 @@ def make_nn_kernels(xp):
                     None, op, f"Received a label value of {value} which is outside the "
                               f"valid range of [0, {n_classes})")
             if _few_columns(flat):
-                return _sparse_xent_by_class(flat, lab, n_classes)
+                return _sparse_xent_by_class(flat, lab)
             # One exp pass serves both outputs: loss = log(sum(e)) - shifted[label] and
             # backprop = e / sum(e) - onehot. Labels index the flattened rows directly.
             shifted = flat - _last_axis_max(np, flat)
